@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { DEFAULT_AMQP_URL, DEFAULT_MYSQL_URL, DEFAULT_NAMESPACE } from './stack';
+
+/** Variables every service reads; each service's config.ts extends this with its own. */
+export const commonEnv = z.object({
+  MYSQL_URL: z.url({ protocol: /^mysql$/ }).default(DEFAULT_MYSQL_URL),
+  AMQP_URL: z.url({ protocol: /^amqps?$/ }).default(DEFAULT_AMQP_URL),
+  LAB_NAMESPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,30}$/, 'lower-case letters, digits and _ only')
+    .default(DEFAULT_NAMESPACE),
+  HOST: z.string().default('127.0.0.1'),
+  /** Local runs: the flagd JSON file evaluated in-process (default: the repo's infra/flagd/flags.json). */
+  FLAGD_OFFLINE_FLAG_SOURCE_PATH: z.string().optional(),
+  /** docker compose: the flagd server to sync flags from; wins over the file. */
+  FLAGD_HOST: z.string().optional(),
+  FLAGD_PORT: z.coerce.number().int().positive().default(8015),
+});
+
+export type CommonEnv = z.infer<typeof commonEnv>;
+
+/** Where a service reads its flags from, as the flags package expects it. */
+export function flagSource(env: CommonEnv) {
+  return { file: env.FLAGD_OFFLINE_FLAG_SOURCE_PATH, flagdHost: env.FLAGD_HOST, flagdPort: env.FLAGD_PORT };
+}

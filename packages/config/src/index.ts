@@ -1,0 +1,13 @@
+export { type CommonEnv, commonEnv, flagSource } from './common-env';
+export { ConfigError, parseEnv } from './env';
+export {
+  DEFAULT_AMQP_URL,
+  DEFAULT_MYSQL_URL,
+  DEFAULT_NAMESPACE,
+  DEFAULT_PORTS,
+  databaseName,
+  SCHEMA_OWNERS,
+  type SchemaOwner,
+  SERVICE_NAMES,
+  type ServiceName,
+} from './stack';

@@ -1,0 +1,50 @@
+/**
+ * The shape of the lab stack, in one place: which processes run, on which default ports, and how a
+ * namespace maps to database schemas. A namespace lets tests run a whole second shop on the same
+ * MySQL and RabbitMQ without touching the learner's own.
+ */
+export const SERVICE_NAMES = [
+  'storefront',
+  'payments',
+  'provider-primary',
+  'provider-backup',
+  'invoicing',
+  'reconciler',
+] as const;
+
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export const DEFAULT_PORTS: Record<ServiceName, number> = {
+  storefront: 3000,
+  payments: 3001,
+  'provider-primary': 3002,
+  'provider-backup': 3003,
+  invoicing: 3004,
+  reconciler: 3005,
+};
+
+export const DEFAULT_NAMESPACE = 'lab';
+export const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306';
+export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+/** Who owns a schema: each service has its own, and each provider instance keeps its own ledger. */
+export type SchemaOwner = 'storefront' | 'payments' | 'invoicing' | 'provider_primary' | 'provider_backup';
+
+export const SCHEMA_OWNERS: readonly SchemaOwner[] = [
+  'storefront',
+  'payments',
+  'invoicing',
+  'provider_primary',
+  'provider_backup',
+];
+
+const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,30}$/;
+
+export function databaseName(namespace: string, owner: SchemaOwner): string {
+  if (!NAMESPACE_PATTERN.test(namespace)) {
+    throw new Error(
+      `namespace "${namespace}" must match ${NAMESPACE_PATTERN} (it becomes part of schema names)`,
+    );
+  }
+  return `${namespace}_${owner}`;
+}

@@ -1,0 +1,58 @@
+import mysql, { type Pool } from 'mysql2/promise';
+
+export type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+
+export interface PoolOptions {
+  /** Server URL, e.g. mysql://root@127.0.0.1:3306 (a database in the URL is ignored). */
+  url: string;
+  database?: string;
+  /** Connections the pool may open; requests beyond it wait in the pool's queue. */
+  connectionLimit?: number;
+  /** Requests allowed to wait for a connection; 0 means unbounded (mysql2's default). */
+  queueLimit?: number;
+  multipleStatements?: boolean;
+}
+
+function connectionSettings(options: PoolOptions) {
+  const url = new URL(options.url);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password),
+    database: options.database,
+    multipleStatements: options.multipleStatements ?? false,
+    // Money and counts come back as numbers, dates as Date objects, in UTC.
+    decimalNumbers: true,
+    supportBigNumbers: true,
+    timezone: 'Z',
+  };
+}
+
+export function createPool(options: PoolOptions): Pool {
+  return mysql.createPool({
+    ...connectionSettings(options),
+    connectionLimit: options.connectionLimit ?? 10,
+    queueLimit: options.queueLimit ?? 0,
+    waitForConnections: true,
+  });
+}
+
+/** Creates the schema if it is missing; safe to call from every service at start. */
+export async function ensureDatabase(url: string, database: string): Promise<void> {
+  const connection = await mysql.createConnection(connectionSettings({ url }));
+  try {
+    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
+  } finally {
+    await connection.end();
+  }
+}
+
+export async function dropDatabase(url: string, database: string): Promise<void> {
+  const connection = await mysql.createConnection(connectionSettings({ url }));
+  try {
+    await connection.query(`DROP DATABASE IF EXISTS \`${database}\``);
+  } finally {
+    await connection.end();
+  }
+}

@@ -1,0 +1,101 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FlagdCore } from '@openfeature/flagd-core';
+
+export type FlagValue = boolean | number | string;
+
+/** One flag as flagd stores it; `metadata.description` says what it breaks or fixes. */
+export interface FlagDefinition {
+  state: 'ENABLED' | 'DISABLED';
+  variants: Record<string, FlagValue>;
+  defaultVariant: string;
+  metadata: { description: string; kind: 'fault' | 'fix' | 'behaviour'; lab: string };
+}
+
+export interface FlagFile {
+  $schema?: string;
+  flags: Record<string, FlagDefinition>;
+}
+
+export interface FlagState {
+  key: string;
+  variant: string;
+  value: FlagValue;
+  variants: Record<string, FlagValue>;
+  description: string;
+  kind: string;
+  lab: string;
+}
+
+/** The flag file shipped with the lab; services and the CLI use it unless told otherwise. */
+export const DEFAULT_FLAG_FILE = path.resolve(__dirname, '../../../infra/flagd/flags.json');
+
+/** Refused flag edits, with a message that lists what would have been accepted. */
+export class FlagError extends Error {
+  override name = 'FlagError';
+}
+
+export async function readFlagFile(file: string): Promise<FlagFile> {
+  const text = await readFile(file, 'utf8');
+  // flagd's own parser and schema: a file it would reject is rejected here too.
+  new FlagdCore().setConfigurations(text);
+  return JSON.parse(text) as FlagFile;
+}
+
+export function listFlags(flagFile: FlagFile): FlagState[] {
+  return Object.entries(flagFile.flags).map(([key, flag]) => ({
+    key,
+    variant: flag.defaultVariant,
+    value: flag.variants[flag.defaultVariant] as FlagValue,
+    variants: flag.variants,
+    description: flag.metadata.description,
+    kind: flag.metadata.kind,
+    lab: flag.metadata.lab,
+  }));
+}
+
+function describeVariants(flag: FlagDefinition): string {
+  return Object.entries(flag.variants)
+    .map(([name, value]) => (String(value) === name ? name : `${name} (${value})`))
+    .join(', ');
+}
+
+/** Finds the variant a user meant: by its name, or by its value written as text. */
+function findVariant(key: string, flag: FlagDefinition, wanted: string): string {
+  if (wanted in flag.variants) return wanted;
+  const byValue = Object.entries(flag.variants).find(([, value]) => String(value) === wanted);
+  if (byValue) return byValue[0];
+  throw new FlagError(`"${wanted}" is not a variant of ${key}; valid: ${describeVariants(flag)}`);
+}
+
+/**
+ * Sets each `key=value` as its flag's default variant and writes the file atomically, so the flagd
+ * provider polling it never reads half a file. Nothing is written unless every assignment is valid.
+ */
+export async function setFlags(file: string, assignments: Record<string, string>): Promise<FlagState[]> {
+  const flagFile = await readFlagFile(file);
+  for (const [key, wanted] of Object.entries(assignments)) {
+    const flag = flagFile.flags[key];
+    if (!flag) {
+      throw new FlagError(
+        `unknown flag "${key}"; valid flags: ${Object.keys(flagFile.flags).sort().join(', ')}`,
+      );
+    }
+    flag.defaultVariant = findVariant(key, flag, wanted);
+  }
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(flagFile, null, 2)}\n`);
+  await rename(temporary, file);
+  return listFlags(flagFile).filter((state) => state.key in assignments);
+}
+
+/** Parses `key=value` words from the command line. */
+export function parseAssignments(words: string[]): Record<string, string> {
+  const assignments: Record<string, string> = {};
+  for (const word of words.flatMap((w) => w.split(','))) {
+    const match = /^([\w.-]+)=(.+)$/.exec(word.trim());
+    if (!match) throw new FlagError(`"${word}" is not key=value`);
+    assignments[match[1] as string] = match[2] as string;
+  }
+  return assignments;
+}

@@ -1,0 +1,13 @@
+export {
+  DEFAULT_FLAG_FILE,
+  type FlagDefinition,
+  FlagError,
+  type FlagFile,
+  type FlagState,
+  type FlagValue,
+  listFlags,
+  parseAssignments,
+  readFlagFile,
+  setFlags,
+} from './flag-file';
+export { type FlagReader, type FlagSource, startFlags, stopFlags } from './flag-reader';

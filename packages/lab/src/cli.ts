@@ -1,0 +1,64 @@
+import { FlagError } from '@incident-lab/flags';
+import { UsageError } from './commands/args';
+import { flagsCommand, flagsHelp } from './commands/flags';
+import { migrateCommand, migrateHelp } from './commands/migrate';
+import { resetCommand, resetHelp } from './commands/reset';
+import { seedCommand, seedHelp } from './commands/seed';
+import { status, statusHelp } from './commands/status';
+import { up, upHelp } from './commands/up';
+import { labOptions } from './stack/lab-options';
+
+const COMMANDS: Record<
+  string,
+  { help: string; run: (words: string[]) => Promise<number | undefined | void> }
+> = {
+  up: { help: upHelp, run: (words) => up(words, labOptions()) },
+  status: { help: statusHelp, run: (words) => status(words, labOptions()) },
+  seed: { help: seedHelp, run: (words) => seedCommand(words, labOptions()) },
+  flags: { help: flagsHelp, run: (words) => flagsCommand(words, labOptions()) },
+  reset: { help: resetHelp, run: (words) => resetCommand(words, labOptions()) },
+  migrate: { help: migrateHelp, run: (words) => migrateCommand(words, labOptions()) },
+};
+
+const USAGE = `incident-lab: a shop that breaks and heals by feature flag.
+
+Usage: lab <command> [options]     (lab help <command> for one command)
+
+${Object.values(COMMANDS)
+  .map((command) => command.help)
+  .join('\n\n')}
+
+Environment: MYSQL_URL, AMQP_URL (default the local servers), LAB_NAMESPACE (default "lab"),
+LAB_PORT_BASE (default 3000), FLAGD_OFFLINE_FLAG_SOURCE_PATH (default infra/flagd/flags.json).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...words] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    const topic = words[0] ? COMMANDS[words[0]] : undefined;
+    console.log(topic ? topic.help : USAGE);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`lab: unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return 2;
+  }
+  if (words.includes('--help') || words.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
+  try {
+    return (await command.run(words)) ?? 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`lab ${name}: ${error.message}\n\n${command.help}`);
+      return 2;
+    }
+    console.error(`lab ${name}: ${error instanceof FlagError ? error.message : (error as Error).message}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

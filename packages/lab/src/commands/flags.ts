@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+import { listFlags, parseAssignments, readFlagFile, setFlags } from '@incident-lab/flags';
+import type { LabOptions } from '../stack/lab-options';
+import { UsageError, usage } from './args';
+
+export const flagsHelp = `lab flags list [--json]
+  Every break/fix flag and fault knob: its current value, its variants and what it does.
+lab flags set <key>=<value> [<key>=<value> …]
+  Sets flags (by variant name or value). Running services apply the change within 5 s.
+  An unknown key or value is refused, with the valid ones, and the file is left untouched.`;
+
+export async function flagsCommand(words: string[], options: LabOptions): Promise<void> {
+  const { values, positionals } = usage(() =>
+    parseArgs({ args: words, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true }),
+  );
+  const [action, ...rest] = positionals;
+  if (action === 'list' || action === undefined) {
+    const flags = listFlags(await readFlagFile(options.flagFile));
+    if (values.json) {
+      console.log(JSON.stringify({ file: options.flagFile, flags }, null, 2));
+      return;
+    }
+    for (const flag of flags) {
+      console.log(
+        `${flag.key} = ${flag.variant}${String(flag.value) === flag.variant ? '' : ` (${flag.value})`}`,
+      );
+      console.log(`    ${flag.description}`);
+      console.log(`    variants: ${Object.keys(flag.variants).join(', ')}  [${flag.kind}, lab: ${flag.lab}]`);
+    }
+    return;
+  }
+  if (action === 'set') {
+    if (rest.length === 0) throw new UsageError('lab flags set needs at least one <key>=<value>');
+    const changed = await setFlags(options.flagFile, parseAssignments(rest));
+    for (const flag of changed) console.log(`${flag.key} = ${flag.variant} (${flag.value})`);
+    console.log('Running services apply it within 5 s.');
+    return;
+  }
+  throw new UsageError(`unknown flags action "${action}"; use list or set`);
+}

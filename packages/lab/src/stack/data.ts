@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { databaseName, type SchemaOwner } from '@incident-lab/config';
+import { createPool, migrate, type Pool } from '@incident-lab/db';
+import { purgeQueues } from '@incident-lab/messaging';
+import { SEED_PASSWORD, seedCatalog, seedOrders } from '@incident-lab/storefront/seed';
+import type { LabOptions } from './lab-options';
+import { packageDir } from './services';
+
+/** Which service's migrations build each schema: both provider ledgers come from one service. */
+const MIGRATIONS_OF: Record<SchemaOwner, string> = {
+  storefront: '@incident-lab/storefront',
+  payments: '@incident-lab/payments',
+  invoicing: '@incident-lab/invoicing',
+  provider_primary: '@incident-lab/provider',
+  provider_backup: '@incident-lab/provider',
+};
+
+/**
+ * What `lab reset` empties: everything the running shop wrote. The catalog (users, products) and
+ * the seeded order history (the sales report's data) stay.
+ */
+const RESET_STATEMENTS: Record<SchemaOwner, string[]> = {
+  storefront: [
+    "DELETE i FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.origin = 'checkout'",
+    "DELETE FROM orders WHERE origin = 'checkout'",
+  ],
+  payments: ['DELETE FROM payments'],
+  invoicing: ['DELETE FROM emails', 'DELETE FROM invoices'],
+  provider_primary: ['DELETE FROM charges'],
+  provider_backup: ['DELETE FROM charges'],
+};
+
+export async function withPool<T>(
+  options: LabOptions,
+  owner: SchemaOwner,
+  work: (pool: Pool) => Promise<T>,
+): Promise<T> {
+  const pool = createPool({
+    url: options.mysqlUrl,
+    database: databaseName(options.namespace, owner),
+    connectionLimit: 2,
+  });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Applies every service's migrations; returns the files applied per schema. */
+export async function migrateAll(options: LabOptions): Promise<Record<string, string[]>> {
+  const applied: Record<string, string[]> = {};
+  for (const owner of Object.keys(MIGRATIONS_OF) as SchemaOwner[]) {
+    const database = databaseName(options.namespace, owner);
+    const dir = path.join(packageDir(MIGRATIONS_OF[owner]), 'migrations');
+    applied[database] = await migrate({ url: options.mysqlUrl, database, dir });
+  }
+  return applied;
+}
+
+export async function seed(options: LabOptions, orders: number, onProgress?: (done: number) => void) {
+  return withPool(options, 'storefront', async (pool) => {
+    const catalog = await seedCatalog(pool);
+    const added = orders > 0 ? await seedOrders(pool, orders, { seed: Date.now(), onProgress }) : 0;
+    return { ...catalog, orders: added, password: SEED_PASSWORD };
+  });
+}
+
+/** Empties what the shop wrote and every lab queue; flags are left as they are. */
+export async function reset(options: LabOptions): Promise<{ queues: Record<string, number> }> {
+  for (const owner of Object.keys(RESET_STATEMENTS) as SchemaOwner[]) {
+    await withPool(options, owner, async (pool) => {
+      for (const statement of RESET_STATEMENTS[owner]) await pool.query(statement);
+    });
+  }
+  return { queues: await purgeQueues(options.amqpUrl, options.namespace) };
+}

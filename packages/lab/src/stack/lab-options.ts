@@ -1,0 +1,43 @@
+import {
+  DEFAULT_AMQP_URL,
+  DEFAULT_MYSQL_URL,
+  DEFAULT_NAMESPACE,
+  DEFAULT_PORTS,
+  type ServiceName,
+} from '@incident-lab/config';
+import { DEFAULT_FLAG_FILE } from '@incident-lab/flags';
+
+/** Where the lab runs: which servers, which namespace, which ports, which flag file. */
+export interface LabOptions {
+  mysqlUrl: string;
+  amqpUrl: string;
+  namespace: string;
+  /** storefront's port; the other services take the next five. */
+  portBase: number;
+  host: string;
+  flagFile: string;
+}
+
+/** Options from the environment, the same variables the services read. */
+export function labOptions(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<LabOptions> = {},
+): LabOptions {
+  return {
+    mysqlUrl: env.MYSQL_URL ?? DEFAULT_MYSQL_URL,
+    amqpUrl: env.AMQP_URL ?? DEFAULT_AMQP_URL,
+    namespace: env.LAB_NAMESPACE ?? DEFAULT_NAMESPACE,
+    portBase: Number(env.LAB_PORT_BASE ?? DEFAULT_PORTS.storefront),
+    host: env.HOST ?? '127.0.0.1',
+    flagFile: env.FLAGD_OFFLINE_FLAG_SOURCE_PATH ?? DEFAULT_FLAG_FILE,
+    ...overrides,
+  };
+}
+
+export function portOf(options: LabOptions, service: ServiceName): number {
+  return options.portBase + (DEFAULT_PORTS[service] - DEFAULT_PORTS.storefront);
+}
+
+export function urlOf(options: LabOptions, service: ServiceName): string {
+  return `http://${options.host}:${portOf(options, service)}`;
+}

@@ -1,0 +1,67 @@
+import { createLogger } from '@incident-lab/telemetry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteTopology, purgeQueues, queueDepths } from './admin';
+import { Broker, type Delivery } from './broker';
+import { envelope } from './envelope';
+
+const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const namespace = `brokertest_${process.pid}`;
+const logger = createLogger('broker-test');
+logger.level = 'silent';
+let broker: Broker;
+
+beforeAll(async () => {
+  broker = await Broker.connect({ url, namespace, logger });
+});
+
+afterAll(async () => {
+  await broker.close();
+  await deleteTopology(url, namespace);
+});
+
+function nextDeliveries(count: number, handle: (delivery: Delivery) => Promise<void> = async () => {}) {
+  const seen: Delivery[] = [];
+  const done = new Promise<Delivery[]>((resolve) => {
+    void broker.consume('invoicing', async (delivery) => {
+      seen.push(delivery);
+      try {
+        await handle(delivery);
+      } finally {
+        if (seen.length === count) resolve(seen);
+      }
+    });
+  });
+  return done;
+}
+
+describe('Broker against the real RabbitMQ', () => {
+  it('routes a confirmed payment.completed to the queues bound to it, and not elsewhere', async () => {
+    await purgeQueues(url, namespace);
+    const message = envelope('payment.completed', { paymentId: 'p-1' });
+    await broker.publishEvent(message);
+    await broker.publishEvent(envelope('payment.failed', { paymentId: 'p-2' }));
+    const depths = await queueDepths(url, namespace);
+    expect(depths[`${namespace}.invoicing.payment-completed`]).toBe(1);
+    expect(depths[`${namespace}.storefront.payment-events`]).toBe(2);
+    expect(depths[`${namespace}.payments.charge-requests`]).toBe(0);
+  });
+
+  it('delivers the envelope with its id, and retries a failed message once before rejecting it', async () => {
+    await purgeQueues(url, namespace);
+    const deliveries = nextDeliveries(2, async () => {
+      throw new Error('cannot handle this');
+    });
+    const message = envelope('payment.completed', { paymentId: 'p-3' });
+    await broker.publishEvent(message);
+    const [first, second] = await deliveries;
+    expect(first).toMatchObject({
+      messageId: message.id,
+      redelivered: false,
+      routingKey: 'payment.completed',
+    });
+    expect(first?.envelope.data).toEqual({ paymentId: 'p-3' });
+    expect(second).toMatchObject({ messageId: message.id, redelivered: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await queueDepths(url, namespace))[`${namespace}.invoicing.payment-completed`]).toBe(0);
+  });
+});

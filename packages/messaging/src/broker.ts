@@ -1,0 +1,179 @@
+import type { Logger } from '@incident-lab/telemetry';
+import amqp, {
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type RecoveringChannelModel,
+} from 'amqplib';
+import { type Envelope, parseEnvelope } from './envelope';
+import { messagingMetrics } from './metrics';
+import { type QueueKey, type Topology, topology } from './topology';
+
+export interface BrokerOptions {
+  url: string;
+  namespace: string;
+  logger: Logger;
+}
+
+export interface Delivery {
+  envelope: Envelope;
+  messageId: string;
+  routingKey: string;
+  redelivered: boolean;
+}
+
+export type Handler = (delivery: Delivery) => Promise<void>;
+
+interface Subscription {
+  queue: QueueKey;
+  handler: Handler;
+  prefetch: number;
+}
+
+/**
+ * One AMQP connection per service that comes back by itself: amqplib's recovery reconnects with
+ * backoff and jitter after a broker restart, and on every (re)connect we declare the topology again
+ * and resume every consumer. Publishing uses a confirm channel, so `publish` resolves only once the
+ * broker has taken responsibility for the message.
+ */
+export class Broker {
+  readonly topology: Topology;
+  private connection?: RecoveringChannelModel;
+  private model?: ChannelModel;
+  private channel?: ConfirmChannel;
+  private readonly subscriptions: Subscription[] = [];
+
+  private constructor(private readonly options: BrokerOptions) {
+    this.topology = topology(options.namespace);
+  }
+
+  static async connect(options: BrokerOptions): Promise<Broker> {
+    const broker = new Broker(options);
+    const { logger } = options;
+    broker.connection = await amqp.connect(options.url, {
+      // Fail fast at start (a wrong URL should stop the service), then retry forever once running.
+      recovery: {
+        initialMaxRetries: 3,
+        maxDelay: 10_000,
+        setup: (model: ChannelModel) => broker.setup(model),
+      },
+    });
+    broker.connection.on('disconnect', (error) => {
+      broker.channel = undefined;
+      logger.error({ err: error }, 'broker connection lost; reconnecting (publishes fail until it is back)');
+    });
+    broker.connection.on('reconnect-scheduled', ({ attempt, delay }) =>
+      logger.warn({ attempt, retryInMs: delay }, 'broker still unreachable'),
+    );
+    return broker;
+  }
+
+  get connected(): boolean {
+    return this.channel !== undefined;
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    await declareTopology(channel, this.topology);
+    this.model = model;
+    this.channel = channel;
+    for (const subscription of this.subscriptions) await this.startConsumer(subscription);
+    this.options.logger.info({ consumers: this.subscriptions.length }, 'broker connected; topology declared');
+  }
+
+  /** Resolves when the broker confirms the message; rejects when it nacks or is unreachable. */
+  async publish(exchange: string, routingKey: string, message: Envelope): Promise<void> {
+    const channel = this.channel;
+    if (!channel) throw new Error(`broker unavailable: cannot publish ${message.type} ${message.id}`);
+    await new Promise<void>((resolve, reject) => {
+      channel.publish(
+        exchange,
+        routingKey,
+        Buffer.from(JSON.stringify(message)),
+        { messageId: message.id, type: message.type, contentType: 'application/json', persistent: true },
+        (error) => (error ? reject(error) : resolve()),
+      );
+    });
+    messagingMetrics().published.add(1, { type: message.type });
+  }
+
+  async publishEvent(message: Envelope): Promise<void> {
+    await this.publish(this.topology.events, message.type, message);
+  }
+
+  async sendCommand(message: Envelope): Promise<void> {
+    await this.publish(this.topology.commands, message.type, message);
+  }
+
+  /**
+   * Runs `handler` for each message of a queue. It is acked after the handler resolves; when the
+   * handler throws, it is requeued once, and then rejected with a log line and a counted failure.
+   */
+  async consume(queue: QueueKey, handler: Handler, prefetch = 10): Promise<void> {
+    const subscription = { queue, handler, prefetch };
+    this.subscriptions.push(subscription);
+    if (this.channel) await this.startConsumer(subscription);
+  }
+
+  private async startConsumer({ queue, handler, prefetch }: Subscription): Promise<void> {
+    if (!this.model) return;
+    const channel = await this.model.createChannel();
+    await channel.prefetch(prefetch);
+    const queueName = this.topology.queues[queue].name;
+    await channel.consume(queueName, async (message: ConsumeMessage | null) => {
+      if (!message) return;
+      const { logger } = this.options;
+      let delivery: Delivery | undefined;
+      try {
+        const parsed = parseEnvelope(message.content);
+        delivery = {
+          envelope: parsed,
+          messageId: message.properties.messageId ?? parsed.id,
+          routingKey: message.fields.routingKey,
+          redelivered: message.fields.redelivered,
+        };
+        await handler(delivery);
+        channel.ack(message);
+        messagingMetrics().consumed.add(1, { type: parsed.type, queue: queueName, outcome: 'ok' });
+      } catch (error) {
+        const requeue = !message.fields.redelivered;
+        logger.error(
+          {
+            err: error,
+            queue: queueName,
+            messageId: delivery?.messageId,
+            redelivered: message.fields.redelivered,
+          },
+          requeue ? 'message failed; requeued for one more try' : 'message failed twice; rejected',
+        );
+        messagingMetrics().consumed.add(1, {
+          type: delivery?.envelope.type ?? 'unparseable',
+          queue: queueName,
+          outcome: 'failed',
+        });
+        channel.nack(message, false, requeue);
+      }
+    });
+  }
+
+  /** Readiness: the connection is up and the broker answers on it. */
+  async check(): Promise<void> {
+    if (!this.channel) throw new Error('broker disconnected');
+    await this.channel.checkExchange(this.topology.events);
+  }
+
+  async close(): Promise<void> {
+    await this.connection?.close().catch(() => undefined);
+    this.channel = undefined;
+  }
+}
+
+export async function declareTopology(channel: Channel, spec: Topology): Promise<void> {
+  await channel.assertExchange(spec.events, 'topic', { durable: true });
+  await channel.assertExchange(spec.commands, 'direct', { durable: true });
+  for (const queue of Object.values(spec.queues)) {
+    await channel.assertQueue(queue.name, { durable: true });
+    for (const key of queue.bindings) await channel.bindQueue(queue.name, queue.exchange, key);
+  }
+}

@@ -1,0 +1,116 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '@incident-lab/telemetry';
+import { Router } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AppError } from './app-error';
+import { createServiceApp } from './create-service-app';
+import { validate } from './validate';
+
+let server: Server;
+let base: string;
+let databaseUp = true;
+
+beforeAll(async () => {
+  const routes = Router();
+  routes.post('/things', (request, response) => {
+    const body = validate(z.object({ name: z.string().min(1), count: z.number().int() }), request.body);
+    response.status(201).json(body);
+  });
+  routes.get('/teapot', () => {
+    throw new AppError({
+      status: 418,
+      code: 'teapot',
+      title: 'I am a teapot',
+      headers: { 'retry-after': '3' },
+    });
+  });
+  routes.get('/crash', () => {
+    throw new Error('secret internals: password=hunter2');
+  });
+  const app = createServiceApp({
+    logger: createLogger('test'),
+    routes,
+    readiness: {
+      database: async () => {
+        if (!databaseUp) throw new Error('connection refused');
+      },
+    },
+  });
+  server = app.listen(0);
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+async function call(path: string, init?: RequestInit) {
+  const response = await fetch(base + path, init);
+  return { response, body: (await response.json()) as Record<string, unknown> };
+}
+
+const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  call('/things', { method: 'POST', headers, body });
+
+describe('problem+json for every failure', () => {
+  it('names each invalid field with a 400', async () => {
+    const { response, body } = await post(JSON.stringify({ name: '', count: 'three' }));
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(body['invalid-params']).toEqual([
+      expect.objectContaining({ name: 'name' }),
+      expect.objectContaining({ name: 'count' }),
+    ]);
+  });
+
+  it('answers malformed JSON with 400 and an oversized body with 413', async () => {
+    expect((await post('{"name": ')).body).toMatchObject({ status: 400, type: '/problems/malformed-json' });
+    const big = JSON.stringify({ name: 'x'.repeat(20_000), count: 1 });
+    expect((await post(big)).body).toMatchObject({ status: 413, type: '/problems/body-too-large' });
+  });
+
+  it('answers unknown routes with 404 naming the route', async () => {
+    const { response, body } = await call('/nowhere');
+    expect(response.status).toBe(404);
+    expect(body.detail).toContain('GET /nowhere');
+  });
+
+  it('keeps the status, code and headers of an AppError', async () => {
+    const { response, body } = await call('/teapot');
+    expect(response.status).toBe(418);
+    expect(response.headers.get('retry-after')).toBe('3');
+    expect(body).toMatchObject({ type: '/problems/teapot', title: 'I am a teapot', instance: '/teapot' });
+  });
+
+  it('never leaks an unexpected error to the client', async () => {
+    const { response, body } = await call('/crash');
+    expect(response.status).toBe(500);
+    expect(JSON.stringify(body)).not.toContain('hunter2');
+    expect(JSON.stringify(body)).not.toContain('at ');
+  });
+
+  it('accepts a valid request', async () => {
+    const { response, body } = await post(JSON.stringify({ name: 'mug', count: 2 }));
+    expect(response.status).toBe(201);
+    expect(body).toEqual({ name: 'mug', count: 2 });
+  });
+});
+
+describe('health', () => {
+  it('is live always, and ready only while its dependencies answer', async () => {
+    expect((await call('/health/live')).response.status).toBe(200);
+    expect((await call('/health/ready')).response.status).toBe(200);
+    databaseUp = false;
+    const { response, body } = await call('/health/ready');
+    databaseUp = true;
+    expect(response.status).toBe(503);
+    expect(body).toMatchObject({ status: 'not-ready', checks: { database: 'connection refused' } });
+  });
+
+  it('serves Prometheus text on /metrics', async () => {
+    const response = await fetch(`${base}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+  });
+});

@@ -1,0 +1,34 @@
+import { currentTraceId, type Logger, serveMetrics } from '@incident-lab/telemetry';
+import express, { type Express, type Router } from 'express';
+import { healthRouter, type ReadinessCheck } from './health';
+import { notFound, problemHandler } from './problem';
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  readiness: Record<string, ReadinessCheck>;
+  routes: Router;
+  /** Largest JSON body accepted; larger ones get 413 problem+json. */
+  bodyLimit?: string;
+}
+
+/**
+ * The frame every service shares: JSON bodies, the trace id on every response, health and metrics
+ * routes, the service's own routes, then 404 and problem+json for everything that fails.
+ */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use((_request, response, next) => {
+    const traceId = currentTraceId();
+    if (traceId) response.set('x-trace-id', traceId);
+    next();
+  });
+  app.use(express.json({ limit: options.bodyLimit ?? '16kb' }));
+  app.use(healthRouter(options.readiness));
+  app.get('/metrics', (request, response) => serveMetrics(request, response));
+  app.use(options.routes);
+  app.use(notFound);
+  app.use(problemHandler(options.logger));
+  return app;
+}

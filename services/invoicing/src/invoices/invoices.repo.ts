@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, RowDataPacket } from '@incident-lab/db';
+
+export interface InvoiceInput {
+  paymentId: string;
+  orderId: string;
+  amountCents: number;
+  customer: string;
+}
+
+/** Writes the invoice and its e-mail record in one transaction: both exist, or neither. */
+export async function createInvoice(pool: Pool, input: InvoiceInput): Promise<string> {
+  const id = randomUUID();
+  const connection = await pool.getConnection();
+  try {
+    await connection.beginTransaction();
+    await connection.query(
+      'INSERT INTO invoices (id, payment_id, order_id, amount_cents, customer) VALUES (?, ?, ?, ?, ?)',
+      [id, input.paymentId, input.orderId, input.amountCents, input.customer],
+    );
+    await connection.query('INSERT INTO emails (id, invoice_id, recipient, subject) VALUES (?, ?, ?, ?)', [
+      randomUUID(),
+      id,
+      input.customer,
+      `Your invoice for order ${input.orderId}`,
+    ]);
+    await connection.commit();
+    return id;
+  } catch (error) {
+    await connection.rollback();
+    throw error;
+  } finally {
+    connection.release();
+  }
+}
+
+export async function findInvoices(pool: Pool, filter: { paymentId?: string; orderId?: string }) {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT id, payment_id AS paymentId, order_id AS orderId, amount_cents AS amountCents, customer, created_at AS createdAt
+       FROM invoices WHERE (? IS NULL OR payment_id = ?) AND (? IS NULL OR order_id = ?) ORDER BY created_at LIMIT 1000`,
+    [filter.paymentId ?? null, filter.paymentId ?? null, filter.orderId ?? null, filter.orderId ?? null],
+  );
+  return rows;
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { databaseName, flagSource } from '@incident-lab/config';
+import { createPool, migrate } from '@incident-lab/db';
+import { startFlags, stopFlags } from '@incident-lab/flags';
+import { Broker } from '@incident-lab/messaging';
+import { serve } from '@incident-lab/service-kit';
+import { createLogger } from '@incident-lab/telemetry';
+import { createApp } from './app';
+import { loadConfig } from './config';
+import { consumePaymentCompleted } from './invoices/payment-completed.consumer';
+import { invoicingMetrics } from './metrics';
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger('invoicing');
+  const database = databaseName(config.LAB_NAMESPACE, 'invoicing');
+  await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
+  const pool = createPool({ url: config.MYSQL_URL, database });
+  const broker = await Broker.connect({ url: config.AMQP_URL, namespace: config.LAB_NAMESPACE, logger });
+  await startFlags('invoicing', flagSource(config));
+  await consumePaymentCompleted({ broker, pool, logger, metrics: invoicingMetrics() });
+  await serve({
+    app: createApp({ pool, broker, logger }),
+    host: config.HOST,
+    port: config.PORT,
+    logger,
+    onShutdown: [() => broker.close(), () => pool.end(), () => stopFlags()],
+  });
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { databaseName, flagSource } from '@incident-lab/config';
+import { createPool, migrate } from '@incident-lab/db';
+import { startFlags, stopFlags } from '@incident-lab/flags';
+import { Broker } from '@incident-lab/messaging';
+import { serve } from '@incident-lab/service-kit';
+import { createLogger } from '@incident-lab/telemetry';
+import { createApp } from './app';
+import { loadConfig } from './config';
+import { paymentsMetrics } from './metrics';
+import { startChargeWorker } from './worker/charge-worker';
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger('payments');
+  const database = databaseName(config.LAB_NAMESPACE, 'payments');
+  await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
+  const pool = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.DB_POOL_SIZE });
+  const broker = await Broker.connect({ url: config.AMQP_URL, namespace: config.LAB_NAMESPACE, logger });
+  const flags = await startFlags('payments', flagSource(config));
+  const deps = {
+    pool,
+    broker,
+    logger,
+    flags,
+    metrics: paymentsMetrics(),
+    providerUrls: { primary: config.PROVIDER_PRIMARY_URL, backup: config.PROVIDER_BACKUP_URL },
+  };
+  await startChargeWorker(deps, config.WORKER_RETRY_FOR_MS);
+  await serve({
+    app: createApp(deps),
+    host: config.HOST,
+    port: config.PORT,
+    logger,
+    onShutdown: [() => broker.close(), () => pool.end(), () => stopFlags()],
+  });
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

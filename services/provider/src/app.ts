@@ -1,0 +1,13 @@
+import { createServiceApp } from '@incident-lab/service-kit';
+import type { Express } from 'express';
+import { type ChargeRoutesDeps, chargeRoutes } from './charges/charges.routes';
+
+export type ProviderDeps = ChargeRoutesDeps;
+
+export function createApp(deps: ProviderDeps): Express {
+  return createServiceApp({
+    logger: deps.logger,
+    routes: chargeRoutes(deps),
+    readiness: { mysql: () => deps.pool.query('SELECT 1') },
+  });
+}

@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { databaseName, flagSource } from '@incident-lab/config';
+import { createPool, migrate } from '@incident-lab/db';
+import { startFlags, stopFlags } from '@incident-lab/flags';
+import { serve } from '@incident-lab/service-kit';
+import { createLogger } from '@incident-lab/telemetry';
+import { createApp } from './app';
+import { loadConfig } from './config';
+import { providerMetrics } from './metrics';
+
+async function main() {
+  const config = loadConfig();
+  const instance = config.PROVIDER_INSTANCE;
+  const logger = createLogger(`provider-${instance}`);
+  const database = databaseName(config.LAB_NAMESPACE, `provider_${instance}`);
+  await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
+  const pool = createPool({ url: config.MYSQL_URL, database });
+  const flags = await startFlags(`provider-${instance}`, flagSource(config));
+  await serve({
+    app: createApp({ pool, flags, logger, instance, metrics: providerMetrics() }),
+    host: config.HOST,
+    port: config.PORT,
+    logger,
+    onShutdown: [() => pool.end(), () => stopFlags()],
+  });
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

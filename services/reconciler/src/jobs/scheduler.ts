@@ -1,0 +1,82 @@
+import { getMeter, type Logger } from '@incident-lab/telemetry';
+
+export interface JobRun {
+  job: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: 'ok' | 'failed';
+  result?: unknown;
+  error?: string;
+}
+
+/**
+ * Runs a job every `intervalMs`, never two at once, and exports when it last succeeded and how its
+ * runs ended: a job that quietly stops is only visible if it says when it last worked.
+ */
+export class Scheduler {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<JobRun>;
+  private lastSuccessS?: number;
+  last?: JobRun;
+  private readonly runs = getMeter('jobs').createCounter('shop_job_runs', {
+    description: 'Job runs by job and outcome.',
+  });
+
+  constructor(
+    readonly job: string,
+    private readonly work: () => Promise<unknown>,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {
+    getMeter('jobs')
+      .createObservableGauge('shop_job_last_success_timestamp_seconds', {
+        description: "Unix time of the job's last successful run (absent until it first succeeds).",
+      })
+      .addCallback((result) => {
+        if (this.lastSuccessS !== undefined) result.observe(this.lastSuccessS, { job });
+      });
+  }
+
+  start(): void {
+    const tick = () => {
+      void this.runNow().finally(() => {
+        this.timer = setTimeout(tick, this.intervalMs);
+      });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  /** Runs the job now, or joins the run already under way. */
+  runNow(): Promise<JobRun> {
+    this.running ??= this.execute().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async execute(): Promise<JobRun> {
+    const startedAt = new Date().toISOString();
+    try {
+      const result = await this.work();
+      this.lastSuccessS = Date.now() / 1000;
+      this.runs.add(1, { job: this.job, outcome: 'ok' });
+      this.last = { job: this.job, startedAt, finishedAt: new Date().toISOString(), outcome: 'ok', result };
+      this.logger.info({ job: this.job, result }, 'job run succeeded');
+    } catch (error) {
+      this.runs.add(1, { job: this.job, outcome: 'failed' });
+      this.last = {
+        job: this.job,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        outcome: 'failed',
+        error: String(error),
+      };
+      this.logger.error({ job: this.job, err: error }, 'job run failed; next attempt at the next interval');
+    }
+    return this.last;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}

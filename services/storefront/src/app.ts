@@ -1,0 +1,35 @@
+import type { Pool } from '@incident-lab/db';
+import type { Broker } from '@incident-lab/messaging';
+import { createServiceApp } from '@incident-lab/service-kit';
+import type { Logger } from '@incident-lab/telemetry';
+import { type Express, Router } from 'express';
+import { authRoutes } from './auth/auth.routes';
+import type { StorefrontMetrics } from './metrics';
+import { orderRoutes } from './orders/orders.routes';
+import { productRoutes } from './products/products.routes';
+import { reportRoutes } from './reports/sales-report';
+
+export interface StorefrontDeps {
+  pool: Pool;
+  broker: Broker;
+  logger: Logger;
+  metrics: StorefrontMetrics;
+  paymentsUrl: string;
+  sessionSecret: string;
+}
+
+export function createApp(deps: StorefrontDeps): Express {
+  const routes = Router();
+  routes.use(authRoutes(deps.pool, deps.sessionSecret));
+  routes.use(productRoutes(deps.pool));
+  routes.use(orderRoutes({ ...deps, secret: deps.sessionSecret }));
+  routes.use(reportRoutes(deps.pool));
+  return createServiceApp({
+    logger: deps.logger,
+    routes,
+    readiness: {
+      mysql: () => deps.pool.query('SELECT 1'),
+      rabbitmq: () => deps.broker.check(),
+    },
+  });
+}

@@ -1,0 +1,28 @@
+import type { Pool, RowDataPacket } from '@incident-lab/db';
+import { AppError, validate } from '@incident-lab/service-kit';
+import { Router } from 'express';
+import { z } from 'zod';
+import { verifyPassword } from './passwords';
+import { signToken } from './session-token';
+
+const loginBody = z.object({
+  email: z.email().max(255),
+  password: z.string().min(1).max(200),
+});
+
+export function authRoutes(pool: Pool, secret: string): Router {
+  const router = Router();
+  router.post('/api/login', async (request, response) => {
+    const { email, password } = validate(loginBody, request.body);
+    const [rows] = await pool.query<RowDataPacket[]>(
+      'SELECT id, name, password_hash FROM users WHERE email = ?',
+      [email],
+    );
+    const user = rows[0];
+    if (!user || !(await verifyPassword(password, user.password_hash))) {
+      throw new AppError({ status: 401, code: 'bad-credentials', title: 'Wrong email or password' });
+    }
+    response.json({ token: signToken(user.id, secret), user: { id: user.id, name: user.name, email } });
+  });
+  return router;
+}

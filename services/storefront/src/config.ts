@@ -1,0 +1,17 @@
+import { commonEnv, DEFAULT_PORTS, parseEnv } from '@incident-lab/config';
+import { z } from 'zod';
+
+const schema = commonEnv.extend({
+  PORT: z.coerce.number().int().min(1).max(65535).default(DEFAULT_PORTS.storefront),
+  PAYMENTS_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.payments}`),
+  /** Signs login tokens; the default only suits a local lab. */
+  SESSION_SECRET: z.string().min(16).default('incident-lab-local-session-secret'),
+  /** The one pool that login, products, checkout and reports share. */
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+export type StorefrontConfig = z.infer<typeof schema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): StorefrontConfig {
+  return parseEnv(schema, env);
+}

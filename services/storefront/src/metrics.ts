@@ -1,0 +1,15 @@
+import { getMeter } from '@incident-lab/telemetry';
+
+/** Domain counters: what the business sees, whatever the HTTP status codes say. */
+export function storefrontMetrics() {
+  const meter = getMeter('storefront');
+  return {
+    ordersCreated: meter.createCounter('shop_orders_created', { description: 'Orders created by checkout.' }),
+    ordersSettled: meter.createCounter('shop_orders_settled', {
+      description:
+        'Orders moved out of PENDING, by final status and by what settled them (checkout or event).',
+    }),
+  };
+}
+
+export type StorefrontMetrics = ReturnType<typeof storefrontMetrics>;

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from '@incident-lab/db';
+import { AppError } from '@incident-lab/service-kit';
+import type { Logger } from '@incident-lab/telemetry';
+import type { StorefrontMetrics } from '../metrics';
+import { insertPendingOrder, priceProducts, settleOrder } from './orders.repo';
+import type { CheckoutRequest } from './orders.schema';
+import { requestCharge } from './payments-client';
+
+export interface CheckoutDeps {
+  pool: Pool;
+  paymentsUrl: string;
+  logger: Logger;
+  metrics: StorefrontMetrics;
+}
+
+export interface CheckoutResult {
+  orderId: string;
+  status: 'PENDING' | 'PAID' | 'FAILED';
+  totalCents: number;
+  paymentId?: string;
+  failureReason?: string;
+}
+
+/**
+ * Checkout: record the order as PENDING, ask payments to charge it, then record what payments said.
+ * The order row and the payment live in two databases, so no transaction covers both: an order can
+ * stay PENDING when the answer is lost (the partial-failure lab is about exactly that gap).
+ */
+export async function checkout(
+  deps: CheckoutDeps,
+  userId: number,
+  customer: string,
+  request: CheckoutRequest,
+) {
+  const productIds = [...new Set(request.items.map((item) => item.productId))];
+  const prices = await priceProducts(deps.pool, productIds);
+  const unknown = request.items.flatMap((item, index) => (prices.has(item.productId) ? [] : [index]));
+  if (unknown.length > 0) {
+    throw new AppError({
+      status: 422,
+      code: 'unknown-product',
+      title: 'The order names products that do not exist',
+      invalidParams: unknown.map((index) => ({
+        name: `items.${index}.productId`,
+        reason: 'no such product',
+      })),
+    });
+  }
+  if (productIds.length !== request.items.length) {
+    throw new AppError({
+      status: 422,
+      code: 'duplicate-product',
+      title: 'Each product may appear once; use quantity for more',
+    });
+  }
+
+  const orderId = randomUUID();
+  const items = request.items.map((item) => ({ ...item, priceCents: prices.get(item.productId) as number }));
+  const totalCents = items.reduce((sum, item) => sum + item.quantity * item.priceCents, 0);
+  await insertPendingOrder(deps.pool, { id: orderId, userId, totalCents, items });
+  deps.metrics.ordersCreated.add(1);
+  deps.logger.info({ orderId, userId, totalCents }, 'order created; asking payments to charge it');
+
+  const outcome = await requestCharge(deps.paymentsUrl, { orderId, amountCents: totalCents, customer });
+  if (outcome.status === 'QUEUED') {
+    deps.logger.info(
+      { orderId, paymentId: outcome.paymentId },
+      'charge queued; order stays PENDING until the event',
+    );
+    return { orderId, status: 'PENDING', totalCents, paymentId: outcome.paymentId } satisfies CheckoutResult;
+  }
+  const status = outcome.status === 'COMPLETED' ? 'PAID' : 'FAILED';
+  const failureReason = outcome.status === 'FAILED' ? outcome.reason : undefined;
+  if (await settleOrder(deps.pool, orderId, status, { paymentId: outcome.paymentId, failureReason })) {
+    deps.metrics.ordersSettled.add(1, { status, by: 'checkout' });
+  }
+  deps.logger.info(
+    { orderId, paymentId: outcome.paymentId, status, failureReason },
+    'order settled by checkout',
+  );
+  return {
+    orderId,
+    status,
+    totalCents,
+    paymentId: outcome.paymentId,
+    failureReason,
+  } satisfies CheckoutResult;
+}

@@ -1,0 +1,33 @@
+import type { Pool } from '@incident-lab/db';
+import type { Broker } from '@incident-lab/messaging';
+import type { Logger } from '@incident-lab/telemetry';
+import type { StorefrontMetrics } from '../metrics';
+import { settleOrder } from './orders.repo';
+
+interface PaymentEventData {
+  orderId: string;
+  paymentId: string;
+  reason?: string;
+}
+
+/**
+ * Settles orders from payment events: a charge accepted for later (202) finishes after checkout has
+ * answered, and only the event tells storefront how it ended.
+ */
+export async function consumeSettlements(deps: {
+  broker: Broker;
+  pool: Pool;
+  logger: Logger;
+  metrics: StorefrontMetrics;
+}) {
+  await deps.broker.consume('storefrontSettlement', async ({ envelope, messageId }) => {
+    const { orderId, paymentId, reason } = envelope.data as PaymentEventData;
+    const status = envelope.type === 'payment.completed' ? 'PAID' : 'FAILED';
+    const moved = await settleOrder(deps.pool, orderId, status, { paymentId, failureReason: reason ?? null });
+    if (moved) deps.metrics.ordersSettled.add(1, { status, by: 'event' });
+    deps.logger.info(
+      { orderId, paymentId, messageId, status, moved },
+      moved ? 'order settled by payment event' : 'payment event for an order already settled; nothing to do',
+    );
+  });
+}

@@ -1,0 +1,1 @@
+export { SEED_PASSWORD, SEED_USERS, seedCatalog, seedOrders } from './seed-shop';

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, RowDataPacket } from '@incident-lab/db';
+import { hashPassword } from '../auth/passwords';
+
+export const SEED_PASSWORD = 'lab-password';
+export const SEED_USERS = 20;
+
+const PRODUCTS: Array<[string, string, number]> = [
+  ['MUG-01', 'Incident mug', 1400],
+  ['HOOD-01', 'On-call hoodie', 5500],
+  ['STK-01', 'Sticker pack: "it works on my machine"', 400],
+  ['BOOK-01', 'Release It!, worn copy', 3900],
+  ['PAGER-01', 'Vintage pager', 8900],
+  ['TEE-01', 'T-shirt: "exactly once"', 2500],
+  ['CAP-01', 'Cap: "retry with jitter"', 2200],
+  ['DUCK-01', 'Rubber debugging duck', 900],
+  ['LAMP-01', 'Red alert lamp', 4700],
+  ['NOTE-01', 'Postmortem notebook', 1200],
+];
+
+/** A small seeded generator, so the same seed gives the same history. */
+function random(seed: number) {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+}
+
+/** Users (user1@shop.test … with the lab password) and products; leaves existing ones alone. */
+export async function seedCatalog(pool: Pool): Promise<{ users: number; products: number }> {
+  await pool.query('INSERT IGNORE INTO products (sku, name, price_cents) VALUES ?', [PRODUCTS]);
+  const [existing] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM users');
+  if (Number(existing[0]?.n) < SEED_USERS) {
+    const users = await Promise.all(
+      Array.from({ length: SEED_USERS }, async (_, i) => [
+        `user${i + 1}@shop.test`,
+        `User ${i + 1}`,
+        await hashPassword(SEED_PASSWORD),
+      ]),
+    );
+    await pool.query('INSERT IGNORE INTO users (email, name, password_hash) VALUES ?', [users]);
+  }
+  return { users: SEED_USERS, products: PRODUCTS.length };
+}
+
+/**
+ * Adds `count` paid historical orders spread over the last year: the data the sales report scans.
+ * Inserted in batches so a million rows take seconds, not minutes.
+ */
+export async function seedOrders(
+  pool: Pool,
+  count: number,
+  options: { seed?: number; onProgress?: (done: number) => void } = {},
+): Promise<number> {
+  const next = random(options.seed ?? 1);
+  const [products] = await pool.query<RowDataPacket[]>('SELECT id, price_cents FROM products');
+  const [users] = await pool.query<RowDataPacket[]>('SELECT id FROM users');
+  if (products.length === 0 || users.length === 0) throw new Error('seed the catalog before orders');
+  const now = Date.now();
+  const batchSize = 2_000;
+  for (let done = 0; done < count; done += batchSize) {
+    const orders: unknown[][] = [];
+    const items: unknown[][] = [];
+    for (let i = 0; i < Math.min(batchSize, count - done); i++) {
+      const id = randomUUID();
+      const createdAt = new Date(now - Math.floor(next() * 365 * 86_400_000));
+      const first = Math.floor(next() * products.length);
+      const lines = 1 + Math.floor(next() * 3);
+      let total = 0;
+      for (let line = 0; line < lines; line++) {
+        const product = products[(first + line) % products.length] as RowDataPacket;
+        const quantity = 1 + Math.floor(next() * 3);
+        total += quantity * product.price_cents;
+        items.push([id, product.id, quantity, product.price_cents]);
+      }
+      const user = users[Math.floor(next() * users.length)] as RowDataPacket;
+      orders.push([id, user.id, 'PAID', total, 'history', createdAt, createdAt]);
+    }
+    await pool.query(
+      'INSERT INTO orders (id, user_id, status, total_cents, origin, created_at, updated_at) VALUES ?',
+      [orders],
+    );
+    await pool.query('INSERT INTO order_items (order_id, product_id, quantity, price_cents) VALUES ?', [
+      items,
+    ]);
+    options.onProgress?.(Math.min(done + batchSize, count));
+  }
+  return count;
+}

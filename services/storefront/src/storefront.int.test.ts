@@ -1,0 +1,143 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { databaseName } from '@incident-lab/config';
+import { createPool, dropDatabase, migrate, type Pool, type RowDataPacket } from '@incident-lab/db';
+import { Broker, deleteTopology } from '@incident-lab/messaging';
+import { createLogger } from '@incident-lab/telemetry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from './app';
+import { storefrontMetrics } from './metrics';
+import { SEED_PASSWORD, seedCatalog, seedOrders } from './seed/seed-shop';
+
+const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const namespace = `sftest_${process.pid}`;
+const database = databaseName(namespace, 'storefront');
+const logger = createLogger('storefront-test');
+logger.level = 'silent';
+
+let pool: Pool;
+let broker: Broker;
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  await migrate({ url: mysqlUrl, database, dir: path.join(__dirname, '../migrations') });
+  pool = createPool({ url: mysqlUrl, database });
+  await seedCatalog(pool);
+  await seedOrders(pool, 500, { seed: 7 });
+  broker = await Broker.connect({ url: amqpUrl, namespace, logger });
+  // Port 9 (discard) on loopback has no listener: payments is "down" for these tests.
+  const app = createApp({
+    pool,
+    broker,
+    logger,
+    metrics: storefrontMetrics(),
+    paymentsUrl: 'http://127.0.0.1:9',
+    sessionSecret: 'test-secret-test-secret',
+  });
+  server = app.listen(0);
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await broker.close();
+  await pool.end();
+  await dropDatabase(mysqlUrl, database);
+  await deleteTopology(amqpUrl, namespace);
+});
+
+async function call(route: string, init: RequestInit & { token?: string; json?: unknown } = {}) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  const response = await fetch(base + route, {
+    ...init,
+    headers,
+    body: init.json === undefined ? undefined : JSON.stringify(init.json),
+  });
+  return { response, body: (await response.json()) as Record<string, any> };
+}
+
+async function login(email: string, password = SEED_PASSWORD) {
+  return call('/api/login', { method: 'POST', json: { email, password } });
+}
+
+describe('storefront on a real MySQL', () => {
+  it('logs a seeded user in, and refuses a wrong password with 401', async () => {
+    const ok = await login('user3@shop.test');
+    expect(ok.response.status).toBe(200);
+    expect(ok.body.token).toEqual(expect.any(String));
+    const wrong = await login('user3@shop.test', 'guess');
+    expect(wrong.response.status).toBe(401);
+    expect(wrong.body.type).toBe('/problems/bad-credentials');
+  });
+
+  it('lists the products', async () => {
+    const { body } = await call('/api/products');
+    expect(body.products).toHaveLength(10);
+    expect(body.products[0]).toMatchObject({ id: expect.any(Number), priceCents: expect.any(Number) });
+  });
+
+  it('requires a login to order', async () => {
+    const { response } = await call('/api/orders', {
+      method: 'POST',
+      json: { items: [{ productId: 1, quantity: 1 }] },
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('names unknown products with 422 and creates no order', async () => {
+    const { token } = (await login('user4@shop.test')).body;
+    const [[before]] = await pool.query<RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM orders WHERE origin = 'checkout'",
+    );
+    const { response, body } = await call('/api/orders', {
+      method: 'POST',
+      token,
+      json: {
+        items: [
+          { productId: 1, quantity: 1 },
+          { productId: 999, quantity: 1 },
+        ],
+      },
+    });
+    expect(response.status).toBe(422);
+    expect(body['invalid-params']).toEqual([{ name: 'items.1.productId', reason: 'no such product' }]);
+    const [[after]] = await pool.query<RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM orders WHERE origin = 'checkout'",
+    );
+    expect(after?.n).toBe(before?.n);
+  });
+
+  it('keeps the order, FAILED with the reason, when payments cannot be reached', async () => {
+    const { token } = (await login('user5@shop.test')).body;
+    const { response, body } = await call('/api/orders', {
+      method: 'POST',
+      token,
+      json: { items: [{ productId: 2, quantity: 1 }] },
+    });
+    expect(response.status).toBe(402);
+    expect(body.detail).toMatch(/payments unreachable/);
+    const orderUrl = response.headers.get('location') as string;
+    const order = await call(orderUrl, { token });
+    expect(order.body).toMatchObject({
+      status: 'FAILED',
+      failureReason: expect.stringMatching(/payments unreachable/),
+    });
+    const someoneElse = (await login('user6@shop.test')).body.token;
+    expect((await call(orderUrl, { token: someoneElse })).response.status).toBe(404);
+  });
+
+  it('reports revenue that adds up to every paid order in the database', async () => {
+    const { body } = await call('/api/reports/sales');
+    const [[truth]] = await pool.query<RowDataPacket[]>(
+      "SELECT SUM(i.quantity * i.price_cents) AS revenue FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.status = 'PAID'",
+    );
+    expect(body.totals.revenueCents).toBe(Number(truth?.revenue));
+    expect(body.rows.length).toBeGreaterThan(10);
+  });
+});
