@@ -1,9 +1,6 @@
-import { copyFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
 import { dropDatabase } from '@incident-lab/db';
-import { DEFAULT_FLAG_FILE } from '@incident-lab/flags';
+import { copyDefaultFlagFile } from '@incident-lab/flags';
 import { type LabOptions, labOptions, type RunningLab, startLab, urlOf } from '@incident-lab/lab';
 import { deleteTopology } from '@incident-lab/messaging';
 import { OtlpReceiver } from './otlp-receiver';
@@ -25,8 +22,7 @@ export async function startTestLab(portBase: number): Promise<TestLab> {
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = await receiver.start();
   process.env.OTEL_BSP_SCHEDULE_DELAY = '200';
   process.env.LOG_LEVEL = 'warn';
-  const flagFile = path.join(await mkdtemp(path.join(tmpdir(), 'lab-flags-')), 'flags.json');
-  await copyFile(DEFAULT_FLAG_FILE, flagFile);
+  const flagFile = await copyDefaultFlagFile();
   const options = labOptions(process.env, { namespace: `e2e_${process.pid}`, portBase, flagFile });
   const lab = await startLab(options);
   return {

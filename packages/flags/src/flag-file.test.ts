@@ -1,8 +1,7 @@
-import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  copyDefaultFlagFile,
   DEFAULT_FLAG_FILE,
   FlagError,
   listFlags,
@@ -14,8 +13,7 @@ import {
 let file: string;
 
 beforeEach(async () => {
-  file = path.join(await mkdtemp(path.join(tmpdir(), 'flags-')), 'flags.json');
-  await copyFile(DEFAULT_FLAG_FILE, file);
+  file = await copyDefaultFlagFile();
 });
 
 describe('the shipped flag file', () => {

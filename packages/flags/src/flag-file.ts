@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FlagdCore } from '@openfeature/flagd-core';
 
@@ -29,6 +30,13 @@ export interface FlagState {
 
 /** The flag file shipped with the lab; services and the CLI use it unless told otherwise. */
 export const DEFAULT_FLAG_FILE = path.resolve(__dirname, '../../../infra/flagd/flags.json');
+
+/** A private copy of the shipped flag file, so a test can flip flags without touching the learner's. */
+export async function copyDefaultFlagFile(): Promise<string> {
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'lab-flags-')), 'flags.json');
+  await copyFile(DEFAULT_FLAG_FILE, file);
+  return file;
+}
 
 /** Refused flag edits, with a message that lists what would have been accepted. */
 export class FlagError extends Error {
@@ -68,12 +76,9 @@ function findVariant(key: string, flag: FlagDefinition, wanted: string): string 
   throw new FlagError(`"${wanted}" is not a variant of ${key}; valid: ${describeVariants(flag)}`);
 }
 
-/**
- * Sets each `key=value` as its flag's default variant and writes the file atomically, so the flagd
- * provider polling it never reads half a file. Nothing is written unless every assignment is valid.
- */
-export async function setFlags(file: string, assignments: Record<string, string>): Promise<FlagState[]> {
-  const flagFile = await readFlagFile(file);
+/** Sets each `key=value` as its flag's default variant; throws before changing anything if one is invalid. */
+export function applyAssignments(flagFile: FlagFile, assignments: Record<string, string>): FlagFile {
+  const variants: Record<string, string> = {};
   for (const [key, wanted] of Object.entries(assignments)) {
     const flag = flagFile.flags[key];
     if (!flag) {
@@ -81,8 +86,19 @@ export async function setFlags(file: string, assignments: Record<string, string>
         `unknown flag "${key}"; valid flags: ${Object.keys(flagFile.flags).sort().join(', ')}`,
       );
     }
-    flag.defaultVariant = findVariant(key, flag, wanted);
+    variants[key] = findVariant(key, flag, wanted);
   }
+  for (const [key, variant] of Object.entries(variants))
+    (flagFile.flags[key] as FlagDefinition).defaultVariant = variant;
+  return flagFile;
+}
+
+/**
+ * Applies `key=value` assignments to the flag file and writes it atomically, so the flagd provider
+ * polling it never reads half a file. Nothing is written unless every assignment is valid.
+ */
+export async function setFlags(file: string, assignments: Record<string, string>): Promise<FlagState[]> {
+  const flagFile = applyAssignments(await readFlagFile(file), assignments);
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify(flagFile, null, 2)}\n`);
   await rename(temporary, file);

@@ -1,16 +1,12 @@
-import { copyFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_FLAG_FILE, setFlags } from './flag-file';
+import { copyDefaultFlagFile, setFlags } from './flag-file';
 import { startFlags, stopFlags } from './flag-reader';
 
 afterAll(() => stopFlags());
 
 describe('FlagReader on a flagd file (in-process OpenFeature provider)', () => {
   it('reads the file, and applies an edit without a restart', async () => {
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'flags-')), 'flags.json');
-    await copyFile(DEFAULT_FLAG_FILE, file);
+    const file = await copyDefaultFlagFile();
     const flags = await startFlags('flag-reader-test', { file });
     expect(await flags.bool('provider-outage', true)).toBe(false);
     expect(await flags.string('provider-fault-target', 'x')).toBe('primary');

@@ -1,7 +1,13 @@
 import { getMeter } from '@incident-lab/telemetry';
 import { FlagdProvider } from '@openfeature/flagd-provider';
-import { type Client, OpenFeature } from '@openfeature/server-sdk';
-import { DEFAULT_FLAG_FILE, type FlagValue } from './flag-file';
+import { type Client, InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
+import {
+  applyAssignments,
+  DEFAULT_FLAG_FILE,
+  type FlagFile,
+  type FlagValue,
+  readFlagFile,
+} from './flag-file';
 
 export interface FlagSource {
   /** A flagd JSON file evaluated in-process (local runs); polled, so edits apply within ~5 s. */
@@ -76,4 +82,29 @@ export async function startFlags(serviceName: string, source: FlagSource = {}): 
 
 export async function stopFlags(): Promise<void> {
   await OpenFeature.close();
+}
+
+function inMemoryConfiguration(flagFile: FlagFile) {
+  return Object.fromEntries(
+    Object.entries(flagFile.flags).map(([key, flag]) => [
+      key,
+      { variants: flag.variants, defaultVariant: flag.defaultVariant, disabled: flag.state === 'DISABLED' },
+    ]),
+  );
+}
+
+/**
+ * The shipped flags behind OpenFeature's in-memory provider, for tests that flip flags many times:
+ * `set` validates like `lab flags set` and applies at once instead of after the file poll.
+ */
+export async function startFlagsInMemory(serviceName: string) {
+  const flagFile = await readFlagFile(DEFAULT_FLAG_FILE);
+  const provider = new InMemoryProvider(inMemoryConfiguration(flagFile));
+  await OpenFeature.setProviderAndWait(serviceName, provider);
+  return {
+    flags: new FlagReader(OpenFeature.getClient(serviceName), serviceName),
+    set(assignments: Record<string, string>) {
+      provider.putConfiguration(inMemoryConfiguration(applyAssignments(flagFile, assignments)));
+    },
+  };
 }

@@ -1,4 +1,6 @@
 export {
+  applyAssignments,
+  copyDefaultFlagFile,
   DEFAULT_FLAG_FILE,
   type FlagDefinition,
   FlagError,
@@ -10,4 +12,4 @@ export {
   readFlagFile,
   setFlags,
 } from './flag-file';
-export { type FlagReader, type FlagSource, startFlags, stopFlags } from './flag-reader';
+export { type FlagReader, type FlagSource, startFlags, startFlagsInMemory, stopFlags } from './flag-reader';

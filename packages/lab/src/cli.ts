@@ -8,10 +8,7 @@ import { status, statusHelp } from './commands/status';
 import { up, upHelp } from './commands/up';
 import { labOptions } from './stack/lab-options';
 
-const COMMANDS: Record<
-  string,
-  { help: string; run: (words: string[]) => Promise<number | undefined | void> }
-> = {
+const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise<unknown> }> = {
   up: { help: upHelp, run: (words) => up(words, labOptions()) },
   status: { help: statusHelp, run: (words) => status(words, labOptions()) },
   seed: { help: seedHelp, run: (words) => seedCommand(words, labOptions()) },
@@ -48,7 +45,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return (await command.run(words)) ?? 0;
+    const code = await command.run(words);
+    return typeof code === 'number' ? code : 0;
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`lab ${name}: ${error.message}\n\n${command.help}`);

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from './app-error';
 import { createServiceApp } from './create-service-app';
+import { type Listening, listen } from './serve';
 import { validate } from './validate';
 
-let server: Server;
+let server: Listening;
 let base: string;
 let databaseUp = true;
 
@@ -38,12 +39,11 @@ beforeAll(async () => {
       },
     },
   });
-  server = app.listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listen(app);
+  base = server.url;
 });
 
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+afterAll(() => server.close());
 
 async function call(path: string, init?: RequestInit) {
   const response = await fetch(base + path, init);

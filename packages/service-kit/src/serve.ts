@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type Logger, shutdownTelemetry } from '@incident-lab/telemetry';
 import type { Express } from 'express';
 
@@ -11,16 +12,35 @@ export interface ServeOptions {
   onShutdown: Array<() => Promise<unknown>>;
 }
 
+const SHUTDOWN_GRACE_MS = 8_000;
+
+export interface Listening {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on host:port (port 0 picks a free one, as tests do) and says where. */
+export async function listen(app: Express, port = 0, host = '127.0.0.1'): Promise<Listening> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${host}:${bound}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 /**
  * Listens, and on SIGTERM/SIGINT stops taking requests, lets in-flight ones finish, closes the
  * service's resources and flushes telemetry, so a stopped service loses no acknowledged work.
  */
 export async function serve(options: ServeOptions): Promise<Server> {
   const { app, host, port, logger } = options;
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
-  });
-  logger.info({ url: `http://${host}:${port}` }, 'listening');
+  const { server, url } = await listen(app, port, host);
+  logger.info({ url }, 'listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -29,6 +49,8 @@ export async function serve(options: ServeOptions): Promise<Server> {
     logger.info({ signal }, 'shutting down: finishing in-flight requests, then closing connections');
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections();
+    // A request stuck on a hanging dependency must not hold the shutdown forever.
+    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
     await closed;
     for (const close of options.onShutdown) {
       await close().catch((error) =>

@@ -1,7 +1,7 @@
 import { commonEnv, DEFAULT_PORTS, parseEnv } from '@incident-lab/config';
 import { z } from 'zod';
 
-const schema = commonEnv.extend({
+export const configSchema = commonEnv.extend({
   PORT: z.coerce.number().int().min(1).max(65535).default(DEFAULT_PORTS.payments),
   PROVIDER_PRIMARY_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS['provider-primary']}`),
   PROVIDER_BACKUP_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS['provider-backup']}`),
@@ -10,8 +10,8 @@ const schema = commonEnv.extend({
   WORKER_RETRY_FOR_MS: z.coerce.number().int().min(0).default(30_000),
 });
 
-export type PaymentsConfig = z.infer<typeof schema>;
+export type PaymentsConfig = z.infer<typeof configSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaymentsConfig {
-  return parseEnv(schema, env);
+  return parseEnv(configSchema, env);
 }

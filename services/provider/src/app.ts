@@ -11,3 +11,4 @@ export function createApp(deps: ProviderDeps): Express {
     readiness: { mysql: () => deps.pool.query('SELECT 1') },
   });
 }
+export { providerMetrics } from './metrics';

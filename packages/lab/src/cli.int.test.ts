@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
+import { dropDatabase } from '@incident-lab/db';
+import { copyDefaultFlagFile } from '@incident-lab/flags';
+import { Broker, deleteTopology, envelope, queueDepths } from '@incident-lab/messaging';
+import { createLogger } from '@incident-lab/telemetry';
+import { afterAll, describe, expect, it } from 'vitest';
+import { withPool } from './stack/data';
+import { labOptions } from './stack/lab-options';
+
+const LAB = path.join(__dirname, '../bin/lab.js');
+const namespace = `clitest_${process.pid}`;
+const options = labOptions(process.env, { namespace, portBase: 4300 });
+
+/** Runs the real CLI binary; resolves with its exit code and output, whatever the code. */
+async function lab(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [LAB, ...args], {
+      env: { ...process.env, LAB_NAMESPACE: namespace, LAB_PORT_BASE: '4300', ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const count = (owner: Parameters<typeof withPool>[1], sql: string) =>
+  withPool(options, owner, async (pool) => Number(((await pool.query(sql)) as any)[0][0].n));
+
+afterAll(async () => {
+  for (const owner of SCHEMA_OWNERS) await dropDatabase(options.mysqlUrl, databaseName(namespace, owner));
+  await deleteTopology(options.amqpUrl, namespace);
+});
+
+describe('lab CLI', () => {
+  it('explains every command in --help', async () => {
+    const { code, stdout } = await lab(['--help']);
+    expect(code).toBe(0);
+    for (const command of [
+      'lab up',
+      'lab status',
+      'lab seed',
+      'lab flags list',
+      'lab flags set',
+      'lab reset',
+    ]) {
+      expect(stdout).toContain(command);
+    }
+  });
+
+  it('refuses a flag value outside its variants, lists the valid ones and leaves the file untouched', async () => {
+    const file = await copyDefaultFlagFile();
+    const before = await readFile(file, 'utf8');
+    const env = { FLAGD_OFFLINE_FLAG_SOURCE_PATH: file };
+    const refused = await lab(['flags', 'set', 'provider-outage=maybe'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      '"maybe" is not a variant of provider-outage; valid: off (false), on (true)',
+    );
+    expect(await readFile(file, 'utf8')).toBe(before);
+
+    const set = await lab(['flags', 'set', 'provider-outage=on'], env);
+    expect(set.code).toBe(0);
+    const listed = await lab(['flags', 'list', '--json'], env);
+    const outage = JSON.parse(listed.stdout).flags.find(
+      (flag: { key: string }) => flag.key === 'provider-outage',
+    );
+    expect(outage).toMatchObject({ variant: 'on', value: true });
+  });
+
+  it('names a bad option value and shows the usage', async () => {
+    const { code, stderr } = await lab(['seed', '--orders', 'lots']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--orders must be a whole number');
+    expect(stderr).toContain('lab seed [--orders N]');
+  });
+
+  it('reports services that are not running as not ready, with exit status 1', async () => {
+    const { code, stdout } = await lab(['status', '--json']);
+    expect(code).toBe(1);
+    const { services } = JSON.parse(stdout);
+    expect(services).toHaveLength(6);
+    expect(services[0]).toEqual({ service: 'storefront', url: 'http://127.0.0.1:4300', ready: false });
+  });
+
+  it('seeds history, and reset empties what the shop wrote but keeps the catalog and history', async () => {
+    expect((await lab(['seed', '--orders', '300'])).code).toBe(0);
+    await withPool(options, 'storefront', (pool) =>
+      pool.query("INSERT INTO orders (id, user_id, status, total_cents) VALUES (UUID(), 1, 'PAID', 100)"),
+    );
+    await withPool(options, 'provider_primary', (pool) =>
+      pool.query(
+        "INSERT INTO charges (id, reference, order_id, amount_cents, customer) VALUES (UUID(), 'r', UUID(), 100, 'c')",
+      ),
+    );
+    const logger = createLogger('cli-test');
+    logger.level = 'silent';
+    const broker = await Broker.connect({ url: options.amqpUrl, namespace, logger });
+    await broker.publishEvent(envelope('payment.completed', { paymentId: 'x' }));
+    await broker.close();
+
+    const { code, stdout } = await lab(['reset']);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`${namespace}.invoicing.payment-completed: 1`);
+    expect(await count('storefront', "SELECT COUNT(*) AS n FROM orders WHERE origin = 'checkout'")).toBe(0);
+    expect(await count('storefront', "SELECT COUNT(*) AS n FROM orders WHERE origin = 'history'")).toBe(300);
+    expect(await count('storefront', 'SELECT COUNT(*) AS n FROM users')).toBe(20);
+    expect(await count('provider_primary', 'SELECT COUNT(*) AS n FROM charges')).toBe(0);
+    expect(Object.values(await queueDepths(options.amqpUrl, namespace))).toEqual([0, 0, 0]);
+  });
+});

@@ -1,0 +1,101 @@
+import path from 'node:path';
+import { databaseName } from '@incident-lab/config';
+import { createPool, dropDatabase, migrate, type Pool } from '@incident-lab/db';
+import { startFlagsInMemory } from '@incident-lab/flags';
+import { type Listening, listen } from '@incident-lab/service-kit';
+import { createLogger } from '@incident-lab/telemetry';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from './app';
+import { providerMetrics } from './metrics';
+
+const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const database = databaseName(`prtest_${process.pid}`, 'provider_primary');
+const logger = createLogger('provider-test');
+logger.level = 'silent';
+
+let pool: Pool;
+let server: Listening;
+let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
+
+beforeAll(async () => {
+  await migrate({ url: mysqlUrl, database, dir: path.join(__dirname, '../migrations') });
+  pool = createPool({ url: mysqlUrl, database });
+  flags = await startFlagsInMemory('provider-test');
+  server = await listen(
+    createApp({ pool, flags: flags.flags, logger, instance: 'primary', metrics: providerMetrics() }),
+  );
+});
+
+afterAll(async () => {
+  await server.close();
+  await pool.end();
+  await dropDatabase(mysqlUrl, database);
+});
+
+beforeEach(() => {
+  flags.set({
+    'provider-outage': 'off',
+    'provider-error-rate': 'none',
+    'provider-drop-response': 'off',
+    'provider-fault-target': 'primary',
+  });
+});
+
+let sequence = 0;
+function charge() {
+  const reference = `ref-${++sequence}`;
+  const body = { reference, orderId: crypto.randomUUID(), amountCents: 1200, customer: 'user-1' };
+  return {
+    reference,
+    sent: fetch(`${server.url}/charges`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  };
+}
+
+async function ledger(reference: string) {
+  const response = await fetch(`${server.url}/charges?reference=${reference}`);
+  return ((await response.json()) as { charges: unknown[] }).charges;
+}
+
+describe('the simulated provider and its fault flags', () => {
+  it('charges and records the charge in its ledger under the reference', async () => {
+    const { reference, sent } = charge();
+    const response = await sent;
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ reference, status: 'CHARGED', provider: 'primary' });
+    expect(await ledger(reference)).toEqual([
+      expect.objectContaining({ reference, amountCents: 1200, customer: 'user-1' }),
+    ]);
+  });
+
+  it('is down during an outage: 503 with Retry-After, and nothing charged', async () => {
+    flags.set({ 'provider-outage': 'on' });
+    const { reference, sent } = charge();
+    const response = await sent;
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(await ledger(reference)).toEqual([]);
+  });
+
+  it('ignores faults aimed at the other instance', async () => {
+    flags.set({ 'provider-outage': 'on', 'provider-fault-target': 'backup' });
+    expect((await charge().sent).status).toBe(201);
+  });
+
+  it('fails with 500 before charging at an error rate of 1', async () => {
+    flags.set({ 'provider-error-rate': 'all' });
+    const { reference, sent } = charge();
+    expect((await sent).status).toBe(500);
+    expect(await ledger(reference)).toEqual([]);
+  });
+
+  it('charges, then drops the response: the caller sees a broken connection, the ledger a charge', async () => {
+    flags.set({ 'provider-drop-response': 'on' });
+    const { reference, sent } = charge();
+    await expect(sent).rejects.toThrow();
+    expect(await ledger(reference)).toHaveLength(1);
+  });
+});
