@@ -1,3 +1,5 @@
+import { postJson, UnreachableError } from '@incident-lab/http-client';
+
 export type ProviderName = 'primary' | 'backup';
 
 export interface ProviderCharge {
@@ -18,23 +20,14 @@ export type ProviderResult =
  * 5xx) is the dangerous case: the card may or may not have been charged.
  */
 export async function chargeAt(baseUrl: string, charge: ProviderCharge): Promise<ProviderResult> {
-  let response: Response;
   try {
-    response = await fetch(new URL('/charges', baseUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(charge),
-    });
+    const { status, body } = await postJson(new URL('/charges', baseUrl), charge);
+    if (status === 201 && typeof body.chargeId === 'string')
+      return { outcome: 'charged', chargeId: body.chargeId };
+    if (status >= 500) return { outcome: 'unavailable', reason: `provider answered ${status}` };
+    return { outcome: 'declined', reason: String(body.detail ?? `provider answered ${status}`) };
   } catch (error) {
-    const cause = (error as Error & { cause?: Error }).cause;
-    return {
-      outcome: 'unavailable',
-      reason: `no answer from provider: ${cause?.message ?? (error as Error).message}`,
-    };
+    if (!(error instanceof UnreachableError)) throw error;
+    return { outcome: 'unavailable', reason: error.message };
   }
-  const body = (await response.json().catch(() => ({}))) as { chargeId?: string; detail?: string };
-  if (response.status === 201 && body.chargeId) return { outcome: 'charged', chargeId: body.chargeId };
-  if (response.status >= 500)
-    return { outcome: 'unavailable', reason: `provider answered ${response.status}` };
-  return { outcome: 'declined', reason: body.detail ?? `provider answered ${response.status}` };
 }

@@ -1,3 +1,5 @@
+import { postJson, UnreachableError } from '@incident-lab/http-client';
+
 /** What payments answered about a charge, reduced to what checkout needs. */
 export type ChargeOutcome =
   | { status: 'COMPLETED'; paymentId: string }
@@ -15,26 +17,14 @@ export interface ChargeRequest {
  * no answer at all, is a failed charge from checkout's point of view.
  */
 export async function requestCharge(paymentsUrl: string, charge: ChargeRequest): Promise<ChargeOutcome> {
-  let response: Response;
   try {
-    response = await fetch(new URL('/payments', paymentsUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(charge),
-    });
+    const { status, body } = await postJson(new URL('/payments', paymentsUrl), charge);
+    const paymentId = typeof body.paymentId === 'string' ? body.paymentId : undefined;
+    if (status === 201 && paymentId) return { status: 'COMPLETED', paymentId };
+    if (status === 202 && paymentId) return { status: 'QUEUED', paymentId };
+    return { status: 'FAILED', paymentId, reason: String(body.detail ?? `payments answered ${status}`) };
   } catch (error) {
-    return { status: 'FAILED', reason: `payments unreachable: ${(error as Error).message}` };
+    if (!(error instanceof UnreachableError)) throw error;
+    return { status: 'FAILED', reason: `payments unreachable: ${error.message}` };
   }
-  const body = (await response.json().catch(() => ({}))) as {
-    paymentId?: string;
-    status?: string;
-    detail?: string;
-  };
-  if (response.status === 201 && body.paymentId) return { status: 'COMPLETED', paymentId: body.paymentId };
-  if (response.status === 202 && body.paymentId) return { status: 'QUEUED', paymentId: body.paymentId };
-  return {
-    status: 'FAILED',
-    paymentId: body.paymentId,
-    reason: body.detail ?? `payments answered ${response.status}`,
-  };
 }

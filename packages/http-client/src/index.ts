@@ -1,0 +1,1 @@
+export { type JsonResponse, type PostOptions, postJson, UnreachableError } from './post-json';

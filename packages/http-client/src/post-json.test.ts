@@ -1,0 +1,52 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, UnreachableError } from './post-json';
+
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  const app = express();
+  app.use(express.json());
+  app.post('/echo', (request, response) => {
+    response.status(201).json({ got: request.body });
+  });
+  app.post('/teapot', (_request, response) => {
+    response.status(418).type('text/plain').send('short and stout');
+  });
+  app.post('/hang', () => {});
+  app.post('/drop', (request) => request.socket.destroy());
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+describe('postJson', () => {
+  it('sends JSON and returns status and parsed body', async () => {
+    const answer = await postJson(`${base}/echo`, { orderId: 'o-1' });
+    expect(answer.status).toBe(201);
+    expect(answer.body).toEqual({ got: { orderId: 'o-1' } });
+  });
+
+  it('returns an error status with an empty body when the answer is not JSON', async () => {
+    expect(await postJson(`${base}/teapot`, {})).toMatchObject({ status: 418, body: {} });
+  });
+
+  it('throws UnreachableError when the connection is dropped or refused', async () => {
+    await expect(postJson(`${base}/drop`, {})).rejects.toThrow(UnreachableError);
+    await expect(postJson('http://127.0.0.1:9/x', {})).rejects.toThrow(/no answer from 127.0.0.1:9/);
+  });
+
+  it('gives up after the timeout when one is set', async () => {
+    const started = Date.now();
+    await expect(postJson(`${base}/hang`, {}, { timeoutMs: 200 })).rejects.toThrow(UnreachableError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
