@@ -65,3 +65,11 @@ export async function serve(options: ServeOptions): Promise<Server> {
   process.once('SIGINT', () => void stop('SIGINT'));
   return server;
 }
+
+/** Runs a service's `main`; a service that cannot start prints why and exits 1, so `lab up` can show it. */
+export function runMain(main: () => Promise<unknown>): void {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { databaseName, flagSource } from '@incident-lab/config';
 import { createPool, migrate } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
-import { serve } from '@incident-lab/service-kit';
+import { runMain, serve } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
 import { loadConfig } from './config';
@@ -25,7 +25,4 @@ async function main() {
   });
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

@@ -1,7 +1,7 @@
 import { flagSource } from '@incident-lab/config';
 import { createPool } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
-import { serve } from '@incident-lab/service-kit';
+import { runMain, serve } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
 import { loadConfig } from './config';
@@ -30,7 +30,4 @@ async function main() {
   });
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);
