@@ -7,15 +7,19 @@ afterAll(() => stopFlags());
 describe('FlagReader on a flagd file (in-process OpenFeature provider)', () => {
   it('reads the file, and applies an edit without a restart', async () => {
     const file = await copyDefaultFlagFile();
-    const flags = await startFlags('flag-reader-test', { file });
-    expect(await flags.bool('provider-outage', true)).toBe(false);
-    expect(await flags.string('provider-fault-target', 'x')).toBe('primary');
+    const flags = await startFlags(
+      'flag-reader-test',
+      { file },
+      { 'provider-outage': true, 'provider-fault-target': 'x' },
+    );
+    expect(await flags.bool('provider-outage')).toBe(false);
+    expect(await flags.string('provider-fault-target')).toBe('primary');
 
     await setFlags(file, { 'provider-outage': 'on' });
     const deadline = Date.now() + 12_000;
-    while (!(await flags.bool('provider-outage', false)) && Date.now() < deadline) {
+    while (!(await flags.bool('provider-outage')) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    expect(await flags.bool('provider-outage', false)).toBe(true);
+    expect(await flags.bool('provider-outage')).toBe(true);
   });
 });

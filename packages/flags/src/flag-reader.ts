@@ -17,55 +17,96 @@ export interface FlagSource {
   flagdPort?: number;
 }
 
+/** The flags a service applies, each with the value it falls back to when the flag cannot be read. */
+export type FlagDefaults = Record<string, FlagValue>;
+
+const REFRESH_MS = 1_000;
+const readers = new Set<FlagReader>();
+
 /**
  * How a service reads its break/fix switches. Every evaluation goes through OpenFeature, so the
- * same code reads a local file or a flagd server, and the value a service last applied is exported
- * as `lab_flag_value{flag}` so dashboards and `lab run` can see what is really in force.
+ * same code reads a local file or a flagd server. The service re-reads its declared flags every
+ * second and exports what is in force as `lab_flag_value{flag,variant}`, so `lab run` can wait until
+ * a change has really been applied, and dashboards can show it.
  */
 export class FlagReader {
-  private readonly applied = new Map<string, number>();
+  private readonly applied = new Map<string, { variant: string; value: number }>();
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly client: Client,
     private readonly serviceName: string,
+    private readonly defaults: FlagDefaults,
   ) {
     getMeter('flags')
       .createObservableGauge('lab_flag_value', {
-        description: 'The value of each flag as last applied by this service (booleans as 0/1, text as 1).',
+        description:
+          "Each flag this service applies, by variant; the value is the flag's (booleans 0/1, text 1).",
       })
       .addCallback((result) => {
-        for (const [flag, value] of this.applied) result.observe(value, { flag });
+        for (const [flag, { variant, value }] of this.applied) result.observe(value, { flag, variant });
       });
-  }
-
-  private record(key: string, value: FlagValue): void {
-    this.applied.set(key, typeof value === 'number' ? value : value === false ? 0 : 1);
   }
 
   private get context() {
     return { targetingKey: this.serviceName, service: this.serviceName };
   }
 
-  async bool(key: string, fallback: boolean): Promise<boolean> {
-    const value = await this.client.getBooleanValue(key, fallback, this.context);
-    this.record(key, value);
+  private fallback<T extends FlagValue>(key: string): T {
+    if (!(key in this.defaults))
+      throw new Error(`${this.serviceName} reads flag "${key}" it did not declare`);
+    return this.defaults[key] as T;
+  }
+
+  private async evaluate(key: string): Promise<FlagValue> {
+    const fallback = this.fallback(key);
+    const details =
+      typeof fallback === 'boolean'
+        ? await this.client.getBooleanDetails(key, fallback, this.context)
+        : typeof fallback === 'number'
+          ? await this.client.getNumberDetails(key, fallback, this.context)
+          : await this.client.getStringDetails(key, fallback, this.context);
+    const value = details.value;
+    this.applied.set(key, {
+      variant: details.variant ?? 'default',
+      value: typeof value === 'number' ? value : value === false ? 0 : 1,
+    });
     return value;
   }
 
-  async number(key: string, fallback: number): Promise<number> {
-    const value = await this.client.getNumberValue(key, fallback, this.context);
-    this.record(key, value);
-    return value;
+  async bool(key: string): Promise<boolean> {
+    return (await this.evaluate(key)) as boolean;
   }
 
-  async string<T extends string>(key: string, fallback: T): Promise<T> {
-    const value = await this.client.getStringValue(key, fallback, this.context);
-    this.record(key, value);
-    return value as T;
+  async number(key: string): Promise<number> {
+    return (await this.evaluate(key)) as number;
+  }
+
+  async string<T extends string>(key: string): Promise<T> {
+    return (await this.evaluate(key)) as T;
+  }
+
+  /** Re-reads every declared flag now and then every second, so the gauge follows the source. */
+  startRefreshing(): this {
+    const refresh = () =>
+      Promise.all(Object.keys(this.defaults).map((key) => this.evaluate(key))).catch(() => undefined);
+    void refresh();
+    this.timer = setInterval(refresh, REFRESH_MS).unref();
+    readers.add(this);
+    return this;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    readers.delete(this);
   }
 }
 
-export async function startFlags(serviceName: string, source: FlagSource = {}): Promise<FlagReader> {
+export async function startFlags(
+  serviceName: string,
+  source: FlagSource,
+  defaults: FlagDefaults,
+): Promise<FlagReader> {
   const provider = source.flagdHost
     ? new FlagdProvider({
         resolverType: 'in-process',
@@ -77,10 +118,11 @@ export async function startFlags(serviceName: string, source: FlagSource = {}): 
         offlineFlagSourcePath: source.file ?? DEFAULT_FLAG_FILE,
       });
   await OpenFeature.setProviderAndWait(serviceName, provider);
-  return new FlagReader(OpenFeature.getClient(serviceName), serviceName);
+  return new FlagReader(OpenFeature.getClient(serviceName), serviceName, defaults).startRefreshing();
 }
 
 export async function stopFlags(): Promise<void> {
+  for (const reader of readers) reader.stop();
   await OpenFeature.close();
 }
 
@@ -97,12 +139,12 @@ function inMemoryConfiguration(flagFile: FlagFile) {
  * The shipped flags behind OpenFeature's in-memory provider, for tests that flip flags many times:
  * `set` validates like `lab flags set` and applies at once instead of after the file poll.
  */
-export async function startFlagsInMemory(serviceName: string) {
+export async function startFlagsInMemory(serviceName: string, defaults: FlagDefaults) {
   const flagFile = await readFlagFile(DEFAULT_FLAG_FILE);
   const provider = new InMemoryProvider(inMemoryConfiguration(flagFile));
   await OpenFeature.setProviderAndWait(serviceName, provider);
   return {
-    flags: new FlagReader(OpenFeature.getClient(serviceName), serviceName),
+    flags: new FlagReader(OpenFeature.getClient(serviceName), serviceName, defaults),
     set(assignments: Record<string, string>) {
       provider.putConfiguration(inMemoryConfiguration(applyAssignments(flagFile, assignments)));
     },

@@ -12,4 +12,11 @@ export {
   readFlagFile,
   setFlags,
 } from './flag-file';
-export { type FlagReader, type FlagSource, startFlags, startFlagsInMemory, stopFlags } from './flag-reader';
+export {
+  type FlagDefaults,
+  type FlagReader,
+  type FlagSource,
+  startFlags,
+  startFlagsInMemory,
+  stopFlags,
+} from './flag-reader';

@@ -1,8 +1,10 @@
 import { FlagError } from '@incident-lab/flags';
 import { UsageError } from './commands/args';
+import { checkCommand, checkHelp } from './commands/check';
 import { flagsCommand, flagsHelp } from './commands/flags';
 import { migrateCommand, migrateHelp } from './commands/migrate';
 import { resetCommand, resetHelp } from './commands/reset';
+import { runCommand, runHelp } from './commands/run';
 import { seedCommand, seedHelp } from './commands/seed';
 import { status, statusHelp } from './commands/status';
 import { up, upHelp } from './commands/up';
@@ -15,6 +17,8 @@ const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise
   flags: { help: flagsHelp, run: (words) => flagsCommand(words, labOptions()) },
   reset: { help: resetHelp, run: (words) => resetCommand(words, labOptions()) },
   migrate: { help: migrateHelp, run: (words) => migrateCommand(words, labOptions()) },
+  run: { help: runHelp, run: (words) => runCommand(words, labOptions()) },
+  check: { help: checkHelp, run: (words) => checkCommand(words, labOptions()) },
 };
 
 const USAGE = `incident-lab: a shop that breaks and heals by feature flag.

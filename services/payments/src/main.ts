@@ -7,6 +7,7 @@ import { runMain, serve } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
 import { loadConfig } from './config';
+import { PAYMENTS_FLAGS } from './flags';
 import { paymentsMetrics } from './metrics';
 import { startChargeWorker } from './worker/charge-worker';
 
@@ -17,7 +18,7 @@ async function main() {
   await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
   const pool = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.DB_POOL_SIZE });
   const broker = await Broker.connect({ url: config.AMQP_URL, namespace: config.LAB_NAMESPACE, logger });
-  const flags = await startFlags('payments', flagSource(config));
+  const flags = await startFlags('payments', flagSource(config), PAYMENTS_FLAGS);
   const deps = {
     pool,
     broker,

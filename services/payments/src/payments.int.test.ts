@@ -3,12 +3,13 @@ import { databaseName } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
 import { Broker, deleteTopology, purgeQueues, queueDepths } from '@incident-lab/messaging';
-import { createApp as createProvider, providerMetrics } from '@incident-lab/provider/app';
+import { createApp as createProvider, PROVIDER_FLAGS, providerMetrics } from '@incident-lab/provider/app';
 import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type PaymentsDeps } from './app';
 import { findPayment } from './charges/payments.repo';
+import { PAYMENTS_FLAGS } from './flags';
 import { paymentsMetrics } from './metrics';
 import { startChargeWorker } from './worker/charge-worker';
 
@@ -38,7 +39,7 @@ async function schema(owner: 'payments' | 'provider_primary', service: string): 
 }
 
 beforeAll(async () => {
-  providerFlags = await startFlagsInMemory('provider-under-payments');
+  providerFlags = await startFlagsInMemory('provider-under-payments', PROVIDER_FLAGS);
   const provider = await listen(
     createProvider({
       pool: await schema('provider_primary', '@incident-lab/provider'),
@@ -48,7 +49,7 @@ beforeAll(async () => {
       metrics: providerMetrics(),
     }),
   );
-  paymentsFlags = await startFlagsInMemory('payments-test');
+  paymentsFlags = await startFlagsInMemory('payments-test', PAYMENTS_FLAGS);
   broker = await Broker.connect({ url: amqpUrl, namespace, logger });
   deps = {
     pool: await schema('payments', '@incident-lab/payments'),

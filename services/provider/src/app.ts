@@ -11,4 +11,5 @@ export function createApp(deps: ProviderDeps): Express {
     readiness: { mysql: () => deps.pool.query('SELECT 1') },
   });
 }
+export { PROVIDER_FLAGS } from './charges/faults';
 export { providerMetrics } from './metrics';

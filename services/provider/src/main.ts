@@ -5,6 +5,7 @@ import { startFlags, stopFlags } from '@incident-lab/flags';
 import { runMain, serve } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
+import { PROVIDER_FLAGS } from './charges/faults';
 import { loadConfig } from './config';
 import { providerMetrics } from './metrics';
 
@@ -15,7 +16,7 @@ async function main() {
   const database = databaseName(config.LAB_NAMESPACE, `provider_${instance}`);
   await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
   const pool = createPool({ url: config.MYSQL_URL, database });
-  const flags = await startFlags(`provider-${instance}`, flagSource(config));
+  const flags = await startFlags(`provider-${instance}`, flagSource(config), PROVIDER_FLAGS);
   await serve({
     app: createApp({ pool, flags, logger, instance, metrics: providerMetrics() }),
     host: config.HOST,

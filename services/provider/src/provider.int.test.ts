@@ -6,6 +6,7 @@ import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app';
+import { PROVIDER_FLAGS } from './charges/faults';
 import { providerMetrics } from './metrics';
 
 const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -20,7 +21,7 @@ let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
 beforeAll(async () => {
   await migrate({ url: mysqlUrl, database, dir: path.join(__dirname, '../migrations') });
   pool = createPool({ url: mysqlUrl, database });
-  flags = await startFlagsInMemory('provider-test');
+  flags = await startFlagsInMemory('provider-test', PROVIDER_FLAGS);
   server = await listen(
     createApp({ pool, flags: flags.flags, logger, instance: 'primary', metrics: providerMetrics() }),
   );

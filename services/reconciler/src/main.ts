@@ -13,7 +13,8 @@ async function main() {
   const logger = createLogger('reconciler');
   // No schema of its own: the reconciler reads the other services' schemas to compare them.
   const pool = createPool({ url: config.MYSQL_URL, connectionLimit: 2 });
-  await startFlags('reconciler', flagSource(config));
+  // No flags of its own yet; the labs add them here.
+  await startFlags('reconciler', flagSource(config), {});
   const scheduler = new Scheduler(
     'reconcile',
     () => reconcile({ pool, namespace: config.LAB_NAMESPACE, graceS: config.PENDING_GRACE_S, logger }),

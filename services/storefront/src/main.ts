@@ -17,7 +17,8 @@ async function main() {
   await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
   const pool = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.DB_POOL_SIZE });
   const broker = await Broker.connect({ url: config.AMQP_URL, namespace: config.LAB_NAMESPACE, logger });
-  await startFlags('storefront', flagSource(config));
+  // No flags of its own yet; the labs add them here.
+  await startFlags('storefront', flagSource(config), {});
   const metrics = storefrontMetrics();
   await consumeSettlements({ broker, pool, logger, metrics });
 

@@ -69,10 +69,7 @@ export async function charge(deps: ChargeDeps, request: ChargeRequest): Promise<
   const payment = (await findPayment(deps.pool, id)) as Payment;
   const result = await chargeAt(deps.providerUrls.primary, { reference: id, ...request });
 
-  if (
-    result.outcome === 'unavailable' &&
-    (await deps.flags.bool('payments-queue-when-provider-down', false))
-  ) {
+  if (result.outcome === 'unavailable' && (await deps.flags.bool('payments-queue-when-provider-down'))) {
     await updatePayment(deps.pool, id, { status: 'QUEUED', failureReason: result.reason });
     await deps.broker.sendCommand(envelope('charge.requested', { paymentId: id, orderId: request.orderId }));
     deps.metrics.queued.add(1);

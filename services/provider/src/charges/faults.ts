@@ -1,4 +1,13 @@
-import type { FlagReader } from '@incident-lab/flags';
+import type { FlagDefaults, FlagReader } from '@incident-lab/flags';
+
+/** The fault flags every provider instance applies; all off unless set. */
+export const PROVIDER_FLAGS = {
+  'provider-fault-target': 'primary',
+  'provider-outage': false,
+  'provider-latency-ms': 0,
+  'provider-error-rate': 0,
+  'provider-drop-response': false,
+} satisfies FlagDefaults;
 
 export interface Faults {
   outage: boolean;
@@ -9,12 +18,12 @@ export interface Faults {
 
 /** The fault flags as they apply to this instance right now (all off unless it is targeted). */
 export async function currentFaults(flags: FlagReader, instance: 'primary' | 'backup'): Promise<Faults> {
-  const target = await flags.string<'primary' | 'backup' | 'both'>('provider-fault-target', 'primary');
+  const target = await flags.string<'primary' | 'backup' | 'both'>('provider-fault-target');
   const [outage, latencyMs, errorRate, dropResponse] = await Promise.all([
-    flags.bool('provider-outage', false),
-    flags.number('provider-latency-ms', 0),
-    flags.number('provider-error-rate', 0),
-    flags.bool('provider-drop-response', false),
+    flags.bool('provider-outage'),
+    flags.number('provider-latency-ms'),
+    flags.number('provider-error-rate'),
+    flags.bool('provider-drop-response'),
   ]);
   if (target !== instance && target !== 'both')
     return { outage: false, latencyMs: 0, errorRate: 0, dropResponse: false };

@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestLab, type TestLab } from './support/test-lab';
+
+const LAB = path.resolve(__dirname, '../../packages/lab/bin/lab.js');
+let lab: TestLab;
+let reportDir: string;
+let flagsBefore: string;
+let output: string;
+
+beforeAll(async () => {
+  lab = await startTestLab(4100);
+  flagsBefore = await readFile(lab.options.flagFile, 'utf8');
+  const out = await mkdtemp(path.join(tmpdir(), 'lab-reports-'));
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [LAB, 'run', 'smoke', '--duration', '5', '--rate', '8', '--seed', '3', '--out', out],
+    {
+      env: {
+        ...process.env,
+        LAB_NAMESPACE: lab.options.namespace,
+        LAB_PORT_BASE: String(lab.options.portBase),
+        FLAGD_OFFLINE_FLAG_SOURCE_PATH: lab.options.flagFile,
+        LAB_GRAFANA_URL: 'http://127.0.0.1:9',
+      },
+      timeout: 150_000,
+    },
+  );
+  output = stdout;
+  reportDir = path.join(out, (await readdir(out))[0] as string);
+}, 180_000);
+
+afterAll(() => lab?.stop());
+
+describe('lab run smoke, on the running test lab', () => {
+  it('writes report.json with real figures for both phases, and the hypothesis holds in both', async () => {
+    const report = JSON.parse(await readFile(path.join(reportDir, 'report.json'), 'utf8'));
+    expect(report).toMatchObject({ lab: 'smoke', seed: 3 });
+    for (const phase of ['broken', 'fixed']) {
+      const result = report.phases[phase];
+      expect(result.durationS).toBe(5);
+      expect(result.endpoints.login.requests).toBeGreaterThan(0);
+      expect(result.endpoints.checkout.latencyMs.p95).toBeGreaterThan(0);
+      expect(result.endpoints.checkout.errorRate).toBe(0);
+      expect(result.hypothesis.passed, JSON.stringify(result.hypothesis)).toBe(true);
+      expect(result.invariants).toEqual({
+        doubleCharges: 0,
+        paidWithoutCharge: 0,
+        chargedNotPaid: 0,
+        paymentsWithoutInvoice: 0,
+        unconsumedEvents: 0,
+        deadLettered: 0,
+      });
+      expect(result.traces.slowest[0]).toMatch(/^[0-9a-f]{32}$/);
+      expect(result.links.jaeger.slowest[0]).toBe(`http://localhost:16686/trace/${result.traces.slowest[0]}`);
+      expect(result.links.grafana).toMatch(/\/d\/incident-lab-overview\?from=\d+&to=\d+$/);
+      expect(result.server.storefront.shop_orders_created_total).toBeGreaterThanOrEqual(
+        result.endpoints.checkout.requests,
+      );
+      expect(result.server.invoicing.shop_invoices_created_total).toBe(
+        result.server.payments.shop_payments_completed_total,
+      );
+    }
+    // Same seed, same requests: both phases sent the same sequence.
+    expect(report.phases.broken.endpoints.login.requests).toBe(report.phases.fixed.endpoints.login.requests);
+    expect(report.notes.join(' ')).toContain('did not take annotations');
+    expect(output).toContain('broken  hypothesis HOLDS');
+  });
+
+  it('writes report.md and restores the flag file it changed', async () => {
+    const markdown = await readFile(path.join(reportDir, 'report.md'), 'utf8');
+    expect(markdown).toContain('## Phase broken: hypothesis holds');
+    expect(markdown).toMatch(/\| login \| \d+ \|/);
+    expect(await readFile(lab.options.flagFile, 'utf8')).toBe(flagsBefore);
+  });
+
+  it('renders report.html offline in Chromium with its charts', async () => {
+    // Chromium comes from the distribution (apt install chromium); .ci/run installs it.
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      const requests: string[] = [];
+      page.on('request', (request) => requests.push(request.url()));
+      await page.goto(`file://${path.join(reportDir, 'report.html')}`);
+      expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(4);
+      expect(await page.locator('polyline.series[data-series="broken"]').count()).toBeGreaterThan(0);
+      expect(await page.locator('polyline.series[data-series="fixed"]').count()).toBeGreaterThan(0);
+      expect(await page.locator('rect.bar').count()).toBeGreaterThan(0);
+      expect(await page.locator('section.phase').count()).toBe(2);
+      const box = await page.locator('svg.chart').first().boundingBox();
+      expect(box?.width).toBeGreaterThan(100);
+      expect(requests.filter((url) => !url.startsWith('file://'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});

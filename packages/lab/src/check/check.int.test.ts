@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
+import { dropDatabase } from '@incident-lab/db';
+import { deleteTopology } from '@incident-lab/messaging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateAll, withPool } from '../stack/data';
+import { labOptions } from '../stack/lab-options';
+
+const namespace = `checktest_${process.pid}`;
+const options = labOptions(process.env, { namespace });
+const ids = {
+  doubleCharged: '00000000-0000-4000-8000-00000000000a',
+  paidNoCharge: '00000000-0000-4000-8000-00000000000b',
+  failedButCharged: '00000000-0000-4000-8000-00000000000c',
+  healthy: '00000000-0000-4000-8000-00000000000d',
+  paymentNoInvoice: '00000000-0000-4000-8000-0000000000e1',
+  paymentInvoiced: '00000000-0000-4000-8000-0000000000e2',
+};
+
+async function labCheck() {
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(__dirname, '../../bin/lab.js'), 'check', '--json'],
+      {
+        env: { ...process.env, LAB_NAMESPACE: namespace },
+      },
+    );
+    return { code: 0, audit: JSON.parse(stdout) };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string };
+    return { code: failed.code, audit: JSON.parse(failed.stdout) };
+  }
+}
+
+beforeAll(async () => {
+  await migrateAll(options);
+});
+
+afterAll(async () => {
+  for (const owner of SCHEMA_OWNERS) await dropDatabase(options.mysqlUrl, databaseName(namespace, owner));
+  await deleteTopology(options.amqpUrl, namespace);
+});
+
+describe('lab check', () => {
+  it('finds nothing in a shop whose records agree', async () => {
+    const { code, audit } = await labCheck();
+    expect(code).toBe(0);
+    expect(Object.values(audit.counts).every((count) => count === 0)).toBe(true);
+  });
+
+  it('reports planted inconsistencies with the ids behind them', async () => {
+    await withPool(options, 'storefront', (pool) =>
+      pool.query(
+        `INSERT INTO orders (id, user_id, status, total_cents) VALUES
+           (?, 1, 'PAID', 100), (?, 1, 'PAID', 100), (?, 1, 'FAILED', 100), (?, 1, 'PAID', 100)`,
+        [ids.doubleCharged, ids.paidNoCharge, ids.failedButCharged, ids.healthy],
+      ),
+    );
+    const charge = (orderId: string) => [crypto.randomUUID(), `ref-${orderId}`, orderId, 100, 'user-1'];
+    await withPool(options, 'provider_primary', (pool) =>
+      pool.query('INSERT INTO charges (id, reference, order_id, amount_cents, customer) VALUES ?', [
+        [charge(ids.doubleCharged), charge(ids.failedButCharged), charge(ids.healthy)],
+      ]),
+    );
+    await withPool(options, 'provider_backup', (pool) =>
+      pool.query('INSERT INTO charges (id, reference, order_id, amount_cents, customer) VALUES ?', [
+        [charge(ids.doubleCharged)],
+      ]),
+    );
+    await withPool(options, 'payments', (pool) =>
+      pool.query(`INSERT INTO payments (id, order_id, amount_cents, customer, status) VALUES ?`, [
+        [
+          [ids.paymentNoInvoice, ids.healthy, 100, 'user-1', 'COMPLETED'],
+          [ids.paymentInvoiced, ids.doubleCharged, 100, 'user-1', 'COMPLETED'],
+        ],
+      ]),
+    );
+    await withPool(options, 'invoicing', (pool) =>
+      pool.query(
+        'INSERT INTO invoices (id, payment_id, order_id, amount_cents, customer) VALUES (UUID(), ?, ?, 100, ?)',
+        [ids.paymentInvoiced, ids.doubleCharged, 'user-1'],
+      ),
+    );
+
+    const { code, audit } = await labCheck();
+    expect(code).toBe(1);
+    expect(audit.findings).toEqual({
+      doubleCharges: [ids.doubleCharged],
+      paidWithoutCharge: [ids.paidNoCharge],
+      chargedNotPaid: [ids.failedButCharged],
+      paymentsWithoutInvoice: [ids.paymentNoInvoice],
+      unconsumedEvents: [],
+      deadLettered: [],
+    });
+    expect(audit.counts).toMatchObject({ doubleCharges: 1, paymentsWithoutInvoice: 1 });
+  });
+});

@@ -1,0 +1,30 @@
+import { parseArgs } from 'node:util';
+import { audit } from '../check/invariants';
+import type { LabOptions } from '../stack/lab-options';
+import { usage } from './args';
+
+export const checkHelp = `lab check [--json]
+  Audits the shop against the provider ledgers (the customer's truth) and the queues: double
+  charges, orders PAID without a charge, charges whose order is not PAID, completed payments
+  without an invoice, events waiting unconsumed, dead-lettered messages; with the ids behind each.
+  Exit status 1 when it finds anything.`;
+
+export async function checkCommand(words: string[], options: LabOptions): Promise<number> {
+  const { values } = usage(() =>
+    parseArgs({ args: words, options: { json: { type: 'boolean' } }, strict: true }),
+  );
+  const result = await audit(options);
+  const total = Object.values(result.counts).reduce((sum, count) => sum + count, 0);
+  if (values.json) {
+    console.log(JSON.stringify(result, null, 2));
+  } else {
+    for (const [name, ids] of Object.entries(result.findings)) {
+      const shown = ids.slice(0, 10).join(', ') + (ids.length > 10 ? `, … (${ids.length - 10} more)` : '');
+      console.log(
+        `${ids.length === 0 ? '✓' : '✗'} ${name.padEnd(24)} ${String(ids.length).padStart(5)}${ids.length ? `  ${shown}` : ''}`,
+      );
+    }
+    console.log(total === 0 ? '\nThe shop agrees with the card statements.' : `\n${total} finding(s).`);
+  }
+  return total === 0 ? 0 : 1;
+}

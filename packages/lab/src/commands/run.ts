@@ -1,0 +1,101 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseAssignments } from '@incident-lab/flags';
+import { SCENARIOS } from '@incident-lab/scenarios';
+import { annotate } from '../report/grafana-annotations';
+import type { PhaseName } from '../report/report';
+import { writeReport } from '../report/write-report';
+import type { RunPlan } from '../run/run-lab';
+import { runLab } from '../run/run-lab';
+import { scaleRates } from '../run/schedule';
+import type { LabOptions } from '../stack/lab-options';
+import { positiveInteger, UsageError, usage } from './args';
+
+export const runHelp = `lab run <lab> [--phase broken|fixed|both] [--duration S] [--rate RPS] [--seed N]
+        [--out DIR] [--json FILE] [--flags key=value,…]
+  Drives the same seeded load against the broken and the fixed shop and writes a before/after
+  report (report.json, report.md, report.html) to DIR/<lab>-<time>/ (default ./reports).
+  Per phase: reset, set the phase's flags and wait until applied, warm up, load, drain the queues,
+  audit (lab check), compare with the lab's hypothesis. --flags runs one custom phase instead.
+  Starts the lab for the run if it is not up. Labs: ${Object.keys(SCENARIOS).join(', ')}.
+  Links use LAB_JAEGER_URL (default http://localhost:16686) and LAB_GRAFANA_URL (default
+  http://localhost:3030, annotated with LAB_GRAFANA_AUTH, default admin:admin); firing alerts come
+  from LAB_PROMETHEUS_URL when set. Exit 0 when the run completed, whatever its results.`;
+
+export async function runCommand(words: string[], options: LabOptions): Promise<number> {
+  const { values, positionals } = usage(() =>
+    parseArgs({
+      args: words,
+      options: {
+        phase: { type: 'string' },
+        duration: { type: 'string' },
+        rate: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'string' },
+        flags: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  const name = positionals[0];
+  const scenario = name ? SCENARIOS[name] : undefined;
+  if (!scenario)
+    throw new UsageError(
+      `name a lab to run: ${Object.keys(SCENARIOS).join(', ')}${name ? ` (not "${name}")` : ''}`,
+    );
+  const phase = values.phase ?? 'both';
+  if (!['broken', 'fixed', 'both'].includes(phase))
+    throw new UsageError(`--phase must be broken, fixed or both, got "${phase}"`);
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (rate !== undefined && !(rate > 0))
+    throw new UsageError(`--rate must be a number of requests per second > 0, got "${values.rate}"`);
+
+  const plan: RunPlan = {
+    scenario,
+    phases: values.flags
+      ? [{ name: 'custom', flags: parseAssignments([values.flags]) }]
+      : (['broken', 'fixed'] as PhaseName[])
+          .filter((p) => phase === 'both' || phase === p)
+          .map((p) => ({ name: p, flags: scenario.phases[p as 'broken' | 'fixed'] })),
+  };
+  const grafanaUrl = process.env.LAB_GRAFANA_URL ?? 'http://localhost:3030';
+  const grafanaAuth = process.env.LAB_GRAFANA_AUTH ?? 'admin:admin';
+  let annotated = true;
+  const tty = process.stdout.isTTY;
+  let lastProgress = 0;
+  const report = await runLab(options, plan, {
+    seed: positiveInteger(values.seed, '--seed', 1),
+    durationS: positiveInteger(values.duration, '--duration', scenario.load.durationS),
+    warmupS: scenario.load.warmupS,
+    ratePerS: rate ? scaleRates(scenario.load.ratePerS, rate) : scenario.load.ratePerS,
+    jaegerUrl: process.env.LAB_JAEGER_URL ?? 'http://localhost:16686',
+    grafanaUrl,
+    prometheusUrl: process.env.LAB_PROMETHEUS_URL,
+    log: (line) => console.log(line),
+    progress: (line) => {
+      if (tty) process.stdout.write(`\r\x1b[2K${line}${line ? '' : ''}`);
+      else if (line && Date.now() - lastProgress >= 5_000) {
+        lastProgress = Date.now();
+        console.log(line);
+      }
+    },
+    annotate: async (text) => {
+      if (annotated) annotated = await annotate(grafanaUrl, grafanaAuth, text, [scenario.name]);
+    },
+  });
+  if (!annotated)
+    report.notes.push(
+      `Grafana at ${grafanaUrl} did not take annotations; flag changes are not marked on its graphs.`,
+    );
+  const dir = await writeReport(report, path.resolve(values.out ?? 'reports'), values.json);
+  console.log('');
+  for (const [name, result] of Object.entries(report.phases)) {
+    console.log(
+      `${name.padEnd(7)} hypothesis ${result.hypothesis.passed ? 'HOLDS' : 'FAILS'}: ${result.hypothesis.probes.map((p) => `${p.passed ? '✓' : '✗'} ${p.name} (${p.value})`).join('; ')}`,
+    );
+  }
+  console.log(`\nReport: ${path.join(dir, 'report.html')} (also report.md, report.json)`);
+  return 0;
+}

@@ -1,0 +1,41 @@
+import type { Probe } from '@incident-lab/scenarios';
+import type { Audit } from '../check/invariants';
+import type { EndpointSummary } from '../run/stats';
+import type { PhaseReport, ProbeResult } from './report';
+
+/** Reads each probe's value from the phase and compares it with its tolerance. */
+export function evaluateHypothesis(
+  probes: Probe[],
+  endpoints: PhaseReport['endpoints'],
+  audit: Audit,
+): PhaseReport['hypothesis'] {
+  const results: ProbeResult[] = probes.map((probe) => {
+    const target = probe.target;
+    const endpoint =
+      'endpoint' in target ? (endpoints[target.endpoint] as EndpointSummary | undefined) : undefined;
+    let value: number;
+    switch (target.kind) {
+      case 'latency':
+        value = endpoint?.latencyMs[target.percentile] ?? Number.POSITIVE_INFINITY;
+        break;
+      case 'errorRate':
+        value = endpoint ? endpoint.errorRate + endpoint.timeoutRate : 1;
+        break;
+      case 'successRate':
+        value = endpoint?.successRate ?? 0;
+        break;
+      case 'invariant':
+        value = audit.counts[target.name];
+        break;
+    }
+    const atLeast = target.kind === 'successRate';
+    const unit = target.kind === 'latency' ? ' ms' : '';
+    return {
+      name: probe.name,
+      value: Math.round(value * 1000) / 1000,
+      tolerance: `${atLeast ? '≥' : '≤'} ${probe.tolerance}${unit}`,
+      passed: atLeast ? value >= probe.tolerance : value <= probe.tolerance,
+    };
+  });
+  return { passed: results.every((result) => result.passed), probes: results };
+}

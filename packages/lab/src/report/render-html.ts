@@ -1,0 +1,122 @@
+import { ENDPOINT_GROUPS } from '@incident-lab/scenarios';
+import type { LabReport, PhaseReport } from './report';
+import { barChart, lineChart, type Series } from './svg-charts';
+
+const COLOURS: Record<string, string> = { broken: '#dc2626', fixed: '#16a34a', custom: '#2563eb' };
+
+function escape(text: string): string {
+  return text.replace(
+    /[&<>"]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string,
+  );
+}
+
+function table(head: string[], rows: string[][]): string {
+  return `<table><thead><tr>${head.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((row) => `<tr>${row.map((cell) => `<td>${cell}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function phaseCard(name: string, phase: PhaseReport): string {
+  const verdict = phase.hypothesis.passed
+    ? '<span class="pass">holds</span>'
+    : '<span class="fail">fails</span>';
+  const endpoints = ENDPOINT_GROUPS.filter((endpoint) => phase.endpoints[endpoint]).map((endpoint) => {
+    const e = phase.endpoints[endpoint] as NonNullable<PhaseReport['endpoints'][typeof endpoint]>;
+    return [
+      endpoint,
+      String(e.requests),
+      String(e.latencyMs.p50),
+      String(e.latencyMs.p95),
+      String(e.latencyMs.p99),
+      String(e.latencyMs.max),
+      `${(e.errorRate * 100).toFixed(1)}%`,
+      `${(e.timeoutRate * 100).toFixed(1)}%`,
+    ];
+  });
+  const probes = phase.hypothesis.probes.map((p) => [
+    p.passed ? '✅' : '❌',
+    escape(p.name),
+    String(p.value),
+    escape(p.tolerance),
+  ]);
+  const traceLinks = (ids: string[], urls: string[]) =>
+    ids.map((id, i) => `<a href="${escape(urls[i] ?? '#')}">${id.slice(0, 12)}…</a>`).join(' ') || 'none';
+  return `<section class="phase" data-phase="${name}">
+<h2>Phase <em style="color:${COLOURS[name]}">${name}</em>: hypothesis ${verdict}</h2>
+<p>Flags: ${
+    Object.entries(phase.flags)
+      .map(([k, v]) => `<code>${escape(k)}=${escape(v)}</code>`)
+      .join(' ') || 'defaults'
+  }
+· ${phase.durationS} s · <a href="${escape(phase.links.grafana)}">Grafana, this phase's time range</a></p>
+${table(['endpoint', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'timeouts'], endpoints)}
+${table(['', 'probe', 'value', 'tolerance'], probes)}
+<p>Slowest traces (Jaeger): ${traceLinks(phase.traces.slowest, phase.links.jaeger.slowest)}</p>
+<p>Failed traces (Jaeger): ${traceLinks(phase.traces.failed, phase.links.jaeger.failed)}</p>
+<p>Firing alerts: ${phase.alerts.firing.map(escape).join(', ') || 'none'}${phase.alerts.note ? ` <small>(${escape(phase.alerts.note)})</small>` : ''}</p>
+</section>`;
+}
+
+/** The report as one self-contained page: inline CSS and SVG, no scripts, opens offline. */
+export function renderHtml(report: LabReport): string {
+  const phases = Object.entries(report.phases) as Array<[string, PhaseReport]>;
+  const endpoints = ENDPOINT_GROUPS.filter((endpoint) =>
+    phases.some(([, phase]) => phase.endpoints[endpoint]),
+  );
+  const latencyCharts = endpoints
+    .map((endpoint) => {
+      const series: Series[] = phases.map(([name, phase]) => ({
+        label: name,
+        colour: COLOURS[name] ?? '#000',
+        points: phase.timeline
+          .filter((point) => point.endpoint === endpoint && point.requests > 0)
+          .map((point) => [point.second, point.p95Ms]),
+      }));
+      return `<figure><figcaption>${endpoint}: p95 latency per second</figcaption>${lineChart(`${endpoint}: p95 latency per second`, 'p95 ms', series)}</figure>`;
+    })
+    .join('');
+  const errorChart = `<figure><figcaption>errors and timeouts, share of requests</figcaption>${barChart(
+    'errors and timeouts per endpoint',
+    'share of requests (%)',
+    endpoints,
+    phases.map(([name, phase]) => ({
+      label: name,
+      colour: COLOURS[name] ?? '#000',
+      values: endpoints.map((endpoint) => {
+        const e = phase.endpoints[endpoint];
+        return e ? Math.round((e.errorRate + e.timeoutRate) * 1000) / 10 : 0;
+      }),
+    })),
+  )}</figure>`;
+  const invariantNames = Object.keys(phases[0]?.[1].invariants ?? {});
+  const invariants = table(
+    ['invariant', ...phases.map(([name]) => name)],
+    invariantNames.map((inv) => [
+      inv,
+      ...phases.map(([, phase]) => {
+        const count = phase.invariants[inv as keyof PhaseReport['invariants']];
+        return `<span class="${count === 0 ? 'pass' : 'fail'}">${count}</span>`;
+      }),
+    ]),
+  );
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(report.title)}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#111827;padding:0 1rem}
+h1{margin-bottom:.2rem} table{border-collapse:collapse;margin:.6rem 0} th,td{border:1px solid #e5e7eb;padding:.25rem .6rem;text-align:right}
+th:first-child,td:first-child{text-align:left} .pass{color:#16a34a;font-weight:600} .fail{color:#dc2626;font-weight:600}
+.charts{display:flex;flex-wrap:wrap;gap:1rem} .phases{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:1.5rem}
+code{background:#f3f4f6;padding:0 .3rem;border-radius:3px} figure{margin:0} figcaption{font-weight:600;margin-bottom:.2rem}
+</style></head><body>
+<h1>${escape(report.title)}</h1>
+<p>${escape(report.summary)}</p>
+<p>Seed ${report.seed} · started ${escape(report.startedAt)} · client timeout ${report.load.clientTimeoutMs} ms · on failure <code>${escape(report.load.client)}</code></p>
+<h2>Latency over time</h2><div class="charts">${latencyCharts}</div>
+<h2>Errors</h2><div class="charts">${errorChart}</div>
+<h2>Invariants</h2>${invariants}
+<div class="phases">${phases.map(([name, phase]) => phaseCard(name, phase)).join('')}</div>
+${report.notes.map((note) => `<p><small>${escape(note)}</small></p>`).join('')}
+</body></html>
+`;
+}

@@ -1,0 +1,41 @@
+import type { EndpointGroup, InvariantName } from '@incident-lab/scenarios';
+import type { Audit } from '../check/invariants';
+import type { EndpointSummary, TimelinePoint } from '../run/stats';
+
+export type PhaseName = 'broken' | 'fixed' | 'custom';
+
+export interface ProbeResult {
+  name: string;
+  value: number;
+  tolerance: string;
+  passed: boolean;
+}
+
+/** One phase's results; the shape of `report.json` is kept stable for other tools. */
+export interface PhaseReport {
+  flags: Record<string, string>;
+  durationS: number;
+  startedAt: string;
+  finishedAt: string;
+  endpoints: Partial<Record<EndpointGroup, EndpointSummary>>;
+  invariants: Record<InvariantName, number>;
+  findings: Audit['findings'];
+  alerts: { firing: string[]; note?: string };
+  hypothesis: { passed: boolean; probes: ProbeResult[] };
+  traces: { slowest: string[]; failed: string[] };
+  /** Each service's counters over the phase (`shop_*_total`, HTTP requests served, …). */
+  server: Record<string, Record<string, number>>;
+  timeline: TimelinePoint[];
+  links: { grafana: string; jaeger: { slowest: string[]; failed: string[] } };
+}
+
+export interface LabReport {
+  lab: string;
+  title: string;
+  summary: string;
+  seed: number;
+  startedAt: string;
+  load: { ratePerS: Partial<Record<EndpointGroup, number>>; clientTimeoutMs: number; client: string };
+  phases: Partial<Record<PhaseName, PhaseReport>>;
+  notes: string[];
+}

@@ -1,0 +1,103 @@
+/** Small, dependency-free SVG charts, so the HTML report opens offline and prints as it looks. */
+
+export interface Series {
+  label: string;
+  colour: string;
+  points: Array<[number, number]>;
+}
+
+const WIDTH = 560;
+const HEIGHT = 220;
+const PAD = { left: 56, right: 12, top: 24, bottom: 32 };
+
+function escape(text: string): string {
+  return text.replace(
+    /[&<>"]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string,
+  );
+}
+
+function niceMax(value: number): number {
+  if (value <= 0) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  return Math.ceil(value / magnitude) * magnitude;
+}
+
+function frame(
+  title: string,
+  yLabel: string,
+  yMax: number,
+  body: string,
+  legend: Series[] | string[],
+  colours?: string[],
+): string {
+  const innerH = HEIGHT - PAD.top - PAD.bottom;
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+    .map((f) => {
+      const y = PAD.top + innerH * (1 - f);
+      return `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}" stroke="#e5e7eb"/><text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end" font-size="10">${+(yMax * f).toPrecision(3)}</text>`;
+    })
+    .join('');
+  const names = legend.map((item) => (typeof item === 'string' ? item : item.label));
+  const fills = legend.map((item, i) => (typeof item === 'string' ? (colours?.[i] ?? '#000') : item.colour));
+  const legendSvg = names
+    .map(
+      (name, i) =>
+        `<rect x="${PAD.left + i * 110}" y="6" width="10" height="10" fill="${fills[i]}"/><text x="${PAD.left + 14 + i * 110}" y="15" font-size="11">${escape(name)}</text>`,
+    )
+    .join('');
+  return `<svg class="chart" role="img" aria-label="${escape(title)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" xmlns="http://www.w3.org/2000/svg"><title>${escape(title)}</title>${ticks}<text x="12" y="${PAD.top + innerH / 2}" font-size="10" transform="rotate(-90 12 ${PAD.top + innerH / 2})" text-anchor="middle">${escape(yLabel)}</text>${legendSvg}${body}</svg>`;
+}
+
+/** Lines over a shared x axis (seconds into the phase). */
+export function lineChart(title: string, yLabel: string, series: Series[]): string {
+  const xMax = Math.max(1, ...series.flatMap((s) => s.points.map(([x]) => x)));
+  const yMax = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map(([, y]) => y))));
+  const innerW = WIDTH - PAD.left - PAD.right;
+  const innerH = HEIGHT - PAD.top - PAD.bottom;
+  const x = (v: number) => PAD.left + (v / xMax) * innerW;
+  const y = (v: number) => PAD.top + innerH * (1 - v / yMax);
+  const lines = series
+    .map(
+      (s) =>
+        `<polyline class="series" data-series="${escape(s.label)}" fill="none" stroke="${s.colour}" stroke-width="2" points="${s.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"/>`,
+    )
+    .join('');
+  const axis = `<text x="${PAD.left + innerW / 2}" y="${HEIGHT - 6}" font-size="10" text-anchor="middle">seconds into the phase</text>`;
+  return frame(title, yLabel, yMax, lines + axis, series);
+}
+
+/** Grouped bars: one group per category, one bar per series. */
+export function barChart(
+  title: string,
+  yLabel: string,
+  categories: string[],
+  series: Array<{ label: string; colour: string; values: number[] }>,
+): string {
+  const yMax = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
+  const innerW = WIDTH - PAD.left - PAD.right;
+  const innerH = HEIGHT - PAD.top - PAD.bottom;
+  const group = innerW / Math.max(1, categories.length);
+  const barW = (group * 0.7) / Math.max(1, series.length);
+  const bars = categories
+    .map((category, ci) => {
+      const bx = PAD.left + ci * group + group * 0.15;
+      const rects = series
+        .map((s, si) => {
+          const value = s.values[ci] ?? 0;
+          const h = (value / yMax) * innerH;
+          return `<rect class="bar" data-series="${escape(s.label)}" x="${(bx + si * barW).toFixed(1)}" y="${(PAD.top + innerH - h).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.colour}"><title>${escape(`${s.label} ${category}: ${value}`)}</title></rect>`;
+        })
+        .join('');
+      return `${rects}<text x="${(bx + group * 0.35).toFixed(1)}" y="${HEIGHT - 10}" font-size="10" text-anchor="middle">${escape(category)}</text>`;
+    })
+    .join('');
+  return frame(
+    title,
+    yLabel,
+    yMax,
+    bars,
+    series.map((s) => s.label),
+    series.map((s) => s.colour),
+  );
+}

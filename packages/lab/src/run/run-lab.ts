@@ -1,0 +1,73 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Scenario } from '@incident-lab/scenarios';
+import type { LabReport, PhaseName } from '../report/report';
+import { seed, withPool } from '../stack/data';
+import { type RunningLab, startLab } from '../stack/lab';
+import type { LabOptions } from '../stack/lab-options';
+import { isReady } from '../stack/run-services';
+import { labServices } from '../stack/services';
+import { runPhase } from './run-phase';
+import type { RunSettings } from './run-settings';
+
+export interface RunPlan {
+  scenario: Scenario;
+  /** The phases to run, each with its flags; `custom` runs one phase with flags from the command line. */
+  phases: Array<{ name: PhaseName; flags: Record<string, string> }>;
+}
+
+async function historyOrders(lab: LabOptions): Promise<number> {
+  return withPool(lab, 'storefront', async (pool) => {
+    const [rows] = await pool.query("SELECT COUNT(*) AS n FROM orders WHERE origin = 'history'");
+    return Number((rows as Array<{ n: number }>)[0]?.n);
+  });
+}
+
+/**
+ * Runs a scenario's phases and returns the report. Uses the lab if it is up, or starts it for the
+ * run and stops it after. The flag file is restored to what it was before, even on failure or Ctrl-C.
+ */
+export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettings): Promise<LabReport> {
+  const report: LabReport = {
+    lab: plan.scenario.name,
+    title: plan.scenario.title,
+    summary: plan.scenario.summary,
+    seed: settings.seed,
+    startedAt: new Date().toISOString(),
+    load: {
+      ratePerS: settings.ratePerS,
+      clientTimeoutMs: plan.scenario.load.clientTimeoutMs,
+      client: JSON.stringify(plan.scenario.load.client),
+    },
+    phases: {},
+    notes: [],
+  };
+  const flagsBefore = await readFile(lab.flagFile, 'utf8');
+  const rollback = () => writeFile(lab.flagFile, flagsBefore);
+  const onSignal = () => {
+    void rollback().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+
+  let started: RunningLab | undefined;
+  try {
+    const up = await Promise.all(labServices(lab).map((service) => isReady(service.url)));
+    if (!up.every(Boolean)) {
+      settings.log('The lab is not running: starting it for this run (it stops afterwards).');
+      started = await startLab(lab);
+      report.notes.push('The lab was started for this run and stopped after it.');
+    }
+    const missing = plan.scenario.seedOrders - (await historyOrders(lab));
+    if (missing > 0) {
+      settings.log(`Seeding ${missing} historical orders the scenario needs…`);
+      await seed(lab, missing);
+    }
+    for (const phase of plan.phases) {
+      report.phases[phase.name] = await runPhase(lab, plan.scenario, settings, phase.name, phase.flags);
+    }
+    return report;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    await rollback();
+    await started?.stop();
+  }
+}

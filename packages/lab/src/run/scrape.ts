@@ -1,0 +1,19 @@
+import type { ServiceProcess } from '../stack/services';
+import { counterTotals, parsePrometheusText, type Sample } from './prometheus-text';
+
+export async function scrape(url: string): Promise<Sample[]> {
+  const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  return parsePrometheusText(await response.text());
+}
+
+/** Each service's counters of interest right now; a service that does not answer gives none. */
+export async function scrapeCounters(
+  services: ServiceProcess[],
+): Promise<Record<string, Record<string, number>>> {
+  const entries = await Promise.all(
+    services.map(
+      async (service) => [service.name, counterTotals(await scrape(service.url).catch(() => []))] as const,
+    ),
+  );
+  return Object.fromEntries(entries);
+}

@@ -1,0 +1,107 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClientBehaviour, EndpointGroup } from '@incident-lab/scenarios';
+import type { Outcome } from './stats';
+
+const USERS = 20;
+const PASSWORD = 'lab-password';
+const PRODUCTS = 10;
+/** A client following Retry-After waits at most this long, so a phase still ends on time. */
+const MAX_RETRY_AFTER_MS = 5_000;
+
+interface Attempt {
+  outcome: Outcome;
+  status?: number;
+  traceId?: string;
+  retryAfterMs?: number;
+}
+
+function userEmail(pick: number): string {
+  return `user${(pick % USERS) + 1}@shop.test`;
+}
+
+/** The shop as simulated users call it; it holds each seeded user's login token for checkouts. */
+export class ShopClient {
+  private readonly tokens = new Map<string, string>();
+
+  constructor(
+    private readonly storefrontUrl: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Logs every seeded user in once, outside any measurement, so checkouts have tokens. */
+  async loginAll(): Promise<void> {
+    for (let user = 0; user < USERS; user++) {
+      const response = await fetch(`${this.storefrontUrl}/api/login`, this.loginRequest(user));
+      if (!response.ok)
+        throw new Error(`cannot log in ${userEmail(user)}: storefront answered ${response.status}`);
+      this.tokens.set(userEmail(user), ((await response.json()) as { token: string }).token);
+    }
+  }
+
+  private loginRequest(pick: number): RequestInit {
+    return {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: userEmail(pick), password: PASSWORD }),
+    };
+  }
+
+  private request(endpoint: EndpointGroup, pick: number): [string, RequestInit] {
+    const base = this.storefrontUrl;
+    switch (endpoint) {
+      case 'login':
+        return [`${base}/api/login`, this.loginRequest(pick)];
+      case 'products':
+        return [`${base}/api/products`, {}];
+      case 'report':
+        return [`${base}/api/reports/sales`, {}];
+      case 'checkout': {
+        const items = [{ productId: (pick % PRODUCTS) + 1, quantity: (pick % 3) + 1 }];
+        return [
+          `${base}/api/orders`,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${this.tokens.get(userEmail(pick))}`,
+            },
+            body: JSON.stringify({ items }),
+          },
+        ];
+      }
+    }
+  }
+
+  private async attempt(endpoint: EndpointGroup, pick: number): Promise<Attempt> {
+    const [url, init] = this.request(endpoint, pick);
+    try {
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      await response.arrayBuffer();
+      const retryAfter = Number(response.headers.get('retry-after'));
+      return {
+        outcome: response.status >= 200 && response.status < 300 ? 'ok' : 'error',
+        status: response.status,
+        traceId: response.headers.get('x-trace-id') ?? undefined,
+        retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+      };
+    } catch (error) {
+      return { outcome: (error as Error).name === 'TimeoutError' ? 'timeout' : 'error' };
+    }
+  }
+
+  /** One user's request, with the retries their client makes: what they waited, and how it ended. */
+  async call(endpoint: EndpointGroup, pick: number, behaviour: ClientBehaviour) {
+    let attempts = 1;
+    let last = await this.attempt(endpoint, pick);
+    const retries = behaviour.onFailure === 'give-up' ? 0 : behaviour.retries;
+    while (last.outcome !== 'ok' && attempts <= retries) {
+      if (behaviour.onFailure === 'follow-retry-after') {
+        if (last.retryAfterMs === undefined) break;
+        await sleep(Math.min(last.retryAfterMs, MAX_RETRY_AFTER_MS));
+      }
+      attempts++;
+      last = await this.attempt(endpoint, pick);
+    }
+    return { ...last, attempts };
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * A lab as data, in the spirit of a chaos experiment: what "healthy" means (the hypothesis), what
+ * is done to the shop (faults and load), and the two phases that differ only in their flags.
+ * Plain data with no imports, so the k6 scripts can read the same file as the lab CLI.
+ */
+
+/** The shop's endpoints as the load sees them. */
+export type EndpointGroup = 'login' | 'products' | 'checkout' | 'report';
+
+export const ENDPOINT_GROUPS: readonly EndpointGroup[] = ['login', 'products', 'checkout', 'report'];
+
+/** How a simulated client reacts to a timeout or an error, like real users and client apps. */
+export type ClientBehaviour =
+  | { onFailure: 'give-up' }
+  | { onFailure: 'retry-immediately'; retries: number }
+  | { onFailure: 'follow-retry-after'; retries: number };
+
+export interface Load {
+  /** Seconds of traffic measured per phase. */
+  durationS: number;
+  /** Seconds of traffic before measuring, to fill pools and caches. */
+  warmupS: number;
+  /** Open model: arrivals per second per endpoint, whether or not earlier requests have finished. */
+  ratePerS: Partial<Record<EndpointGroup, number>>;
+  /** A client gives up on a request after this long and counts it as a timeout. */
+  clientTimeoutMs: number;
+  client: ClientBehaviour;
+}
+
+/** What a probe reads from a phase's results. */
+export type ProbeTarget =
+  | { kind: 'latency'; endpoint: EndpointGroup; percentile: 'p50' | 'p95' | 'p99' }
+  | { kind: 'errorRate'; endpoint: EndpointGroup }
+  | { kind: 'successRate'; endpoint: EndpointGroup }
+  | { kind: 'invariant'; name: InvariantName };
+
+/** A steady-state probe: healthy while the value stays on the right side of the tolerance. */
+export interface Probe {
+  name: string;
+  target: ProbeTarget;
+  /** At most this (latency in ms, rates 0..1, invariant counts), or at least it for successRate. */
+  tolerance: number;
+}
+
+export type InvariantName =
+  | 'doubleCharges'
+  | 'paidWithoutCharge'
+  | 'chargedNotPaid'
+  | 'paymentsWithoutInvoice'
+  | 'unconsumedEvents'
+  | 'deadLettered';
+
+export interface Scenario {
+  name: string;
+  title: string;
+  summary: string;
+  /** Grafana dashboard uid the report links to with each phase's time range. */
+  dashboardUid: string;
+  /** Historical orders the lab needs (the sales report's cost grows with them). */
+  seedOrders: number;
+  hypothesis: Probe[];
+  /** Flags set in both phases: the faults the lab injects. */
+  faults: Record<string, string>;
+  load: Load;
+  /** Flags per phase; everything else is identical between them. */
+  phases: { broken: Record<string, string>; fixed: Record<string, string> };
+}

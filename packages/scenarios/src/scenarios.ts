@@ -1,0 +1,5 @@
+import type { Scenario } from './scenario';
+import { smoke } from './smoke';
+
+/** Every lab `lab run <name>` knows, by name. */
+export const SCENARIOS: Record<string, Scenario> = { smoke };

@@ -1,0 +1,6 @@
+import type { FlagDefaults } from '@incident-lab/flags';
+
+/** The flags payments applies, with the value it falls back to when they cannot be read. */
+export const PAYMENTS_FLAGS = {
+  'payments-queue-when-provider-down': false,
+} satisfies FlagDefaults;
