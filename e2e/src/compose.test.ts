@@ -12,7 +12,17 @@ import type { z } from 'zod';
 
 const root = path.resolve(__dirname, '../..');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
-const services = compose.services as Record<string, Record<string, any>>;
+interface ComposeService {
+  image: string;
+  ports?: string[];
+  mem_limit: string;
+  volumes?: string[];
+  environment?: Record<string, string>;
+  healthcheck?: { test: string[] };
+  depends_on: Record<string, { condition: string }>;
+  command?: string[];
+}
+const services = compose.services as Record<string, ComposeService>;
 
 /** Which config each app container's environment must satisfy. */
 const APP_CONFIG: Record<string, z.ZodObject> = {
@@ -54,9 +64,19 @@ describe('docker-compose.yml', () => {
         'jaeger',
         'prometheus',
         'grafana',
+        'k6',
         ...Object.keys(APP_CONFIG),
       ]),
     );
+  });
+
+  it('runs k6 on demand (profile load) against storefront, with results written to Prometheus', () => {
+    const k6 = services.k6 as ComposeService & { profiles: string[]; working_dir: string };
+    expect(k6.profiles).toEqual(['load']);
+    expect(existsSync(path.join(root, k6.working_dir.replace('/repo/', ''), 'run-scenario.ts'))).toBe(true);
+    expect(k6.environment?.BASE_URL).toBe('http://storefront:3000');
+    expect(k6.environment?.K6_PROMETHEUS_RW_SERVER_URL).toBe('http://prometheus:9090/api/v1/write');
+    expect(services.prometheus?.command).toContain('--web.enable-remote-write-receiver');
   });
 
   it('pins every image version, binds ports to localhost only and limits memory under 2.5 GB in all', () => {
@@ -73,7 +93,7 @@ describe('docker-compose.yml', () => {
 
   it('gives each app service an environment its config accepts, a matching port, a healthcheck and healthy dependencies', () => {
     for (const [name, schema] of Object.entries(APP_CONFIG)) {
-      const service = services[name] as Record<string, any>;
+      const service = services[name] as ComposeService;
       const env = service.environment as Record<string, string>;
       const parsed = schema.safeParse(env);
       expect(parsed.success, `${name}: ${parsed.error?.message}`).toBe(true);
@@ -92,8 +112,8 @@ describe('docker-compose.yml', () => {
       ).toEqual([]);
       expect(service.ports, name).toEqual([`127.0.0.1:${env.PORT}:${env.PORT}`]);
       expect(service.healthcheck?.test, name).toBeDefined();
-      expect(service.depends_on.mysql.condition, name).toBe('service_healthy');
-      expect(service.depends_on.rabbitmq.condition, name).toBe('service_healthy');
+      expect(service.depends_on.mysql?.condition, name).toBe('service_healthy');
+      expect(service.depends_on.rabbitmq?.condition, name).toBe('service_healthy');
       const entry = (service.command as string[])[0] as string;
       expect(
         existsSync(path.join(root, entry.replace('/dist/', '/src/').replace(/\.js$/, '.ts'))),

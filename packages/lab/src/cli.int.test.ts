@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
-import { dropDatabase } from '@incident-lab/db';
+import { dropDatabase, type RowDataPacket } from '@incident-lab/db';
 import { copyDefaultFlagFile } from '@incident-lab/flags';
 import { Broker, deleteTopology, envelope, queueDepths } from '@incident-lab/messaging';
 import { createLogger } from '@incident-lab/telemetry';
@@ -29,7 +29,7 @@ async function lab(args: string[], env: Record<string, string> = {}) {
 }
 
 const count = (owner: Parameters<typeof withPool>[1], sql: string) =>
-  withPool(options, owner, async (pool) => Number(((await pool.query(sql)) as any)[0][0].n));
+  withPool(options, owner, async (pool) => Number((await pool.query<RowDataPacket[]>(sql))[0][0]?.n));
 
 afterAll(async () => {
   for (const owner of SCHEMA_OWNERS) await dropDatabase(options.mysqlUrl, databaseName(namespace, owner));

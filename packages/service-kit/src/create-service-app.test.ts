@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLogger } from '@incident-lab/telemetry';
 import { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

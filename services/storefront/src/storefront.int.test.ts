@@ -48,6 +48,18 @@ afterAll(async () => {
   await deleteTopology(amqpUrl, namespace);
 });
 
+/** The fields these tests read from storefront's answers. */
+interface Answer {
+  token?: string;
+  type?: string;
+  detail?: string;
+  status?: string;
+  products?: Array<{ id: number; priceCents: number }>;
+  'invalid-params'?: Array<{ name: string; reason: string }>;
+  totals?: { revenueCents: number };
+  rows?: unknown[];
+}
+
 async function call(route: string, init: RequestInit & { token?: string; json?: unknown } = {}) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
@@ -56,7 +68,7 @@ async function call(route: string, init: RequestInit & { token?: string; json?: 
     headers,
     body: init.json === undefined ? undefined : JSON.stringify(init.json),
   });
-  return { response, body: (await response.json()) as Record<string, any> };
+  return { response, body: (await response.json()) as Answer };
 }
 
 async function login(email: string, password = SEED_PASSWORD) {
@@ -76,7 +88,7 @@ describe('storefront on a real MySQL', () => {
   it('lists the products', async () => {
     const { body } = await call('/api/products');
     expect(body.products).toHaveLength(10);
-    expect(body.products[0]).toMatchObject({ id: expect.any(Number), priceCents: expect.any(Number) });
+    expect(body.products?.[0]).toMatchObject({ id: expect.any(Number), priceCents: expect.any(Number) });
   });
 
   it('requires a login to order', async () => {
@@ -135,7 +147,7 @@ describe('storefront on a real MySQL', () => {
     const [[truth]] = await pool.query<RowDataPacket[]>(
       "SELECT SUM(i.quantity * i.price_cents) AS revenue FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.status = 'PAID'",
     );
-    expect(body.totals.revenueCents).toBe(Number(truth?.revenue));
-    expect(body.rows.length).toBeGreaterThan(10);
+    expect(body.totals?.revenueCents).toBe(Number(truth?.revenue));
+    expect(body.rows?.length).toBeGreaterThan(10);
   });
 });

@@ -1,18 +1,12 @@
 import { ENDPOINT_GROUPS } from '@incident-lab/scenarios';
+import { escapeHtml } from './html-escape';
 import type { LabReport, PhaseReport } from './report';
 import { barChart, lineChart, type Series } from './svg-charts';
 
 const COLOURS: Record<string, string> = { broken: '#dc2626', fixed: '#16a34a', custom: '#2563eb' };
 
-function escape(text: string): string {
-  return text.replace(
-    /[&<>"]/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string,
-  );
-}
-
 function table(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${rows
+  return `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((row) => `<tr>${row.map((cell) => `<td>${cell}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
@@ -36,25 +30,25 @@ function phaseCard(name: string, phase: PhaseReport): string {
   });
   const probes = phase.hypothesis.probes.map((p) => [
     p.passed ? '✅' : '❌',
-    escape(p.name),
+    escapeHtml(p.name),
     String(p.value),
-    escape(p.tolerance),
+    escapeHtml(p.tolerance),
   ]);
   const traceLinks = (ids: string[], urls: string[]) =>
-    ids.map((id, i) => `<a href="${escape(urls[i] ?? '#')}">${id.slice(0, 12)}…</a>`).join(' ') || 'none';
+    ids.map((id, i) => `<a href="${escapeHtml(urls[i] ?? '#')}">${id.slice(0, 12)}…</a>`).join(' ') || 'none';
   return `<section class="phase" data-phase="${name}">
 <h2>Phase <em style="color:${COLOURS[name]}">${name}</em>: hypothesis ${verdict}</h2>
 <p>Flags: ${
     Object.entries(phase.flags)
-      .map(([k, v]) => `<code>${escape(k)}=${escape(v)}</code>`)
+      .map(([k, v]) => `<code>${escapeHtml(k)}=${escapeHtml(v)}</code>`)
       .join(' ') || 'defaults'
   }
-· ${phase.durationS} s · <a href="${escape(phase.links.grafana)}">Grafana, this phase's time range</a></p>
+· ${phase.durationS} s · <a href="${escapeHtml(phase.links.grafana)}">Grafana, this phase's time range</a></p>
 ${table(['endpoint', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'timeouts'], endpoints)}
 ${table(['', 'probe', 'value', 'tolerance'], probes)}
 <p>Slowest traces (Jaeger): ${traceLinks(phase.traces.slowest, phase.links.jaeger.slowest)}</p>
 <p>Failed traces (Jaeger): ${traceLinks(phase.traces.failed, phase.links.jaeger.failed)}</p>
-<p>Firing alerts: ${phase.alerts.firing.map(escape).join(', ') || 'none'}${phase.alerts.note ? ` <small>(${escape(phase.alerts.note)})</small>` : ''}</p>
+<p>Firing alerts: ${phase.alerts.firing.map(escape).join(', ') || 'none'}${phase.alerts.note ? ` <small>(${escapeHtml(phase.alerts.note)})</small>` : ''}</p>
 </section>`;
 }
 
@@ -101,7 +95,7 @@ export function renderHtml(report: LabReport): string {
     ]),
   );
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(report.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.title)}</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#111827;padding:0 1rem}
 h1{margin-bottom:.2rem} table{border-collapse:collapse;margin:.6rem 0} th,td{border:1px solid #e5e7eb;padding:.25rem .6rem;text-align:right}
@@ -109,14 +103,14 @@ th:first-child,td:first-child{text-align:left} .pass{color:#16a34a;font-weight:6
 .charts{display:flex;flex-wrap:wrap;gap:1rem} .phases{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:1.5rem}
 code{background:#f3f4f6;padding:0 .3rem;border-radius:3px} figure{margin:0} figcaption{font-weight:600;margin-bottom:.2rem}
 </style></head><body>
-<h1>${escape(report.title)}</h1>
-<p>${escape(report.summary)}</p>
-<p>Seed ${report.seed} · started ${escape(report.startedAt)} · client timeout ${report.load.clientTimeoutMs} ms · on failure <code>${escape(report.load.client)}</code></p>
+<h1>${escapeHtml(report.title)}</h1>
+<p>${escapeHtml(report.summary)}</p>
+<p>Seed ${report.seed} · started ${escapeHtml(report.startedAt)} · client timeout ${report.load.clientTimeoutMs} ms · on failure <code>${escapeHtml(report.load.client)}</code></p>
 <h2>Latency over time</h2><div class="charts">${latencyCharts}</div>
 <h2>Errors</h2><div class="charts">${errorChart}</div>
 <h2>Invariants</h2>${invariants}
 <div class="phases">${phases.map(([name, phase]) => phaseCard(name, phase)).join('')}</div>
-${report.notes.map((note) => `<p><small>${escape(note)}</small></p>`).join('')}
+${report.notes.map((note) => `<p><small>${escapeHtml(note)}</small></p>`).join('')}
 </body></html>
 `;
 }

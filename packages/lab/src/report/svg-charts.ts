@@ -1,3 +1,4 @@
+import { escapeHtml } from './html-escape';
 /** Small, dependency-free SVG charts, so the HTML report opens offline and prints as it looks. */
 
 export interface Series {
@@ -9,13 +10,6 @@ export interface Series {
 const WIDTH = 560;
 const HEIGHT = 220;
 const PAD = { left: 56, right: 12, top: 24, bottom: 32 };
-
-function escape(text: string): string {
-  return text.replace(
-    /[&<>"]/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string,
-  );
-}
 
 function niceMax(value: number): number {
   if (value <= 0) return 1;
@@ -43,10 +37,10 @@ function frame(
   const legendSvg = names
     .map(
       (name, i) =>
-        `<rect x="${PAD.left + i * 110}" y="6" width="10" height="10" fill="${fills[i]}"/><text x="${PAD.left + 14 + i * 110}" y="15" font-size="11">${escape(name)}</text>`,
+        `<rect x="${PAD.left + i * 110}" y="6" width="10" height="10" fill="${fills[i]}"/><text x="${PAD.left + 14 + i * 110}" y="15" font-size="11">${escapeHtml(name)}</text>`,
     )
     .join('');
-  return `<svg class="chart" role="img" aria-label="${escape(title)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" xmlns="http://www.w3.org/2000/svg"><title>${escape(title)}</title>${ticks}<text x="12" y="${PAD.top + innerH / 2}" font-size="10" transform="rotate(-90 12 ${PAD.top + innerH / 2})" text-anchor="middle">${escape(yLabel)}</text>${legendSvg}${body}</svg>`;
+  return `<svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" xmlns="http://www.w3.org/2000/svg"><title>${escapeHtml(title)}</title>${ticks}<text x="12" y="${PAD.top + innerH / 2}" font-size="10" transform="rotate(-90 12 ${PAD.top + innerH / 2})" text-anchor="middle">${escapeHtml(yLabel)}</text>${legendSvg}${body}</svg>`;
 }
 
 /** Lines over a shared x axis (seconds into the phase). */
@@ -60,7 +54,7 @@ export function lineChart(title: string, yLabel: string, series: Series[]): stri
   const lines = series
     .map(
       (s) =>
-        `<polyline class="series" data-series="${escape(s.label)}" fill="none" stroke="${s.colour}" stroke-width="2" points="${s.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"/>`,
+        `<polyline class="series" data-series="${escapeHtml(s.label)}" fill="none" stroke="${s.colour}" stroke-width="2" points="${s.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"/>`,
     )
     .join('');
   const axis = `<text x="${PAD.left + innerW / 2}" y="${HEIGHT - 6}" font-size="10" text-anchor="middle">seconds into the phase</text>`;
@@ -86,10 +80,10 @@ export function barChart(
         .map((s, si) => {
           const value = s.values[ci] ?? 0;
           const h = (value / yMax) * innerH;
-          return `<rect class="bar" data-series="${escape(s.label)}" x="${(bx + si * barW).toFixed(1)}" y="${(PAD.top + innerH - h).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.colour}"><title>${escape(`${s.label} ${category}: ${value}`)}</title></rect>`;
+          return `<rect class="bar" data-series="${escapeHtml(s.label)}" x="${(bx + si * barW).toFixed(1)}" y="${(PAD.top + innerH - h).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.colour}"><title>${escapeHtml(`${s.label} ${category}: ${value}`)}</title></rect>`;
         })
         .join('');
-      return `${rects}<text x="${(bx + group * 0.35).toFixed(1)}" y="${HEIGHT - 10}" font-size="10" text-anchor="middle">${escape(category)}</text>`;
+      return `${rects}<text x="${(bx + group * 0.35).toFixed(1)}" y="${HEIGHT - 10}" font-size="10" text-anchor="middle">${escapeHtml(category)}</text>`;
     })
     .join('');
   return frame(
