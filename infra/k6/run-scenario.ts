@@ -1,5 +1,5 @@
 // Runs a lab scenario's load with k6: one constant-arrival-rate (open model) scenario per endpoint,
-// thresholds from the scenario's latency and error probes. Under docker compose:
+// thresholds from the scenario's latency and error probes. Act faults are set with `lab flags set`. Under docker compose:
 //   docker compose --profile load run --rm k6 run -e SCENARIO=smoke run-scenario.ts
 import { check } from 'k6';
 import type { Options } from 'k6/options';
@@ -10,43 +10,43 @@ import { SCENARIOS } from './scenarios.ts';
 const scenario = SCENARIOS[__ENV.SCENARIO ?? 'smoke'];
 if (!scenario)
   throw new Error(`unknown SCENARIO "${__ENV.SCENARIO}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
-const durationS = Number(__ENV.DURATION ?? scenario.load.durationS);
 
 const thresholds: Record<string, string[]> = {};
 for (const probe of scenario.hypothesis) {
   const target = probe.target;
+  if (target.kind === 'invariant') continue; // `lab check` audits those, not k6
+  const tags = `{endpoint:${target.endpoint}${target.act ? `,act:${target.act}` : ''}}`;
   if (target.kind === 'latency') {
-    thresholds[`http_req_duration{endpoint:${target.endpoint}}`] = [
-      `p(${target.percentile.slice(1)})<${probe.tolerance}`,
-    ];
-  } else if (target.kind === 'errorRate') {
-    thresholds[`http_req_failed{endpoint:${target.endpoint}}`] = [`rate<=${probe.tolerance}`];
-  } else if (target.kind === 'successRate') {
-    thresholds[`http_req_failed{endpoint:${target.endpoint}}`] = [
-      `rate<=${Math.round((1 - probe.tolerance) * 1000) / 1000}`,
-    ];
+    thresholds[`http_req_duration${tags}`] = [`p(${target.percentile.slice(1)})<${probe.tolerance}`];
+  } else {
+    const maxFailed = target.kind === 'errorRate' ? probe.tolerance : 1 - probe.tolerance;
+    thresholds[`http_req_failed${tags}`] = [`rate<=${Math.round(maxFailed * 1000) / 1000}`];
   }
 }
 
-export const options: Options = {
-  scenarios: Object.fromEntries(
-    Object.entries(scenario.load.ratePerS)
-      .filter(([, rate]) => (rate ?? 0) > 0)
-      .map(([endpoint, rate]) => [
-        endpoint,
-        {
-          executor: 'constant-arrival-rate',
-          rate: Math.round((rate ?? 0) * 10),
-          timeUnit: '10s',
-          duration: `${durationS}s`,
-          preAllocatedVUs: 10,
-          maxVUs: 300,
-          exec: endpoint,
-        },
-      ]),
-  ),
-  thresholds,
-};
+// The acts run one after the other, each endpoint of an act as its own open-model k6 scenario.
+const k6Scenarios: NonNullable<Options['scenarios']> = {};
+let startS = 0;
+for (const act of scenario.load.acts) {
+  const durationS = Number(__ENV.DURATION ?? act.durationS);
+  for (const [endpoint, rate] of Object.entries(act.ratePerS)) {
+    if (!rate) continue;
+    k6Scenarios[`${act.name}-${endpoint}`] = {
+      executor: 'constant-arrival-rate',
+      rate: Math.round(rate * 10),
+      timeUnit: '10s',
+      startTime: `${startS}s`,
+      duration: `${durationS}s`,
+      preAllocatedVUs: 10,
+      maxVUs: 300,
+      exec: endpoint,
+      tags: { act: act.name },
+    };
+  }
+  startS += durationS;
+}
+
+export const options: Options = { scenarios: k6Scenarios, thresholds };
 
 export function setup(): Record<string, string> {
   return loginAll();

@@ -63,11 +63,8 @@ export function call(
   let response = once(endpoint, pick, tokens, timeoutMs);
   const retries = behaviour.onFailure === 'give-up' ? 0 : behaviour.retries;
   for (let attempt = 0; attempt < retries && (response.status < 200 || response.status >= 300); attempt++) {
-    if (behaviour.onFailure === 'follow-retry-after') {
-      const wait = Number(response.headers['Retry-After']);
-      if (!(wait > 0)) break;
-      sleep(Math.min(wait, 5));
-    }
+    const wait = Number(response.headers['Retry-After']);
+    if (behaviour.onFailure === 'retry' && behaviour.followRetryAfter && wait > 0) sleep(Math.min(wait, 5));
     response = once(endpoint, pick, tokens, timeoutMs);
   }
   return response;

@@ -1,3 +1,4 @@
+export { type AdmissionRules, GatedPool, type RefusalReason } from './gated-pool';
 export { type MigrateOptions, migrate } from './migrate';
 export {
   createPool,
@@ -9,3 +10,9 @@ export {
   type ResultSetHeader,
   type RowDataPacket,
 } from './pool';
+export {
+  isStatementTimeout,
+  type ServerFlavour,
+  serverFlavour,
+  withStatementTimeout,
+} from './statement-timeout';

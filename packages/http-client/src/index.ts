@@ -1,1 +1,10 @@
 export { type JsonResponse, type PostOptions, postJson, UnreachableError } from './post-json';
+export {
+  BrokenCircuitError,
+  createBreaker,
+  isRetryable,
+  type RetryMode,
+  retryPolicy,
+  ServerError,
+} from './resilience';
+export { RetryBudget } from './retry-budget';

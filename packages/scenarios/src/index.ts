@@ -1,4 +1,5 @@
 export {
+  type Act,
   type ClientBehaviour,
   ENDPOINT_GROUPS,
   type EndpointGroup,
@@ -6,6 +7,7 @@ export {
   type Load,
   type Probe,
   type ProbeTarget,
+  resultKey,
   type Scenario,
 } from './scenario';
 export { SCENARIOS } from './scenarios';

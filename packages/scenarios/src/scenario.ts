@@ -12,27 +12,40 @@ export const ENDPOINT_GROUPS: readonly EndpointGroup[] = ['login', 'products', '
 /** How a simulated client reacts to a timeout or an error, like real users and client apps. */
 export type ClientBehaviour =
   | { onFailure: 'give-up' }
-  | { onFailure: 'retry-immediately'; retries: number }
-  | { onFailure: 'follow-retry-after'; retries: number };
+  /** Try again up to `retries` times: at once, or after the server's Retry-After when it gives one. */
+  | { onFailure: 'retry'; retries: number; followRetryAfter: boolean };
 
-export interface Load {
-  /** Seconds of traffic measured per phase. */
+/** One stretch of a phase: its own traffic mix, and faults on top of the scenario's. */
+export interface Act {
+  name: string;
+  /** Seconds of traffic measured in this act. */
   durationS: number;
-  /** Seconds of traffic before measuring, to fill pools and caches. */
-  warmupS: number;
   /** Open model: arrivals per second per endpoint, whether or not earlier requests have finished. */
   ratePerS: Partial<Record<EndpointGroup, number>>;
+  faults: Record<string, string>;
+}
+
+export interface Load {
+  /** Seconds of traffic before measuring (first act's mix), to fill pools and caches. */
+  warmupS: number;
+  /** The acts, one after the other, in every phase. */
+  acts: Act[];
   /** A client gives up on a request after this long and counts it as a timeout. */
   clientTimeoutMs: number;
   client: ClientBehaviour;
 }
 
-/** What a probe reads from a phase's results. */
+/** What a probe reads from a phase's results; `act` names the act when the scenario has several. */
 export type ProbeTarget =
-  | { kind: 'latency'; endpoint: EndpointGroup; percentile: 'p50' | 'p95' | 'p99' }
-  | { kind: 'errorRate'; endpoint: EndpointGroup }
-  | { kind: 'successRate'; endpoint: EndpointGroup }
+  | { kind: 'latency'; endpoint: EndpointGroup; act?: string; percentile: 'p50' | 'p95' | 'p99' }
+  | { kind: 'errorRate'; endpoint: EndpointGroup; act?: string }
+  | { kind: 'successRate'; endpoint: EndpointGroup; act?: string }
   | { kind: 'invariant'; name: InvariantName };
+
+/** Where an act's endpoint results sit in a report: `login`, or `report-storm:login` with several acts. */
+export function resultKey(endpoint: EndpointGroup, act: string | undefined): string {
+  return act ? `${act}:${endpoint}` : endpoint;
+}
 
 /** A steady-state probe: healthy while the value stays on the right side of the tolerance. */
 export interface Probe {
@@ -59,7 +72,7 @@ export interface Scenario {
   /** Historical orders the lab needs (the sales report's cost grows with them). */
   seedOrders: number;
   hypothesis: Probe[];
-  /** Flags set in both phases: the faults the lab injects. */
+  /** Flags set in both phases and every act: the faults the lab injects throughout. */
   faults: Record<string, string>;
   load: Load;
   /** Flags per phase; everything else is identical between them. */

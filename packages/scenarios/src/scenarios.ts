@@ -1,5 +1,6 @@
+import { cascading } from './cascading';
 import type { Scenario } from './scenario';
 import { smoke } from './smoke';
 
 /** Every lab `lab run <name>` knows, by name. */
-export const SCENARIOS: Record<string, Scenario> = { smoke };
+export const SCENARIOS: Record<string, Scenario> = { smoke, cascading };

@@ -34,9 +34,15 @@ export const smoke: Scenario = {
   ],
   faults: {},
   load: {
-    durationS: 20,
     warmupS: 2,
-    ratePerS: { login: 2, products: 3, checkout: 3, report: 0.5 },
+    acts: [
+      {
+        name: 'steady',
+        durationS: 20,
+        ratePerS: { login: 2, products: 3, checkout: 3, report: 0.5 },
+        faults: {},
+      },
+    ],
     clientTimeoutMs: 5_000,
     client: { onFailure: 'give-up' },
   },

@@ -1,4 +1,4 @@
-import { currentTraceId, type Logger, serveMetrics } from '@incident-lab/telemetry';
+import { currentTraceId, getMeter, type Logger, serveMetrics } from '@incident-lab/telemetry';
 import express, { type Express, type Router } from 'express';
 import { healthRouter, type ReadinessCheck } from './health';
 import { notFound, problemHandler } from './problem';
@@ -19,9 +19,14 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  const inFlight = getMeter('service-kit').createUpDownCounter('http_server_in_flight_requests', {
+    description: 'Requests this service has received and not yet answered: work piling up shows here first.',
+  });
   app.use((_request, response, next) => {
     const traceId = currentTraceId();
     if (traceId) response.set('x-trace-id', traceId);
+    inFlight.add(1);
+    response.once('close', () => inFlight.add(-1));
     next();
   });
   app.use(express.json({ limit: options.bodyLimit ?? '16kb' }));

@@ -3,4 +3,7 @@ import type { FlagDefaults } from '@incident-lab/flags';
 /** The flags payments applies, with the value it falls back to when they cannot be read. */
 export const PAYMENTS_FLAGS = {
   'payments-queue-when-provider-down': false,
+  'http-timeouts': false,
+  'retry-policy': 'immediate',
+  'provider-circuit-breaker': false,
 } satisfies FlagDefaults;

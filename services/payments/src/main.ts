@@ -6,6 +6,7 @@ import { Broker } from '@incident-lab/messaging';
 import { runMain, serve } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
+import { ProviderClient } from './charges/provider-client';
 import { loadConfig } from './config';
 import { PAYMENTS_FLAGS } from './flags';
 import { paymentsMetrics } from './metrics';
@@ -25,7 +26,10 @@ async function main() {
     logger,
     flags,
     metrics: paymentsMetrics(),
-    providerUrls: { primary: config.PROVIDER_PRIMARY_URL, backup: config.PROVIDER_BACKUP_URL },
+    provider: new ProviderClient(
+      { primary: config.PROVIDER_PRIMARY_URL, backup: config.PROVIDER_BACKUP_URL },
+      flags,
+    ),
   };
   await startChargeWorker(deps, config.WORKER_RETRY_FOR_MS);
   await serve({

@@ -9,6 +9,7 @@ import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type PaymentsDeps } from './app';
 import { findPayment } from './charges/payments.repo';
+import { ProviderClient } from './charges/provider-client';
 import { PAYMENTS_FLAGS } from './flags';
 import { paymentsMetrics } from './metrics';
 import { startChargeWorker } from './worker/charge-worker';
@@ -26,7 +27,10 @@ let deps: PaymentsDeps;
 let paymentsFlags: Awaited<ReturnType<typeof startFlagsInMemory>>;
 let providerFlags: Awaited<ReturnType<typeof startFlagsInMemory>>;
 
-async function schema(owner: 'payments' | 'provider_primary', service: string): Promise<Pool> {
+async function schema(
+  owner: 'payments' | 'provider_primary' | 'provider_backup',
+  service: string,
+): Promise<Pool> {
   const database = databaseName(namespace, owner);
   await migrate({
     url: mysqlUrl,
@@ -49,6 +53,15 @@ beforeAll(async () => {
       metrics: providerMetrics(),
     }),
   );
+  const backup = await listen(
+    createProvider({
+      pool: await schema('provider_backup', '@incident-lab/provider'),
+      flags: providerFlags.flags,
+      logger,
+      instance: 'backup',
+      metrics: providerMetrics(),
+    }),
+  );
   paymentsFlags = await startFlagsInMemory('payments-test', PAYMENTS_FLAGS);
   broker = await Broker.connect({ url: amqpUrl, namespace, logger });
   deps = {
@@ -57,9 +70,9 @@ beforeAll(async () => {
     logger,
     flags: paymentsFlags.flags,
     metrics: paymentsMetrics(),
-    providerUrls: { primary: provider.url, backup: 'http://127.0.0.1:9' },
+    provider: new ProviderClient({ primary: provider.url, backup: backup.url }, paymentsFlags.flags),
   };
-  servers = [provider, await listen(createApp(deps))];
+  servers = [provider, await listen(createApp(deps)), backup];
 });
 
 afterAll(async () => {
@@ -68,14 +81,20 @@ afterAll(async () => {
   for (const pool of pools) await pool.end();
   await dropDatabase(mysqlUrl, databaseName(namespace, 'payments'));
   await dropDatabase(mysqlUrl, databaseName(namespace, 'provider_primary'));
+  await dropDatabase(mysqlUrl, databaseName(namespace, 'provider_backup'));
   await deleteTopology(amqpUrl, namespace);
   pools = [];
 });
 
 beforeEach(async () => {
   providerFlags.set({ 'provider-outage': 'off' });
-  paymentsFlags.set({ 'payments-queue-when-provider-down': 'off' });
+  paymentsFlags.set({
+    'payments-queue-when-provider-down': 'off',
+    'provider-circuit-breaker': 'off',
+    'retry-policy': 'none',
+  });
   await purgeQueues(amqpUrl, namespace);
+  outageBase = await outageCount();
 });
 
 async function pay() {
@@ -127,4 +146,32 @@ describe('payments against a real provider, MySQL and RabbitMQ', () => {
     }
     expect(await findPayment(deps.pool, body.paymentId as string)).toMatchObject({ status: 'COMPLETED' });
   });
+
+  it('retries immediately by default: a 503 provider is called four times per charge', async () => {
+    providerFlags.set({ 'provider-outage': 'on' });
+    paymentsFlags.set({ 'retry-policy': 'immediate' });
+    const before = await outageCount();
+    expect((await pay()).response.status).toBe(402);
+    expect((await outageCount()) - before).toBe(4);
+  });
+
+  it('fails over to the backup while the primary is down, and the breaker opens after five failures', async () => {
+    providerFlags.set({ 'provider-outage': 'on', 'provider-fault-target': 'primary' });
+    paymentsFlags.set({ 'provider-circuit-breaker': 'on' });
+    const results = [];
+    for (let i = 0; i < 8; i++) results.push(await pay());
+    expect(results.map((r) => r.response.status)).toEqual(Array(8).fill(201));
+    expect(results.every((r) => r.body.provider === 'backup')).toBe(true);
+    const metrics = await (await fetch(`${servers[1]?.url}/metrics`)).text();
+    expect(metrics).toContain('circuit_breaker_state{breaker="provider-primary"} 2');
+    // Once open, the primary is not even asked: only the first five calls reached it.
+    expect(await outageCount()).toBeLessThanOrEqual(5 + outageBase);
+  });
 });
+
+let outageBase = 0;
+async function outageCount(): Promise<number> {
+  const page = await (await fetch(`${servers[0]?.url}/metrics`)).text();
+  const match = /provider_charge_requests_total\{instance="primary",outcome="outage"\} (\d+)/.exec(page);
+  return Number(match?.[1] ?? 0);
+}

@@ -6,8 +6,12 @@ export const configSchema = commonEnv.extend({
   PAYMENTS_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.payments}`),
   /** Signs login tokens; the default only suits a local lab. */
   SESSION_SECRET: z.string().min(16).default('incident-lab-local-session-secret'),
-  /** The one pool that login, products, checkout and reports share. */
+  /** The pool that login, products, checkout (and, without the bulkhead, reports) share. */
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** The reports' own pool, used when the `reports-bulkhead` flag is on. */
+  REPORTS_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(2),
+  /** The report query's server-side time cap when the `db-query-timeout` flag is on. */
+  REPORT_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
 });
 
 export type StorefrontConfig = z.infer<typeof configSchema>;

@@ -1,12 +1,14 @@
 import path from 'node:path';
 import { databaseName, flagSource } from '@incident-lab/config';
-import { createPool, migrate } from '@incident-lab/db';
+import { createPool, migrate, serverFlavour } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
 import { Broker } from '@incident-lab/messaging';
 import { runMain, serve } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
 import { loadConfig } from './config';
+import { ShopDb } from './db/shop-db';
+import { STOREFRONT_FLAGS } from './flags';
 import { storefrontMetrics } from './metrics';
 import { consumeSettlements } from './orders/settlement.consumer';
 
@@ -15,15 +17,22 @@ async function main() {
   const logger = createLogger('storefront');
   const database = databaseName(config.LAB_NAMESPACE, 'storefront');
   await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
-  const pool = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.DB_POOL_SIZE });
+  const shared = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.DB_POOL_SIZE });
+  const reports = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.REPORTS_POOL_SIZE });
+  const flags = await startFlags('storefront', flagSource(config), STOREFRONT_FLAGS);
+  const db = new ShopDb(
+    { shared, sharedSize: config.DB_POOL_SIZE, reports, reportsSize: config.REPORTS_POOL_SIZE },
+    flags,
+    await serverFlavour(shared),
+    config.REPORT_TIMEOUT_MS,
+  );
   const broker = await Broker.connect({ url: config.AMQP_URL, namespace: config.LAB_NAMESPACE, logger });
-  // No flags of its own yet; the labs add them here.
-  await startFlags('storefront', flagSource(config), {});
   const metrics = storefrontMetrics();
-  await consumeSettlements({ broker, pool, logger, metrics });
+  await consumeSettlements({ broker, db, logger, metrics });
 
   const app = createApp({
-    pool,
+    db,
+    flags,
     broker,
     logger,
     metrics,
@@ -35,7 +44,7 @@ async function main() {
     host: config.HOST,
     port: config.PORT,
     logger,
-    onShutdown: [() => broker.close(), () => pool.end(), () => stopFlags()],
+    onShutdown: [() => broker.close(), () => db.end(), () => stopFlags()],
   });
 }
 

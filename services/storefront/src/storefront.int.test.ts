@@ -1,11 +1,21 @@
 import path from 'node:path';
 import { databaseName } from '@incident-lab/config';
-import { createPool, dropDatabase, migrate, type Pool, type RowDataPacket } from '@incident-lab/db';
+import {
+  createPool,
+  dropDatabase,
+  migrate,
+  type Pool,
+  type RowDataPacket,
+  serverFlavour,
+} from '@incident-lab/db';
+import { startFlagsInMemory } from '@incident-lab/flags';
 import { Broker, deleteTopology } from '@incident-lab/messaging';
 import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app';
+import { ShopDb } from './db/shop-db';
+import { STOREFRONT_FLAGS } from './flags';
 import { storefrontMetrics } from './metrics';
 import { SEED_PASSWORD, seedCatalog, seedOrders } from './seed/seed-shop';
 
@@ -17,6 +27,8 @@ const logger = createLogger('storefront-test');
 logger.level = 'silent';
 
 let pool: Pool;
+let reportsPool: Pool;
+let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
 let broker: Broker;
 let server: Listening;
 let base: string;
@@ -28,8 +40,16 @@ beforeAll(async () => {
   await seedOrders(pool, 500, { seed: 7 });
   broker = await Broker.connect({ url: amqpUrl, namespace, logger });
   // Port 9 (discard) on loopback has no listener: payments is "down" for these tests.
+  flags = await startFlagsInMemory('storefront-test', STOREFRONT_FLAGS);
+  reportsPool = createPool({ url: mysqlUrl, database, connectionLimit: 1 });
+  const db = new ShopDb(
+    { shared: pool, sharedSize: 10, reports: reportsPool, reportsSize: 1 },
+    flags.flags,
+    await serverFlavour(pool),
+  );
   const app = createApp({
-    pool,
+    db,
+    flags: flags.flags,
     broker,
     logger,
     metrics: storefrontMetrics(),
@@ -44,6 +64,7 @@ afterAll(async () => {
   await server.close();
   await broker.close();
   await pool.end();
+  await reportsPool.end();
   await dropDatabase(mysqlUrl, database);
   await deleteTopology(amqpUrl, namespace);
 });

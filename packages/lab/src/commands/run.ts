@@ -7,7 +7,6 @@ import type { PhaseName } from '../report/report';
 import { writeReport } from '../report/write-report';
 import type { RunPlan } from '../run/run-lab';
 import { runLab } from '../run/run-lab';
-import { scaleRates } from '../run/schedule';
 import type { LabOptions } from '../stack/lab-options';
 import { positiveInteger, UsageError, usage } from './args';
 
@@ -67,9 +66,8 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
   let lastProgress = 0;
   const report = await runLab(options, plan, {
     seed: positiveInteger(values.seed, '--seed', 1),
-    durationS: positiveInteger(values.duration, '--duration', scenario.load.durationS),
-    warmupS: scenario.load.warmupS,
-    ratePerS: rate ? scaleRates(scenario.load.ratePerS, rate) : scenario.load.ratePerS,
+    durationS: values.duration === undefined ? undefined : positiveInteger(values.duration, '--duration', 0),
+    ratePerS: rate,
     jaegerUrl: process.env.LAB_JAEGER_URL ?? 'http://localhost:16686',
     grafanaUrl,
     prometheusUrl: process.env.LAB_PROMETHEUS_URL,

@@ -1,4 +1,4 @@
-import type { Probe } from '@incident-lab/scenarios';
+import { type Probe, resultKey } from '@incident-lab/scenarios';
 import type { Audit } from '../check/invariants';
 import type { EndpointSummary } from '../run/stats';
 import type { PhaseReport, ProbeResult } from './report';
@@ -12,7 +12,9 @@ export function evaluateHypothesis(
   const results: ProbeResult[] = probes.map((probe) => {
     const target = probe.target;
     const endpoint =
-      'endpoint' in target ? (endpoints[target.endpoint] as EndpointSummary | undefined) : undefined;
+      'endpoint' in target
+        ? (endpoints[resultKey(target.endpoint, target.act)] as EndpointSummary | undefined)
+        : undefined;
     let value: number;
     switch (target.kind) {
       case 'latency':

@@ -15,8 +15,7 @@ function phaseCard(name: string, phase: PhaseReport): string {
   const verdict = phase.hypothesis.passed
     ? '<span class="pass">holds</span>'
     : '<span class="fail">fails</span>';
-  const endpoints = ENDPOINT_GROUPS.filter((endpoint) => phase.endpoints[endpoint]).map((endpoint) => {
-    const e = phase.endpoints[endpoint] as NonNullable<PhaseReport['endpoints'][typeof endpoint]>;
+  const endpoints = Object.entries(phase.endpoints).map(([endpoint, e]) => {
     return [
       endpoint,
       String(e.requests),
@@ -55,10 +54,11 @@ ${table(['', 'probe', 'value', 'tolerance'], probes)}
 /** The report as one self-contained page: inline CSS and SVG, no scripts, opens offline. */
 export function renderHtml(report: LabReport): string {
   const phases = Object.entries(report.phases) as Array<[string, PhaseReport]>;
-  const endpoints = ENDPOINT_GROUPS.filter((endpoint) =>
-    phases.some(([, phase]) => phase.endpoints[endpoint]),
+  const groups = ENDPOINT_GROUPS.filter((endpoint) =>
+    phases.some(([, phase]) => phase.timeline.some((point) => point.endpoint === endpoint)),
   );
-  const latencyCharts = endpoints
+  const endpoints = [...new Set(phases.flatMap(([, phase]) => Object.keys(phase.endpoints)))];
+  const latencyCharts = groups
     .map((endpoint) => {
       const series: Series[] = phases.map(([name, phase]) => ({
         label: name,

@@ -1,11 +1,9 @@
-import { ENDPOINT_GROUPS } from '@incident-lab/scenarios';
 import type { LabReport, PhaseReport } from './report';
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 function phaseSection(name: string, phase: PhaseReport): string {
-  const rows = ENDPOINT_GROUPS.filter((endpoint) => phase.endpoints[endpoint]).map((endpoint) => {
-    const e = phase.endpoints[endpoint] as NonNullable<PhaseReport['endpoints'][typeof endpoint]>;
+  const rows = Object.entries(phase.endpoints).map(([endpoint, e]) => {
     return `| ${endpoint} | ${e.requests} | ${e.latencyMs.p50} | ${e.latencyMs.p95} | ${e.latencyMs.p99} | ${e.latencyMs.max} | ${percent(e.errorRate)} | ${percent(e.timeoutRate)} |`;
   });
   const probes = phase.hypothesis.probes.map(
@@ -44,9 +42,22 @@ export function renderMarkdown(report: LabReport): string {
 
 ${report.summary}
 
-Seed ${report.seed}, started ${report.startedAt}. Load: ${Object.entries(report.load.ratePerS)
-    .map(([endpoint, rate]) => `${endpoint} ${Number(rate).toFixed(1)}/s`)
-    .join(', ')}; client timeout ${report.load.clientTimeoutMs} ms; on failure ${report.load.client}.
+Seed ${report.seed}, started ${report.startedAt}. Client timeout ${report.load.clientTimeoutMs} ms; on failure ${report.load.client}.
+
+${report.load.acts
+  .map(
+    (act) =>
+      `- act **${act.name}**, ${act.durationS} s: ${Object.entries(act.ratePerS)
+        .map(([endpoint, rate]) => `${endpoint} ${Number(rate).toFixed(1)}/s`)
+        .join(', ')}${
+        Object.keys(act.faults).length
+          ? `; faults ${Object.entries(act.faults)
+              .map(([k, v]) => `\`${k}=${v}\``)
+              .join(', ')}`
+          : ''
+      }`,
+  )
+  .join('\n')}
 
 ## Invariants (from \`lab check\`)
 

@@ -17,7 +17,8 @@ export interface PhaseReport {
   durationS: number;
   startedAt: string;
   finishedAt: string;
-  endpoints: Partial<Record<EndpointGroup, EndpointSummary>>;
+  /** Keyed by endpoint (`login`), or by act and endpoint (`report-storm:login`) when there are several acts. */
+  endpoints: Record<string, EndpointSummary>;
   invariants: Record<InvariantName, number>;
   findings: Audit['findings'];
   alerts: { firing: string[]; note?: string };
@@ -35,7 +36,16 @@ export interface LabReport {
   summary: string;
   seed: number;
   startedAt: string;
-  load: { ratePerS: Partial<Record<EndpointGroup, number>>; clientTimeoutMs: number; client: string };
+  load: {
+    acts: Array<{
+      name: string;
+      durationS: number;
+      ratePerS: Partial<Record<EndpointGroup, number>>;
+      faults: Record<string, string>;
+    }>;
+    clientTimeoutMs: number;
+    client: string;
+  };
   phases: Partial<Record<PhaseName, PhaseReport>>;
   notes: string[];
 }

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { listFlags, readFlagFile } from '@incident-lab/flags';
 import type { Scenario } from '@incident-lab/scenarios';
 import type { LabReport, PhaseName } from '../report/report';
 import { seed, withPool } from '../stack/data';
@@ -7,7 +8,7 @@ import type { LabOptions } from '../stack/lab-options';
 import { isReady } from '../stack/run-services';
 import { labServices } from '../stack/services';
 import { runPhase } from './run-phase';
-import type { RunSettings } from './run-settings';
+import { actsToRun, type RunSettings } from './run-settings';
 
 export interface RunPlan {
   scenario: Scenario;
@@ -34,7 +35,7 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
     seed: settings.seed,
     startedAt: new Date().toISOString(),
     load: {
-      ratePerS: settings.ratePerS,
+      acts: actsToRun(plan.scenario, settings),
       clientTimeoutMs: plan.scenario.load.clientTimeoutMs,
       client: JSON.stringify(plan.scenario.load.client),
     },
@@ -42,6 +43,9 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
     notes: [],
   };
   const flagsBefore = await readFile(lab.flagFile, 'utf8');
+  const baseline = Object.fromEntries(
+    listFlags(await readFlagFile(lab.flagFile)).map((flag) => [flag.key, flag.variant]),
+  );
   const rollback = () => writeFile(lab.flagFile, flagsBefore);
   const onSignal = () => {
     void rollback().finally(() => process.exit(130));
@@ -62,7 +66,7 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
       await seed(lab, missing);
     }
     for (const phase of plan.phases) {
-      report.phases[phase.name] = await runPhase(lab, plan.scenario, settings, phase.name, phase.flags);
+      report.phases[phase.name] = await runPhase(lab, plan.scenario, settings, { ...phase, baseline });
     }
     return report;
   } finally {

@@ -1,4 +1,3 @@
-import type { FlagState } from '@incident-lab/flags';
 import { setFlags } from '@incident-lab/flags';
 import type { Scenario } from '@incident-lab/scenarios';
 import { audit } from '../check/invariants';
@@ -13,54 +12,64 @@ import { drainQueues } from './drain';
 import { driveLoad } from './drive-load';
 import { progressLine } from './progress';
 import { deltas } from './prometheus-text';
-import type { RunSettings } from './run-settings';
+import { actsToRun, flagsFor, type RunSettings } from './run-settings';
 import { arrivals } from './schedule';
 import { scrapeCounters } from './scrape';
 import { ShopClient } from './shop-client';
-import { notableTraces, summarize, timeline } from './stats';
+import { notableTraces, type RequestResult, summarize, timeline } from './stats';
 import { waitForFlags } from './wait-for-flags';
 
 /**
- * One phase: a clean shop, the phase's flags in force, the seeded load, the queues drained, then
- * the audit, the counters and the hypothesis. Every phase of a run sends the same requests.
+ * One phase: a clean shop, the phase's flags in force, then each act's seeded load with its
+ * faults, the queues drained, the audit, the counters and the hypothesis. Every phase of a run
+ * sends the same requests.
  */
 export async function runPhase(
   lab: LabOptions,
   scenario: Scenario,
   settings: RunSettings,
-  phase: PhaseName,
-  flags: Record<string, string>,
+  phase: { name: PhaseName; flags: Record<string, string>; baseline: Record<string, string> },
 ): Promise<PhaseReport> {
   const services = labServices(lab);
   const say = settings.log;
-  say(`\n── phase ${phase} ──`);
+  say(`\n── phase ${phase.name} ──`);
   await reset(lab);
-  const changed: FlagState[] = await setFlags(lab.flagFile, { ...scenario.faults, ...flags });
-  say(
-    `flags: ${changed.map((flag) => `${flag.key}=${flag.variant}`).join(', ') || '(defaults)'}; waiting until applied…`,
-  );
-  await waitForFlags(services, changed);
-  await settings.annotate(
-    `${scenario.name}: phase ${phase} starts (${changed.map((f) => `${f.key}=${f.variant}`).join(', ')})`,
-  );
-
   const client = new ShopClient(services[0]?.url as string, scenario.load.clientTimeoutMs);
   await client.loginAll();
-  const load = scenario.load;
-  const totalS = settings.warmupS + settings.durationS;
-  const schedule = arrivals(settings.ratePerS, totalS, settings.seed);
+  const acts = actsToRun(scenario, settings);
+  const severalActs = acts.length > 1;
   const before = await scrapeCounters(services);
-  const startedAt = new Date(Date.now() + settings.warmupS * 1000);
-  const results = await driveLoad({
-    client,
-    arrivals: schedule,
-    warmupMs: settings.warmupS * 1000,
-    totalMs: totalS * 1000,
-    behaviour: load.client,
-    onProgress: (progress, sofar) => settings.progress(progressLine(phase, progress, sofar)),
-  });
+  const results: RequestResult[] = [];
+  let startedAt: Date | undefined;
+  let actStartS = 0;
+  for (const [index, act] of acts.entries()) {
+    const changed = await setFlags(lab.flagFile, flagsFor(scenario, phase.flags, act, phase.baseline));
+    const described = changed.map((flag) => `${flag.key}=${flag.variant}`).join(', ');
+    say(`act ${act.name}: ${described || 'no flags'}; waiting until the services apply them…`);
+    await waitForFlags(services, changed);
+    await settings.annotate(`${scenario.name} ${phase.name}, act ${act.name}: ${described}`);
+    const warmupS = index === 0 ? scenario.load.warmupS : 0;
+    startedAt ??= new Date(Date.now() + warmupS * 1000);
+    const actResults = await driveLoad({
+      client,
+      arrivals: arrivals(act.ratePerS, warmupS + act.durationS, settings.seed * 101 + index),
+      warmupMs: warmupS * 1000,
+      totalMs: (warmupS + act.durationS) * 1000,
+      behaviour: scenario.load.client,
+      onProgress: (progress, sofar) =>
+        settings.progress(progressLine(`${phase.name}/${act.name}`, progress, sofar)),
+    });
+    settings.progress('');
+    for (const result of actResults) {
+      results.push({
+        ...result,
+        act: severalActs ? act.name : undefined,
+        startMs: result.startMs + actStartS * 1000,
+      });
+    }
+    actStartS += act.durationS;
+  }
   const finishedAt = new Date();
-  settings.progress('');
   say(`load done: ${results.length} requests measured; draining queues…`);
   if (!(await drainQueues(lab))) say('queues still busy after 30 s; auditing anyway');
   const after = await scrapeCounters(services);
@@ -68,10 +77,11 @@ export async function runPhase(
   const endpoints = summarize(results);
   const traces = notableTraces(results);
   const alerts = await firingAlerts(settings.prometheusUrl);
+  const from = startedAt ?? finishedAt;
   return {
-    flags: Object.fromEntries(changed.map((flag) => [flag.key, flag.variant])),
-    durationS: settings.durationS,
-    startedAt: startedAt.toISOString(),
+    flags: phase.flags,
+    durationS: actStartS,
+    startedAt: from.toISOString(),
     finishedAt: finishedAt.toISOString(),
     endpoints,
     invariants: findings.counts,
@@ -84,9 +94,9 @@ export async function runPhase(
     server: Object.fromEntries(
       Object.keys(after).map((service) => [service, deltas(before[service] ?? {}, after[service] ?? {})]),
     ),
-    timeline: timeline(results, settings.durationS),
+    timeline: timeline(results, actStartS),
     links: {
-      grafana: grafanaDashboardUrl(settings, scenario.dashboardUid, startedAt, finishedAt),
+      grafana: grafanaDashboardUrl(settings, scenario.dashboardUid, from, finishedAt),
       jaeger: {
         slowest: traces.slowest.map((id) => jaegerTraceUrl(settings, id)),
         failed: traces.failed.map((id) => jaegerTraceUrl(settings, id)),

@@ -1,11 +1,13 @@
-import type { EndpointGroup } from '@incident-lab/scenarios';
+import type { Act, Scenario } from '@incident-lab/scenarios';
+import { scaleRates } from './schedule';
 
 /** How one `lab run` is carried out: the scenario's load, as overridden on the command line. */
 export interface RunSettings {
   seed: number;
-  durationS: number;
-  warmupS: number;
-  ratePerS: Partial<Record<EndpointGroup, number>>;
+  /** Overrides every act's duration. */
+  durationS?: number;
+  /** Overrides every act's total arrival rate, keeping its mix. */
+  ratePerS?: number;
   jaegerUrl: string;
   grafanaUrl: string;
   prometheusUrl?: string;
@@ -13,4 +15,39 @@ export interface RunSettings {
   /** The live status line (rewritten in place on a terminal); '' ends it. */
   progress: (line: string) => void;
   annotate: (text: string) => Promise<void>;
+}
+
+/** The scenario's acts with the command line's overrides applied. */
+export function actsToRun(scenario: Scenario, settings: Pick<RunSettings, 'durationS' | 'ratePerS'>): Act[] {
+  return scenario.load.acts.map((act) => ({
+    ...act,
+    durationS: settings.durationS ?? act.durationS,
+    ratePerS: settings.ratePerS ? scaleRates(act.ratePerS, settings.ratePerS) : act.ratePerS,
+  }));
+}
+
+/**
+ * Every flag the scenario touches, with its value for this phase and act: the act's faults over the
+ * phase's flags over the scenario's faults over what the flag was before the run. Setting them all
+ * each time means nothing lingers from the previous act or phase.
+ */
+export function flagsFor(
+  scenario: Scenario,
+  phaseFlags: Record<string, string>,
+  act: Act,
+  baseline: Record<string, string>,
+): Record<string, string> {
+  const touched = new Set([
+    ...Object.keys(scenario.faults),
+    ...Object.keys(scenario.phases.broken),
+    ...Object.keys(scenario.phases.fixed),
+    ...Object.keys(phaseFlags),
+    ...scenario.load.acts.flatMap((each) => Object.keys(each.faults)),
+  ]);
+  return Object.fromEntries(
+    [...touched].map((key) => [
+      key,
+      act.faults[key] ?? phaseFlags[key] ?? scenario.faults[key] ?? (baseline[key] as string),
+    ]),
+  );
 }

@@ -95,8 +95,7 @@ export class ShopClient {
     let last = await this.attempt(endpoint, pick);
     const retries = behaviour.onFailure === 'give-up' ? 0 : behaviour.retries;
     while (last.outcome !== 'ok' && attempts <= retries) {
-      if (behaviour.onFailure === 'follow-retry-after') {
-        if (last.retryAfterMs === undefined) break;
+      if (behaviour.onFailure === 'retry' && behaviour.followRetryAfter && last.retryAfterMs !== undefined) {
         await sleep(Math.min(last.retryAfterMs, MAX_RETRY_AFTER_MS));
       }
       attempts++;

@@ -1,10 +1,12 @@
-import { ENDPOINT_GROUPS, type EndpointGroup } from '@incident-lab/scenarios';
+import { ENDPOINT_GROUPS, type EndpointGroup, resultKey } from '@incident-lab/scenarios';
 
 export type Outcome = 'ok' | 'error' | 'timeout';
 
 /** One simulated user's request as they experienced it, retries included. */
 export interface RequestResult {
   endpoint: EndpointGroup;
+  /** The act it belongs to, when the scenario has several. */
+  act?: string;
   /** Milliseconds after the measured window started. */
   startMs: number;
   latencyMs: number;
@@ -47,22 +49,25 @@ export function latencySummary(latencies: number[]): LatencySummary {
   };
 }
 
-export function summarize(results: RequestResult[]): Partial<Record<EndpointGroup, EndpointSummary>> {
-  const summary: Partial<Record<EndpointGroup, EndpointSummary>> = {};
-  for (const endpoint of ENDPOINT_GROUPS) {
-    const mine = results.filter((result) => result.endpoint === endpoint);
-    if (mine.length === 0) continue;
-    const rate = (outcome: Outcome) =>
-      mine.filter((result) => result.outcome === outcome).length / mine.length;
-    summary[endpoint] = {
-      requests: mine.length,
-      errorRate: rate('error'),
-      timeoutRate: rate('timeout'),
-      successRate: rate('ok'),
-      retries: mine.reduce((sum, result) => sum + result.attempts - 1, 0),
-      latencyMs: latencySummary(mine.map((result) => result.latencyMs)),
-    };
-  }
+/** Summaries keyed `login`, or `act:login` for results of a scenario with several acts. */
+export function summarize(results: RequestResult[]): Record<string, EndpointSummary> {
+  const summary: Record<string, EndpointSummary> = {};
+  const acts = [...new Set(results.map((result) => result.act))];
+  for (const act of acts)
+    for (const endpoint of ENDPOINT_GROUPS) {
+      const mine = results.filter((result) => result.endpoint === endpoint && result.act === act);
+      if (mine.length === 0) continue;
+      const rate = (outcome: Outcome) =>
+        mine.filter((result) => result.outcome === outcome).length / mine.length;
+      summary[resultKey(endpoint, act)] = {
+        requests: mine.length,
+        errorRate: rate('error'),
+        timeoutRate: rate('timeout'),
+        successRate: rate('ok'),
+        retries: mine.reduce((sum, result) => sum + result.attempts - 1, 0),
+        latencyMs: latencySummary(mine.map((result) => result.latencyMs)),
+      };
+    }
   return summary;
 }
 

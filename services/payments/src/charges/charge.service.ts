@@ -5,7 +5,7 @@ import { type Broker, envelope } from '@incident-lab/messaging';
 import type { Logger } from '@incident-lab/telemetry';
 import type { PaymentsMetrics } from '../metrics';
 import { findPayment, insertPayment, type Payment, updatePayment } from './payments.repo';
-import { chargeAt, type ProviderResult } from './provider-client';
+import type { ProviderClient, ProviderResult } from './provider-client';
 
 export interface ChargeDeps {
   pool: Pool;
@@ -13,7 +13,7 @@ export interface ChargeDeps {
   logger: Logger;
   metrics: PaymentsMetrics;
   flags: FlagReader;
-  providerUrls: { primary: string; backup: string };
+  provider: ProviderClient;
 }
 
 export interface ChargeRequest {
@@ -36,21 +36,21 @@ export async function recordResult(
   if (result.outcome === 'charged') {
     await updatePayment(deps.pool, payment.id, {
       status: 'COMPLETED',
-      provider: 'primary',
+      provider: result.provider,
       providerChargeId: result.chargeId,
     });
-    deps.metrics.completed.add(1, { provider: 'primary' });
+    deps.metrics.completed.add(1, { provider: result.provider });
     logger.info({ ...ids, chargeId: result.chargeId }, 'payment completed; publishing payment.completed');
     await deps.broker.publishEvent(
       envelope('payment.completed', {
         ...ids,
         amountCents: payment.amountCents,
         customer: payment.customer,
-        provider: 'primary',
+        provider: result.provider,
         chargeId: result.chargeId,
       }),
     );
-    return { ...payment, status: 'COMPLETED', provider: 'primary', providerChargeId: result.chargeId };
+    return { ...payment, status: 'COMPLETED', provider: result.provider, providerChargeId: result.chargeId };
   }
   await updatePayment(deps.pool, payment.id, { status: 'FAILED', failureReason: result.reason });
   deps.metrics.failed.add(1, { reason: result.outcome });
@@ -67,7 +67,7 @@ export async function charge(deps: ChargeDeps, request: ChargeRequest): Promise<
   const id = randomUUID();
   await insertPayment(deps.pool, { id, ...request });
   const payment = (await findPayment(deps.pool, id)) as Payment;
-  const result = await chargeAt(deps.providerUrls.primary, { reference: id, ...request });
+  const result = await deps.provider.charge({ reference: id, ...request });
 
   if (result.outcome === 'unavailable' && (await deps.flags.bool('payments-queue-when-provider-down'))) {
     await updatePayment(deps.pool, id, { status: 'QUEUED', failureReason: result.reason });

@@ -1,4 +1,16 @@
-import { postJson, UnreachableError } from '@incident-lab/http-client';
+import type { FlagReader } from '@incident-lab/flags';
+import {
+  BrokenCircuitError,
+  createBreaker,
+  isRetryable,
+  type JsonResponse,
+  postJson,
+  RetryBudget,
+  type RetryMode,
+  retryPolicy,
+  ServerError,
+} from '@incident-lab/http-client';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 
 export type ProviderName = 'primary' | 'backup';
 
@@ -11,23 +23,112 @@ export interface ProviderCharge {
 
 /** What came back from the provider: a charge, a refusal, or no usable answer at all. */
 export type ProviderResult =
-  | { outcome: 'charged'; chargeId: string }
-  | { outcome: 'declined'; reason: string }
-  | { outcome: 'unavailable'; reason: string };
+  | { outcome: 'charged'; chargeId: string; provider: ProviderName }
+  | { outcome: 'declined'; reason: string; provider: ProviderName }
+  | { outcome: 'unavailable'; reason: string; provider: ProviderName };
+
+/** With `http-timeouts` on, one provider call may take this long. */
+export const PROVIDER_TIMEOUT_MS = 1_500;
+
+const tracer = trace.getTracer('payments');
 
 /**
- * One charge request to one provider instance. "unavailable" (no answer, a dropped connection, a
- * 5xx) is the dangerous case: the card may or may not have been charged.
+ * Calls the provider the way the flags say: with or without a timeout, retrying immediately or with
+ * backoff inside a budget, and with or without a circuit breaker that fails over to the backup.
+ * "unavailable" (no answer, a dropped connection, a 5xx) is the dangerous case: the card may or may
+ * not have been charged.
  */
-export async function chargeAt(baseUrl: string, charge: ProviderCharge): Promise<ProviderResult> {
-  try {
-    const { status, body } = await postJson(new URL('/charges', baseUrl), charge);
-    if (status === 201 && typeof body.chargeId === 'string')
-      return { outcome: 'charged', chargeId: body.chargeId };
-    if (status >= 500) return { outcome: 'unavailable', reason: `provider answered ${status}` };
-    return { outcome: 'declined', reason: String(body.detail ?? `provider answered ${status}`) };
-  } catch (error) {
-    if (!(error instanceof UnreachableError)) throw error;
-    return { outcome: 'unavailable', reason: error.message };
+export class ProviderClient {
+  private readonly budget = new RetryBudget();
+  private readonly breaker = createBreaker('provider-primary');
+
+  constructor(
+    private readonly urls: Record<ProviderName, string>,
+    private readonly flags: FlagReader,
+  ) {}
+
+  /** One try at one provider, as its own span carrying the attempt number. */
+  private attempt(
+    provider: ProviderName,
+    charge: ProviderCharge,
+    attempt: number,
+    timeoutMs?: number,
+  ): Promise<JsonResponse> {
+    return tracer.startActiveSpan(
+      'provider.charge attempt',
+      {
+        attributes: {
+          'provider.name': provider,
+          'retry.attempt': attempt,
+          'payment.reference': charge.reference,
+        },
+      },
+      async (span) => {
+        try {
+          const answer = await postJson(new URL('/charges', this.urls[provider]), charge, { timeoutMs });
+          span.setAttribute('http.response.status_code', answer.status);
+          if (answer.status >= 500) throw new ServerError(answer.status);
+          return answer;
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async withRetries(
+    provider: ProviderName,
+    charge: ProviderCharge,
+    mode: RetryMode,
+    timeoutMs?: number,
+  ) {
+    let attempt = 0;
+    return retryPolicy(mode, `provider-${provider}`, this.budget).execute(() =>
+      this.attempt(provider, charge, ++attempt, timeoutMs),
+    );
+  }
+
+  async charge(charge: ProviderCharge): Promise<ProviderResult> {
+    const [timeouts, mode, breakerOn] = await Promise.all([
+      this.flags.bool('http-timeouts'),
+      this.flags.string<RetryMode>('retry-policy'),
+      this.flags.bool('provider-circuit-breaker'),
+    ]);
+    const timeoutMs = timeouts ? PROVIDER_TIMEOUT_MS : undefined;
+    this.budget.recordCall();
+    let provider: ProviderName = 'primary';
+    try {
+      let answer: JsonResponse;
+      if (!breakerOn) {
+        answer = await this.withRetries('primary', charge, mode, timeoutMs);
+      } else {
+        try {
+          answer = await this.breaker.execute(() => this.withRetries('primary', charge, mode, timeoutMs));
+        } catch (error) {
+          if (!(error instanceof BrokenCircuitError) && !isRetryable(error as Error)) throw error;
+          trace
+            .getActiveSpan()
+            ?.addEvent('failing over to the backup provider', { reason: (error as Error).message });
+          provider = 'backup';
+          answer = await this.withRetries('backup', charge, mode, timeoutMs);
+        }
+      }
+      if (answer.status === 201 && typeof answer.body.chargeId === 'string') {
+        return { outcome: 'charged', chargeId: answer.body.chargeId, provider };
+      }
+      return {
+        outcome: 'declined',
+        reason: String(answer.body.detail ?? `provider answered ${answer.status}`),
+        provider,
+      };
+    } catch (error) {
+      if (!isRetryable(error as Error)) throw error;
+      const reason =
+        error instanceof ServerError ? `provider answered ${error.status}` : (error as Error).message;
+      return { outcome: 'unavailable', reason, provider };
+    }
   }
 }

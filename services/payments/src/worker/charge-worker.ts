@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChargeDeps, recordResult } from '../charges/charge.service';
 import { findPayment } from '../charges/payments.repo';
-import { chargeAt, type ProviderResult } from '../charges/provider-client';
+import type { ProviderResult } from '../charges/provider-client';
 
 const RETRY_PAUSE_MS = 1_000;
 
@@ -30,10 +30,10 @@ export async function startChargeWorker(deps: ChargeDeps, retryForMs: number): P
         customer: payment.customer,
       };
       const giveUpAt = Date.now() + retryForMs;
-      let result: ProviderResult = await chargeAt(deps.providerUrls.primary, charge);
+      let result: ProviderResult = await deps.provider.charge(charge);
       while (result.outcome === 'unavailable' && Date.now() < giveUpAt) {
         await sleep(RETRY_PAUSE_MS);
-        result = await chargeAt(deps.providerUrls.primary, charge);
+        result = await deps.provider.charge(charge);
       }
       deps.logger.info(
         { paymentId, orderId: payment.orderId, messageId, redelivered, outcome: result.outcome },

@@ -1,7 +1,8 @@
-import type { Pool, RowDataPacket } from '@incident-lab/db';
+import type { RowDataPacket } from '@incident-lab/db';
 import { AppError, validate } from '@incident-lab/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { ShopDb } from '../db/shop-db';
 import { verifyPassword } from './passwords';
 import { signToken } from './session-token';
 
@@ -10,11 +11,11 @@ const loginBody = z.object({
   password: z.string().min(1).max(200),
 });
 
-export function authRoutes(pool: Pool, secret: string): Router {
+export function authRoutes(db: ShopDb, secret: string): Router {
   const router = Router();
   router.post('/api/login', async (request, response) => {
     const { email, password } = validate(loginBody, request.body);
-    const [rows] = await pool.query<RowDataPacket[]>(
+    const rows = await db.query<RowDataPacket[]>(
       'SELECT id, name, password_hash FROM users WHERE email = ?',
       [email],
     );

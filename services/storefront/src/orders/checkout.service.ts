@@ -1,18 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from '@incident-lab/db';
+import type { FlagReader } from '@incident-lab/flags';
 import { AppError } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
+import type { ShopDb } from '../db/shop-db';
 import type { StorefrontMetrics } from '../metrics';
 import { insertPendingOrder, priceProducts, settleOrder } from './orders.repo';
 import type { CheckoutRequest } from './orders.schema';
 import { requestCharge } from './payments-client';
 
 export interface CheckoutDeps {
-  pool: Pool;
+  db: ShopDb;
   paymentsUrl: string;
   logger: Logger;
   metrics: StorefrontMetrics;
+  flags: FlagReader;
 }
+
+/** With `http-timeouts` on, checkout waits this long for payments (which waits 1.5 s per provider call). */
+export const PAYMENTS_TIMEOUT_MS = 4_000;
 
 export interface CheckoutResult {
   orderId: string;
@@ -34,7 +39,7 @@ export async function checkout(
   request: CheckoutRequest,
 ) {
   const productIds = [...new Set(request.items.map((item) => item.productId))];
-  const prices = await priceProducts(deps.pool, productIds);
+  const prices = await priceProducts(deps.db, productIds);
   const unknown = request.items.flatMap((item, index) => (prices.has(item.productId) ? [] : [index]));
   if (unknown.length > 0) {
     throw new AppError({
@@ -58,11 +63,16 @@ export async function checkout(
   const orderId = randomUUID();
   const items = request.items.map((item) => ({ ...item, priceCents: prices.get(item.productId) as number }));
   const totalCents = items.reduce((sum, item) => sum + item.quantity * item.priceCents, 0);
-  await insertPendingOrder(deps.pool, { id: orderId, userId, totalCents, items });
+  await insertPendingOrder(deps.db, { id: orderId, userId, totalCents, items });
   deps.metrics.ordersCreated.add(1);
   deps.logger.info({ orderId, userId, totalCents }, 'order created; asking payments to charge it');
 
-  const outcome = await requestCharge(deps.paymentsUrl, { orderId, amountCents: totalCents, customer });
+  const timeoutMs = (await deps.flags.bool('http-timeouts')) ? PAYMENTS_TIMEOUT_MS : undefined;
+  const outcome = await requestCharge(
+    deps.paymentsUrl,
+    { orderId, amountCents: totalCents, customer },
+    timeoutMs,
+  );
   if (outcome.status === 'QUEUED') {
     deps.logger.info(
       { orderId, paymentId: outcome.paymentId },
@@ -72,7 +82,7 @@ export async function checkout(
   }
   const status = outcome.status === 'COMPLETED' ? 'PAID' : 'FAILED';
   const failureReason = outcome.status === 'FAILED' ? outcome.reason : undefined;
-  if (await settleOrder(deps.pool, orderId, status, { paymentId: outcome.paymentId, failureReason })) {
+  if (await settleOrder(deps.db, orderId, status, { paymentId: outcome.paymentId, failureReason })) {
     deps.metrics.ordersSettled.add(1, { status, by: 'checkout' });
   }
   deps.logger.info(

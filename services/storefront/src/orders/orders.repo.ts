@@ -1,4 +1,5 @@
-import type { Pool, ResultSetHeader, RowDataPacket } from '@incident-lab/db';
+import type { ResultSetHeader, RowDataPacket } from '@incident-lab/db';
+import type { ShopDb } from '../db/shop-db';
 import type { OrderStatus } from './orders.schema';
 
 export interface Order {
@@ -19,17 +20,13 @@ export interface NewOrder {
   items: Order['items'];
 }
 
-export async function priceProducts(pool: Pool, ids: number[]): Promise<Map<number, number>> {
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT id, price_cents FROM products WHERE id IN (?)', [
-    ids,
-  ]);
+export async function priceProducts(db: ShopDb, ids: number[]): Promise<Map<number, number>> {
+  const rows = await db.query<RowDataPacket[]>('SELECT id, price_cents FROM products WHERE id IN (?)', [ids]);
   return new Map(rows.map((row) => [row.id as number, row.price_cents as number]));
 }
 
-export async function insertPendingOrder(pool: Pool, order: NewOrder): Promise<void> {
-  const connection = await pool.getConnection();
-  try {
-    await connection.beginTransaction();
+export async function insertPendingOrder(db: ShopDb, order: NewOrder): Promise<void> {
+  await db.transaction(async (connection) => {
     await connection.query(
       'INSERT INTO orders (id, user_id, status, total_cents) VALUES (?, ?, "PENDING", ?)',
       [order.id, order.userId, order.totalCents],
@@ -37,13 +34,7 @@ export async function insertPendingOrder(pool: Pool, order: NewOrder): Promise<v
     await connection.query('INSERT INTO order_items (order_id, product_id, quantity, price_cents) VALUES ?', [
       order.items.map((item) => [order.id, item.productId, item.quantity, item.priceCents]),
     ]);
-    await connection.commit();
-  } catch (error) {
-    await connection.rollback();
-    throw error;
-  } finally {
-    connection.release();
-  }
+  });
 }
 
 /**
@@ -51,12 +42,12 @@ export async function insertPendingOrder(pool: Pool, order: NewOrder): Promise<v
  * payment event can both settle the same order without one overwriting the other.
  */
 export async function settleOrder(
-  pool: Pool,
+  db: ShopDb,
   id: string,
   status: Exclude<OrderStatus, 'PENDING'>,
   details: { paymentId?: string | null; failureReason?: string | null },
 ): Promise<boolean> {
-  const [result] = await pool.query<ResultSetHeader>(
+  const result = await db.query<ResultSetHeader>(
     `UPDATE orders SET status = ?, payment_id = COALESCE(?, payment_id), failure_reason = ?
       WHERE id = ? AND status = 'PENDING'`,
     [status, details.paymentId ?? null, details.failureReason ?? null, id],
@@ -64,8 +55,8 @@ export async function settleOrder(
   return result.affectedRows === 1;
 }
 
-export async function findOrder(pool: Pool, id: string): Promise<Order | undefined> {
-  const [orders] = await pool.query<RowDataPacket[]>(
+export async function findOrder(db: ShopDb, id: string): Promise<Order | undefined> {
+  const orders = await db.query<RowDataPacket[]>(
     `SELECT id, user_id AS userId, status, total_cents AS totalCents, payment_id AS paymentId,
             failure_reason AS failureReason, created_at AS createdAt
        FROM orders WHERE id = ?`,
@@ -73,7 +64,7 @@ export async function findOrder(pool: Pool, id: string): Promise<Order | undefin
   );
   const order = orders[0];
   if (!order) return undefined;
-  const [items] = await pool.query<RowDataPacket[]>(
+  const items = await db.query<RowDataPacket[]>(
     'SELECT product_id AS productId, quantity, price_cents AS priceCents FROM order_items WHERE order_id = ?',
     [id],
   );

@@ -34,7 +34,7 @@ export function orderRoutes(deps: CheckoutDeps & { secret: string }): Router {
   router.get('/api/orders/:id', async (request, response) => {
     const userId = requireUser(request, deps.secret);
     const { id } = validate(orderIdParam, request.params, 'path');
-    const order = await findOrder(deps.pool, id);
+    const order = await findOrder(deps.db, id);
     if (!order || order.userId !== userId) {
       throw new AppError({
         status: 404,

@@ -16,9 +16,13 @@ export interface ChargeRequest {
  * Asks payments to charge an order. Any answer other than a completed or queued payment, including
  * no answer at all, is a failed charge from checkout's point of view.
  */
-export async function requestCharge(paymentsUrl: string, charge: ChargeRequest): Promise<ChargeOutcome> {
+export async function requestCharge(
+  paymentsUrl: string,
+  charge: ChargeRequest,
+  timeoutMs?: number,
+): Promise<ChargeOutcome> {
   try {
-    const { status, body } = await postJson(new URL('/payments', paymentsUrl), charge);
+    const { status, body } = await postJson(new URL('/payments', paymentsUrl), charge, { timeoutMs });
     const paymentId = typeof body.paymentId === 'string' ? body.paymentId : undefined;
     if (status === 201 && paymentId) return { status: 'COMPLETED', paymentId };
     if (status === 202 && paymentId) return { status: 'QUEUED', paymentId };

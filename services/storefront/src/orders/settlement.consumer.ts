@@ -1,6 +1,6 @@
-import type { Pool } from '@incident-lab/db';
 import type { Broker } from '@incident-lab/messaging';
 import type { Logger } from '@incident-lab/telemetry';
+import type { ShopDb } from '../db/shop-db';
 import type { StorefrontMetrics } from '../metrics';
 import { settleOrder } from './orders.repo';
 
@@ -16,14 +16,14 @@ interface PaymentEventData {
  */
 export async function consumeSettlements(deps: {
   broker: Broker;
-  pool: Pool;
+  db: ShopDb;
   logger: Logger;
   metrics: StorefrontMetrics;
 }) {
   await deps.broker.consume('storefrontSettlement', async ({ envelope, messageId }) => {
     const { orderId, paymentId, reason } = envelope.data as PaymentEventData;
     const status = envelope.type === 'payment.completed' ? 'PAID' : 'FAILED';
-    const moved = await settleOrder(deps.pool, orderId, status, { paymentId, failureReason: reason ?? null });
+    const moved = await settleOrder(deps.db, orderId, status, { paymentId, failureReason: reason ?? null });
     if (moved) deps.metrics.ordersSettled.add(1, { status, by: 'event' });
     deps.logger.info(
       { orderId, paymentId, messageId, status, moved },

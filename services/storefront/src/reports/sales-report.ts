@@ -1,14 +1,15 @@
-import type { Pool, RowDataPacket } from '@incident-lab/db';
+import type { RowDataPacket } from '@incident-lab/db';
 import { Router } from 'express';
+import type { ShopDb } from '../db/shop-db';
 
 /**
  * The sales report: revenue per product per month over every paid order. It is honest work that
  * grows with the orders table (a full scan, a join and a sort), the heavy query of the cascading lab.
  */
-export function reportRoutes(pool: Pool): Router {
+export function reportRoutes(db: ShopDb): Router {
   const router = Router();
   router.get('/api/reports/sales', async (_request, response) => {
-    const [rows] = await pool.query<RowDataPacket[]>(
+    const rows = await db.reportQuery<RowDataPacket[]>(
       `SELECT DATE_FORMAT(o.created_at, '%Y-%m') AS month, p.id AS productId, p.name AS product,
               COUNT(DISTINCT o.id) AS orders, SUM(i.quantity) AS units,
               SUM(i.quantity * i.price_cents) AS revenueCents

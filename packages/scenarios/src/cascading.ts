@@ -1,0 +1,67 @@
+import type { Scenario } from './scenario';
+
+/**
+ * Lab 1. Act one: people refresh a heavy sales report while others log in; in the broken shop the
+ * reports fill the shared pool and login waits behind them. Act two: the primary payment provider
+ * goes down during checkout. The fixed phase turns every cascading-lab fix on.
+ */
+export const cascading: Scenario = {
+  name: 'cascading',
+  title: 'Lab 1 — Cascading failures: a slow report drags login down',
+  summary:
+    'A report storm on 200 000 orders beside steady logins, then a primary provider outage during checkout. ' +
+    'Broken: one shared pool, no timeouts, immediate retries, no breaker. Fixed: query timeout, load shedding, ' +
+    'a reports bulkhead, HTTP timeouts, backoff within a retry budget, and a breaker failing over to the backup.',
+  dashboardUid: 'lab-1-cascading',
+  seedOrders: 200_000,
+  hypothesis: [
+    {
+      name: 'login p95 under 500 ms during the report storm',
+      target: { kind: 'latency', endpoint: 'login', act: 'report-storm', percentile: 'p95' },
+      tolerance: 500,
+    },
+    {
+      name: 'login errors under 1% during the report storm',
+      target: { kind: 'errorRate', endpoint: 'login', act: 'report-storm' },
+      tolerance: 0.01,
+    },
+    {
+      name: 'reports answered or refused within 3 s (p95)',
+      target: { kind: 'latency', endpoint: 'report', act: 'report-storm', percentile: 'p95' },
+      tolerance: 3000,
+    },
+    {
+      name: 'checkout succeeds through the provider outage',
+      target: { kind: 'successRate', endpoint: 'checkout', act: 'provider-outage' },
+      tolerance: 0.99,
+    },
+    { name: 'no double charge', target: { kind: 'invariant', name: 'doubleCharges' }, tolerance: 0 },
+  ],
+  faults: {},
+  load: {
+    warmupS: 3,
+    acts: [
+      { name: 'report-storm', durationS: 30, ratePerS: { login: 5, products: 2, report: 2 }, faults: {} },
+      {
+        name: 'provider-outage',
+        durationS: 20,
+        ratePerS: { login: 1, checkout: 4 },
+        faults: { 'provider-outage': 'on' },
+      },
+    ],
+    clientTimeoutMs: 6_000,
+    // Real clients: retry twice, at once after a timeout or error, after Retry-After when the shop sends one.
+    client: { onFailure: 'retry', retries: 2, followRetryAfter: true },
+  },
+  phases: {
+    broken: {},
+    fixed: {
+      'db-query-timeout': 'on',
+      'db-pool-shedding': 'on',
+      'reports-bulkhead': 'on',
+      'http-timeouts': 'on',
+      'retry-policy': 'backoff',
+      'provider-circuit-breaker': 'on',
+    },
+  },
+};

@@ -1,0 +1,144 @@
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { databaseName } from '@incident-lab/config';
+import { createPool, dropDatabase, migrate, type Pool, serverFlavour } from '@incident-lab/db';
+import { startFlagsInMemory } from '@incident-lab/flags';
+import { Broker, deleteTopology } from '@incident-lab/messaging';
+import { type Listening, listen } from '@incident-lab/service-kit';
+import { createLogger } from '@incident-lab/telemetry';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from './app';
+import { ShopDb } from './db/shop-db';
+import { STOREFRONT_FLAGS } from './flags';
+import { storefrontMetrics } from './metrics';
+import { SEED_PASSWORD, seedCatalog, seedOrders } from './seed/seed-shop';
+
+const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const namespace = `casctest_${process.pid}`;
+const database = databaseName(namespace, 'storefront');
+const logger = createLogger('cascading-test');
+logger.level = 'silent';
+
+let shared: Pool;
+let reports: Pool;
+let db: ShopDb;
+let broker: Broker;
+let server: Listening;
+let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
+
+beforeAll(async () => {
+  await migrate({ url: mysqlUrl, database, dir: path.join(__dirname, '../migrations') });
+  shared = createPool({ url: mysqlUrl, database, connectionLimit: 2 });
+  reports = createPool({ url: mysqlUrl, database, connectionLimit: 1 });
+  await seedCatalog(shared);
+  await seedOrders(shared, 20_000, { seed: 3 });
+  flags = await startFlagsInMemory('cascading-test', STOREFRONT_FLAGS);
+  // A 1 ms cap: any honest scan of 20 000 orders runs past it.
+  db = new ShopDb(
+    { shared, sharedSize: 2, reports, reportsSize: 1 },
+    flags.flags,
+    await serverFlavour(shared),
+    1,
+  );
+  broker = await Broker.connect({ url: amqpUrl, namespace, logger });
+  const app = createApp({
+    db,
+    flags: flags.flags,
+    broker,
+    logger,
+    metrics: storefrontMetrics(),
+    paymentsUrl: 'http://127.0.0.1:9',
+    sessionSecret: 'test-secret-test-secret',
+  });
+  server = await listen(app);
+}, 120_000);
+
+afterAll(async () => {
+  await server.close();
+  await broker.close();
+  await db.end();
+  await dropDatabase(mysqlUrl, database);
+  await deleteTopology(amqpUrl, namespace);
+});
+
+beforeEach(() =>
+  flags.set({ 'db-query-timeout': 'off', 'db-pool-shedding': 'off', 'reports-bulkhead': 'off' }),
+);
+
+/** Holds every connection of a pool until the returned function is called: a saturated pool. */
+function saturate(pool: ShopDb['shared']): () => Promise<void> {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const holders = Array.from({ length: pool.size }, () => pool.withConnection({}, () => held));
+  return async () => {
+    release();
+    await Promise.all(holders);
+  };
+}
+
+async function timed(route: string, init?: RequestInit & { timeoutMs?: number }) {
+  const started = performance.now();
+  try {
+    const response = await fetch(server.url + route, {
+      ...init,
+      signal: AbortSignal.timeout(init?.timeoutMs ?? 10_000),
+    });
+    await response.arrayBuffer();
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      ms: performance.now() - started,
+      type: response.headers.get('content-type'),
+    };
+  } catch {
+    return { status: 0, retryAfter: null, ms: performance.now() - started, type: null };
+  }
+}
+
+const login = (timeoutMs?: number) =>
+  timed('/api/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'user1@shop.test', password: SEED_PASSWORD }),
+    timeoutMs,
+  });
+
+describe('the cascading lab, mechanism by mechanism, on a real MySQL', () => {
+  it('db-query-timeout: the server stops the report at its cap, answered as 503 with Retry-After', async () => {
+    expect((await timed('/api/reports/sales')).status).toBe(200);
+    flags.set({ 'db-query-timeout': 'on' });
+    const capped = await timed('/api/reports/sales');
+    expect(capped.status).toBe(503);
+    expect(capped.retryAfter).toBe('5');
+    expect(capped.type).toContain('application/problem+json');
+  });
+
+  it('db-pool-shedding: with the pool full, login waits without it, and is refused fast with 503 + Retry-After with it', async () => {
+    const release = saturate(db.shared);
+    await sleep(50);
+    const parked = await login(1_500);
+    expect(parked.status, 'without shedding the request waits in the pool queue').toBe(0);
+
+    flags.set({ 'db-pool-shedding': 'on' });
+    const shed = await login();
+    await release();
+    expect(shed.status).toBe(503);
+    expect(shed.retryAfter).toBe('1');
+    expect(shed.ms).toBeLessThan(1_500);
+    expect((await login()).status).toBe(200);
+  });
+
+  it('reports-bulkhead: saturated reports cannot starve login; extra reports are refused at the bulkhead', async () => {
+    flags.set({ 'reports-bulkhead': 'on' });
+    const release = saturate(db.reports);
+    await sleep(50);
+    const [ok, report] = await Promise.all([login(), timed('/api/reports/sales')]);
+    await release();
+    expect(ok.status).toBe(200);
+    expect(report.status).toBe(503);
+    expect(report.ms).toBeLessThan(1_500);
+  });
+});
