@@ -26,8 +26,8 @@ const readers = new Set<FlagReader>();
 /**
  * How a service reads its break/fix switches. Every evaluation goes through OpenFeature, so the
  * same code reads a local file or a flagd server. The service re-reads its declared flags every
- * second and exports what is in force as `lab_flag_value{flag,variant}`, so `lab run` can wait until
- * a change has really been applied, and dashboards can show it.
+ * second and shows what is in force: as `lab_flag_value{flag}` for dashboards, and by variant on
+ * `/health/flags`, so `lab run` can wait until a change has really been applied.
  */
 export class FlagReader {
   private readonly applied = new Map<string, { variant: string; value: number }>();
@@ -41,10 +41,10 @@ export class FlagReader {
     getMeter('flags')
       .createObservableGauge('lab_flag_value', {
         description:
-          "Each flag this service applies, by variant; the value is the flag's (booleans 0/1, text 1).",
+          "Each flag this service applies: the flag's value (booleans 0/1, text 1); /health/flags names the variant.",
       })
       .addCallback((result) => {
-        for (const [flag, { variant, value }] of this.applied) result.observe(value, { flag, variant });
+        for (const [flag, { value }] of this.applied) result.observe(value, { flag });
       });
   }
 
@@ -84,6 +84,11 @@ export class FlagReader {
 
   async string<T extends string>(key: string): Promise<T> {
     return (await this.evaluate(key)) as T;
+  }
+
+  /** The variant of each declared flag as last applied. */
+  appliedVariants(): Record<string, string> {
+    return Object.fromEntries([...this.applied].map(([flag, { variant }]) => [flag, variant]));
   }
 
   /** Re-reads every declared flag now and then every second, so the gauge follows the source. */

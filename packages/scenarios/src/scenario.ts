@@ -37,7 +37,14 @@ export interface Load {
 
 /** What a probe reads from a phase's results; `act` names the act when the scenario has several. */
 export type ProbeTarget =
-  | { kind: 'latency'; endpoint: EndpointGroup; act?: string; percentile: 'p50' | 'p95' | 'p99' }
+  /** `of: 'first-answer'` reads how fast the shop answered the first try (a refusal counts), not the whole wait with retries. */
+  | {
+      kind: 'latency';
+      endpoint: EndpointGroup;
+      act?: string;
+      percentile: 'p50' | 'p95' | 'p99';
+      of?: 'user' | 'first-answer';
+    }
   | { kind: 'errorRate'; endpoint: EndpointGroup; act?: string }
   | { kind: 'successRate'; endpoint: EndpointGroup; act?: string }
   | { kind: 'invariant'; name: InvariantName };

@@ -7,6 +7,8 @@ export interface ServiceAppOptions {
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
   routes: Router;
+  /** The flags the service applies, shown by variant on `/health/flags`. */
+  flags?: { appliedVariants(): Record<string, string> };
   /** Largest JSON body accepted; larger ones get 413 problem+json. */
   bodyLimit?: string;
 }
@@ -25,13 +27,20 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use((_request, response, next) => {
     const traceId = currentTraceId();
     if (traceId) response.set('x-trace-id', traceId);
+    next();
+  });
+  app.use(healthRouter(options.readiness));
+  app.get('/metrics', (request, response) => serveMetrics(request, response));
+  app.get('/health/flags', (_request, response) => {
+    response.json({ flags: options.flags?.appliedVariants() ?? {} });
+  });
+  // Counted from here on: the service's own work, not probes and scrapes.
+  app.use((_request, response, next) => {
     inFlight.add(1);
     response.once('close', () => inFlight.add(-1));
     next();
   });
   app.use(express.json({ limit: options.bodyLimit ?? '16kb' }));
-  app.use(healthRouter(options.readiness));
-  app.get('/metrics', (request, response) => serveMetrics(request, response));
   app.use(options.routes);
   app.use(notFound);
   app.use(problemHandler(options.logger));

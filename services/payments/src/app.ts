@@ -8,6 +8,7 @@ export type PaymentsDeps = ChargeDeps;
 export function createApp(deps: PaymentsDeps): Express {
   return createServiceApp({
     logger: deps.logger,
+    flags: deps.flags,
     routes: chargeRoutes(deps),
     readiness: {
       mysql: () => deps.pool.query('SELECT 1'),

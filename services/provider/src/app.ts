@@ -7,6 +7,7 @@ export type ProviderDeps = ChargeRoutesDeps;
 export function createApp(deps: ProviderDeps): Express {
   return createServiceApp({
     logger: deps.logger,
+    flags: deps.flags,
     routes: chargeRoutes(deps),
     readiness: { mysql: () => deps.pool.query('SELECT 1') },
   });

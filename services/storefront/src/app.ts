@@ -28,6 +28,7 @@ export function createApp(deps: StorefrontDeps): Express {
   routes.use(reportRoutes(deps.db));
   return createServiceApp({
     logger: deps.logger,
+    flags: deps.flags,
     routes,
     readiness: {
       mysql: () => deps.db.shared.pool.query('SELECT 1'),

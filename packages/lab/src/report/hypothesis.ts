@@ -18,7 +18,9 @@ export function evaluateHypothesis(
     let value: number;
     switch (target.kind) {
       case 'latency':
-        value = endpoint?.latencyMs[target.percentile] ?? Number.POSITIVE_INFINITY;
+        value =
+          endpoint?.[target.of === 'first-answer' ? 'firstAnswerMs' : 'latencyMs'][target.percentile] ??
+          Number.POSITIVE_INFINITY;
         break;
       case 'errorRate':
         value = endpoint ? endpoint.errorRate + endpoint.timeoutRate : 1;

@@ -54,6 +54,7 @@ export async function driveLoad(options: {
         endpoint: arrival.endpoint,
         startMs: arrival.atMs - options.warmupMs,
         latencyMs: performance.now() - sent,
+        firstAnswerMs: answer.firstAnswerMs,
         outcome: answer.outcome,
         status: answer.status,
         attempts: answer.attempts,

@@ -15,6 +15,7 @@ import { deltas } from './prometheus-text';
 import { actsToRun, flagsFor, type RunSettings } from './run-settings';
 import { arrivals } from './schedule';
 import { scrapeCounters } from './scrape';
+import { settle } from './settle';
 import { ShopClient } from './shop-client';
 import { notableTraces, type RequestResult, summarize, timeline } from './stats';
 import { waitForFlags } from './wait-for-flags';
@@ -33,6 +34,7 @@ export async function runPhase(
   const services = labServices(lab);
   const say = settings.log;
   say(`\n── phase ${phase.name} ──`);
+  await settle(services, say);
   await reset(lab);
   const client = new ShopClient(services[0]?.url as string, scenario.load.clientTimeoutMs);
   await client.loginAll();
@@ -43,6 +45,7 @@ export async function runPhase(
   let startedAt: Date | undefined;
   let actStartS = 0;
   for (const [index, act] of acts.entries()) {
+    if (index > 0) await settle(services, say);
     const changed = await setFlags(lab.flagFile, flagsFor(scenario, phase.flags, act, phase.baseline));
     const described = changed.map((flag) => `${flag.key}=${flag.variant}`).join(', ');
     say(`act ${act.name}: ${described || 'no flags'}; waiting until the services apply them…`);
@@ -71,6 +74,7 @@ export async function runPhase(
   }
   const finishedAt = new Date();
   say(`load done: ${results.length} requests measured; draining queues…`);
+  await settle(services, say);
   if (!(await drainQueues(lab))) say('queues still busy after 30 s; auditing anyway');
   const after = await scrapeCounters(services);
   const findings = await audit(lab);

@@ -92,7 +92,9 @@ export class ShopClient {
   /** One user's request, with the retries their client makes: what they waited, and how it ended. */
   async call(endpoint: EndpointGroup, pick: number, behaviour: ClientBehaviour) {
     let attempts = 1;
+    const started = performance.now();
     let last = await this.attempt(endpoint, pick);
+    const firstAnswerMs = performance.now() - started;
     const retries = behaviour.onFailure === 'give-up' ? 0 : behaviour.retries;
     while (last.outcome !== 'ok' && attempts <= retries) {
       if (behaviour.onFailure === 'retry' && behaviour.followRetryAfter && last.retryAfterMs !== undefined) {
@@ -101,6 +103,6 @@ export class ShopClient {
       attempts++;
       last = await this.attempt(endpoint, pick);
     }
-    return { ...last, attempts };
+    return { ...last, attempts, firstAnswerMs };
   }
 }

@@ -21,6 +21,7 @@ const result = (
 ): RequestResult => ({
   endpoint,
   latencyMs,
+  firstAnswerMs: latencyMs,
   outcome,
   startMs,
   attempts: outcome === 'ok' ? 1 : 2,

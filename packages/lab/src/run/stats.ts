@@ -10,6 +10,8 @@ export interface RequestResult {
   /** Milliseconds after the measured window started. */
   startMs: number;
   latencyMs: number;
+  /** How long the first try took to get an answer (or to time out). */
+  firstAnswerMs: number;
   outcome: Outcome;
   status?: number;
   attempts: number;
@@ -29,7 +31,10 @@ export interface EndpointSummary {
   timeoutRate: number;
   successRate: number;
   retries: number;
+  /** What the user waited, retries included. */
   latencyMs: LatencySummary;
+  /** How fast the shop answered the first try, whatever the answer. */
+  firstAnswerMs: LatencySummary;
 }
 
 /** Nearest-rank percentile of sorted values; 0 for none. */
@@ -66,6 +71,7 @@ export function summarize(results: RequestResult[]): Record<string, EndpointSumm
         successRate: rate('ok'),
         retries: mine.reduce((sum, result) => sum + result.attempts - 1, 0),
         latencyMs: latencySummary(mine.map((result) => result.latencyMs)),
+        firstAnswerMs: latencySummary(mine.map((result) => result.firstAnswerMs)),
       };
     }
   return summary;

@@ -1,28 +1,34 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FlagState } from '@incident-lab/flags';
 import type { ServiceProcess } from '../stack/services';
-import { scrape } from './scrape';
+
+async function appliedVariants(url: string): Promise<Record<string, string>> {
+  try {
+    const response = await fetch(`${url}/health/flags`, { signal: AbortSignal.timeout(3_000) });
+    return ((await response.json()) as { flags: Record<string, string> }).flags;
+  } catch {
+    return {};
+  }
+}
 
 /**
- * Waits until every service that applies one of these flags reports the new variant on its
- * `lab_flag_value` gauge: a file edit is not a change in force until the services have read it.
+ * Waits until every service that applies one of these flags shows the new variant on
+ * `/health/flags`: a file edit is not a change in force until the services have read it.
  */
 export async function waitForFlags(
   services: ServiceProcess[],
   changed: FlagState[],
-  timeoutMs = 20_000,
+  timeoutMs = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const lagging: string[] = [];
     for (const service of services) {
-      const samples = (await scrape(service.url).catch(() => [])).filter(
-        (sample) => sample.name === 'lab_flag_value',
-      );
+      const applied = await appliedVariants(service.url);
       for (const flag of changed) {
-        const applied = samples.find((sample) => sample.labels.flag === flag.key);
-        if (applied && applied.labels.variant !== flag.variant) {
-          lagging.push(`${service.name}: ${flag.key} is ${applied.labels.variant}, want ${flag.variant}`);
+        const variant = applied[flag.key];
+        if (variant !== undefined && variant !== flag.variant) {
+          lagging.push(`${service.name}: ${flag.key} is ${variant}, want ${flag.variant}`);
         }
       }
     }
