@@ -4,6 +4,7 @@ import path from 'node:path';
 import { applyAssignments, DEFAULT_FLAG_FILE, type FlagFile, parseAssignments } from '@incident-lab/flags';
 import { topology } from '@incident-lab/messaging';
 import { describe, expect, it } from 'vitest';
+import { dashboards } from './support/dashboards';
 
 const root = path.resolve(__dirname, '../..');
 const guidesDir = path.join(root, 'lab-guides');
@@ -58,5 +59,29 @@ describe.each(guides)('lab guide $file names only things that exist', ({ text })
     for (const [, type] of text.matchAll(/\/problems\/([a-z-]+)/g)) expect(code, type).toContain(`'${type}'`);
     const queues = Object.values(topology('lab').queues).map((queue) => queue.name);
     for (const [queue] of text.matchAll(/\blab\.[a-z]+\.[a-z-]+/g)) expect(queues, queue).toContain(queue);
+  });
+
+  it('names dashboards and panels that exist', () => {
+    const prose = text.replace(/```[\s\S]*?```/g, '').replace(/`[^`]*`/g, '');
+    const titles = new Set(
+      dashboards.flatMap(({ dashboard }) => dashboard.panels.map((panel) => panel.title)),
+    );
+    for (const [, title] of prose.matchAll(/"([A-Z][^"]{3,60})"/g))
+      expect([...titles], `panel "${title}"`).toContain(title);
+    const dashboardTitles = dashboards.map(({ dashboard }) => dashboard.title);
+    for (const [, title] of prose.matchAll(/\*\*(Lab \d[^*]+)\*\*/g))
+      expect(dashboardTitles).toContain(title);
+  });
+
+  it('names spans, span attributes and span events the code creates', () => {
+    for (const [, name] of text.matchAll(/`([a-z]+(?:\.[a-z_]+)+(?: attempt)?)`/g)) {
+      if (/\.(md|html|json|ts)$/.test(name as string)) continue;
+      expect(code, name).toContain(`'${name}'`);
+    }
+    for (const [, phrase] of text.matchAll(/`((?:circuit breaker|retry|failing over)[a-z -]*)`/g)) {
+      const state = /^circuit breaker (.+)$/.exec(phrase as string)?.[1];
+      if (state) expect(code, phrase).toContain(`'${state}'`);
+      else expect(code, phrase).toContain(`'${phrase}'`);
+    }
   });
 });

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboards, metricNames } from './support/dashboards';
+import { startTestLab, type TestLab } from './support/test-lab';
+
+const LAB = path.resolve(__dirname, '../../packages/lab/bin/lab.js');
+let lab: TestLab;
+let report: {
+  phases: Record<
+    'broken' | 'fixed',
+    {
+      hypothesis: { passed: boolean };
+      endpoints: Record<string, { latencyMs: { p95: number }; successRate: number; errorRate: number }>;
+    }
+  >;
+};
+
+beforeAll(async () => {
+  lab = await startTestLab(4100);
+  const out = await mkdtemp(path.join(tmpdir(), 'lab-reports-'));
+  // A short cascading run: both acts, 8 s each, on the lab's 120 000 seeded orders.
+  await promisify(execFile)(
+    process.execPath,
+    [LAB, 'run', 'cascading', '--duration', '8', '--seed', '2', '--out', out],
+    {
+      env: {
+        ...process.env,
+        LAB_NAMESPACE: lab.options.namespace,
+        LAB_PORT_BASE: String(lab.options.portBase),
+        FLAGD_OFFLINE_FLAG_SOURCE_PATH: lab.options.flagFile,
+        LAB_GRAFANA_URL: 'http://127.0.0.1:9',
+      },
+      timeout: 420_000,
+    },
+  );
+  report = JSON.parse(
+    await readFile(path.join(out, (await readdir(out))[0] as string, 'report.json'), 'utf8'),
+  );
+}, 480_000);
+
+afterAll(() => lab?.stop());
+
+describe('lab run cascading (short), broken against fixed', () => {
+  it('fails the hypothesis in the broken shop and holds it in the fixed one', () => {
+    expect(report.phases.broken.hypothesis.passed).toBe(false);
+    expect(report.phases.fixed.hypothesis.passed, JSON.stringify(report.phases.fixed.hypothesis)).toBe(true);
+  });
+
+  it('keeps login fast during the report storm only when fixed', () => {
+    const login = (phase: 'broken' | 'fixed') => report.phases[phase].endpoints['report-storm:login'];
+    expect(login('fixed')?.latencyMs.p95).toBeLessThan(login('broken')?.latencyMs.p95 ?? 0);
+    expect(login('fixed')?.errorRate).toBeLessThan(0.01);
+  });
+
+  it('keeps checkout working through the provider outage only when fixed (failover to the backup)', () => {
+    const checkout = (phase: 'broken' | 'fixed') =>
+      report.phases[phase].endpoints['provider-outage:checkout'];
+    expect(checkout('broken')?.successRate).toBeLessThanOrEqual(0.5);
+    expect(checkout('fixed')?.successRate).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('exports every metric the "Lab 1 — Cascading failures" dashboard queries', async () => {
+    const pages = await Promise.all(
+      lab.lab.services.map(async (service) => (await fetch(`${service.url}/metrics`)).text()),
+    );
+    const exported = new Set(
+      pages.flatMap((page) =>
+        page
+          .split('\n')
+          .filter((line) => !line.startsWith('#'))
+          .map((line) => line.split(/[{ ]/)[0]),
+      ),
+    );
+    const lab1 = dashboards.find(({ dashboard }) => dashboard.uid === 'lab-1-cascading');
+    const missing = (lab1?.dashboard.panels ?? []).flatMap((panel) =>
+      (panel.targets ?? []).flatMap((target) =>
+        metricNames(target.expr)
+          .filter((name) => !exported.has(name))
+          .map((name) => `${panel.title}: ${name}`),
+      ),
+    );
+    expect(missing).toEqual([]);
+  });
+});
