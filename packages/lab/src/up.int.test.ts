@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
+import { dropDatabase } from '@incident-lab/db';
+import { deleteTopology } from '@incident-lab/messaging';
+import { afterAll, describe, expect, it } from 'vitest';
+import { labOptions } from './stack/lab-options';
+import { isReady } from './stack/run-services';
+
+const namespace = `uptest_${process.pid}`;
+const options = labOptions(process.env, { namespace, portBase: 4500 });
+
+afterAll(async () => {
+  for (const owner of SCHEMA_OWNERS) await dropDatabase(options.mysqlUrl, databaseName(namespace, owner));
+  await deleteTopology(options.amqpUrl, namespace);
+});
+
+describe('lab up', () => {
+  it('starts every service, prints their URLs with prefixed logs, and stops them all on Ctrl-C', async () => {
+    const child = spawn(process.execPath, [path.join(__dirname, '../bin/lab.js'), 'up'], {
+      env: { ...process.env, LAB_NAMESPACE: namespace, LAB_PORT_BASE: '4500' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + 60_000;
+    while (!output.includes('Press Ctrl-C to stop.') && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(output).toContain('The lab is up:');
+    for (const [service, port] of [
+      ['storefront', 4500],
+      ['payments', 4501],
+      ['provider-backup', 4503],
+      ['reconciler', 4505],
+    ] as const) {
+      expect(output).toMatch(new RegExp(`${service}\\s+http://127.0.0.1:${port}`));
+    }
+    expect(output).toMatch(/^storefront\s+\| \d\d:\d\d:\d\d INFO listening/m);
+    expect(await isReady('http://127.0.0.1:4500')).toBe(true);
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toContain('Stopped.');
+    expect(await isReady('http://127.0.0.1:4500')).toBe(false);
+  });
+});
