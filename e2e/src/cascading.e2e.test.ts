@@ -1,13 +1,7 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboards, metricNames } from './support/dashboards';
-import { startTestLab, type TestLab } from './support/test-lab';
+import { runLabCli, startTestLab, type TestLab } from './support/test-lab';
 
-const LAB = path.resolve(__dirname, '../../packages/lab/bin/lab.js');
 let lab: TestLab;
 let report: {
   phases: Record<
@@ -21,25 +15,8 @@ let report: {
 
 beforeAll(async () => {
   lab = await startTestLab(4100);
-  const out = await mkdtemp(path.join(tmpdir(), 'lab-reports-'));
   // A short cascading run: both acts, 8 s each, on the lab's 120 000 seeded orders.
-  await promisify(execFile)(
-    process.execPath,
-    [LAB, 'run', 'cascading', '--duration', '8', '--seed', '2', '--out', out],
-    {
-      env: {
-        ...process.env,
-        LAB_NAMESPACE: lab.options.namespace,
-        LAB_PORT_BASE: String(lab.options.portBase),
-        FLAGD_OFFLINE_FLAG_SOURCE_PATH: lab.options.flagFile,
-        LAB_GRAFANA_URL: 'http://127.0.0.1:9',
-      },
-      timeout: 420_000,
-    },
-  );
-  report = JSON.parse(
-    await readFile(path.join(out, (await readdir(out))[0] as string, 'report.json'), 'utf8'),
-  );
+  ({ report } = await runLabCli(lab, ['cascading', '--duration', '8', '--seed', '2'], 420_000));
 }, 480_000);
 
 afterAll(() => lab?.stop());

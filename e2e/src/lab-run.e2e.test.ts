@@ -1,13 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestLab, type TestLab } from './support/test-lab';
+import { runLabCli, startTestLab, type TestLab } from './support/test-lab';
 
-const LAB = path.resolve(__dirname, '../../packages/lab/bin/lab.js');
 let lab: TestLab;
 let reportDir: string;
 let flagsBefore: string;
@@ -16,23 +12,9 @@ let output: string;
 beforeAll(async () => {
   lab = await startTestLab(4100);
   flagsBefore = await readFile(lab.options.flagFile, 'utf8');
-  const out = await mkdtemp(path.join(tmpdir(), 'lab-reports-'));
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [LAB, 'run', 'smoke', '--duration', '5', '--rate', '8', '--seed', '3', '--out', out],
-    {
-      env: {
-        ...process.env,
-        LAB_NAMESPACE: lab.options.namespace,
-        LAB_PORT_BASE: String(lab.options.portBase),
-        FLAGD_OFFLINE_FLAG_SOURCE_PATH: lab.options.flagFile,
-        LAB_GRAFANA_URL: 'http://127.0.0.1:9',
-      },
-      timeout: 150_000,
-    },
-  );
-  output = stdout;
-  reportDir = path.join(out, (await readdir(out))[0] as string);
+  const run = await runLabCli(lab, ['smoke', '--duration', '5', '--rate', '8', '--seed', '3'], 150_000);
+  output = run.stdout;
+  reportDir = run.dir;
 }, 180_000);
 
 afterAll(() => lab?.stop());

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
 import { dropDatabase } from '@incident-lab/db';
 import { copyDefaultFlagFile } from '@incident-lab/flags';
@@ -60,4 +65,26 @@ export function metricValue(page: string, name: string, labels = ''): number {
     .split('\n')
     .find((row) => row.startsWith(`${name}${labels ? `{${labels}` : ''}`) && !row.startsWith('#'));
   return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+const LAB_CLI = path.resolve(__dirname, '../../../packages/lab/bin/lab.js');
+
+/**
+ * Runs `lab run <args>` against the test lab (its namespace, ports and flag file; Grafana pointed at
+ * a closed port) and returns what it printed, the report folder and the parsed report.json.
+ */
+export async function runLabCli(lab: TestLab, args: string[], timeoutMs: number) {
+  const out = await mkdtemp(path.join(tmpdir(), 'lab-reports-'));
+  const { stdout } = await promisify(execFile)(process.execPath, [LAB_CLI, 'run', ...args, '--out', out], {
+    env: {
+      ...process.env,
+      LAB_NAMESPACE: lab.options.namespace,
+      LAB_PORT_BASE: String(lab.options.portBase),
+      FLAGD_OFFLINE_FLAG_SOURCE_PATH: lab.options.flagFile,
+      LAB_GRAFANA_URL: 'http://127.0.0.1:9',
+    },
+    timeout: timeoutMs,
+  });
+  const dir = path.join(out, (await readdir(out))[0] as string);
+  return { stdout, dir, report: JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')) };
 }

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
@@ -111,5 +113,40 @@ describe('lab CLI', () => {
     expect(await count('storefront', 'SELECT COUNT(*) AS n FROM users')).toBe(20);
     expect(await count('provider_primary', 'SELECT COUNT(*) AS n FROM charges')).toBe(0);
     expect(Object.values(await queueDepths(options.amqpUrl, namespace))).toEqual([0, 0, 0]);
+  });
+
+  it('marks a flag change on Grafana as an annotation when Grafana answers', async () => {
+    // A stand-in for Grafana's annotation API (Grafana itself runs only under docker compose).
+    const received: Array<{ auth?: string; body: { text: string; tags: string[] } }> = [];
+    const grafana = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        if (request.url === '/api/annotations')
+          received.push({ auth: request.headers.authorization, body: JSON.parse(body) });
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"id":1}');
+      });
+    });
+    await new Promise<void>((resolve) => grafana.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(grafana.address() as AddressInfo).port}`;
+    const file = await copyDefaultFlagFile();
+    const { code, stdout } = await lab(['flags', 'set', 'db-pool-shedding=on'], {
+      FLAGD_OFFLINE_FLAG_SOURCE_PATH: file,
+      LAB_GRAFANA_URL: url,
+    });
+    await new Promise((resolve) => grafana.close(resolve));
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Marked on Grafana (${url})`);
+    expect(received).toEqual([
+      {
+        auth: `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+        body: expect.objectContaining({
+          text: 'flags: db-pool-shedding=on',
+          tags: ['incident-lab', 'flags'],
+        }),
+      },
+    ]);
   });
 });

@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import { listFlags, parseAssignments, readFlagFile, setFlags } from '@incident-lab/flags';
+import { annotate } from '../report/grafana-annotations';
 import type { LabOptions } from '../stack/lab-options';
 import { UsageError, usage } from './args';
 
 export const flagsHelp = `lab flags list [--json]
   Every break/fix flag and fault knob: its current value, its variants and what it does.
 lab flags set <key>=<value> [<key>=<value> …]
-  Sets flags (by variant name or value). Running services apply the change within 5 s.
+  Sets flags (by variant name or value). Running services apply the change within 5 s; when
+  Grafana answers at LAB_GRAFANA_URL the change is marked on its graphs as an annotation.
   An unknown key or value is refused, with the valid ones, and the file is left untouched.`;
 
 export async function flagsCommand(words: string[], options: LabOptions): Promise<void> {
@@ -34,6 +36,12 @@ export async function flagsCommand(words: string[], options: LabOptions): Promis
     const changed = await setFlags(options.flagFile, parseAssignments(rest));
     for (const flag of changed) console.log(`${flag.key} = ${flag.variant} (${flag.value})`);
     console.log('Running services apply it within 5 s.');
+    // Mark the change on every Grafana graph when Grafana runs; without it the change is only in the file.
+    const grafanaUrl = process.env.LAB_GRAFANA_URL ?? 'http://localhost:3030';
+    const text = `flags: ${changed.map((flag) => `${flag.key}=${flag.variant}`).join(', ')}`;
+    if (await annotate(grafanaUrl, process.env.LAB_GRAFANA_AUTH ?? 'admin:admin', text, ['flags'])) {
+      console.log(`Marked on Grafana (${grafanaUrl}).`);
+    }
     return;
   }
   throw new UsageError(`unknown flags action "${action}"; use list or set`);

@@ -28,8 +28,7 @@ function phaseCard(name: string, phase: PhaseReport): string {
     ];
   });
   const probes = phase.hypothesis.probes.map((p) => [
-    p.passed ? '✅' : '❌',
-    escapeHtml(p.name),
+    `<span class="${p.passed ? 'pass' : 'fail'}">${p.passed ? '✓' : '✗'}</span> ${escapeHtml(p.name)}`,
     String(p.value),
     escapeHtml(p.tolerance),
   ]);
@@ -44,7 +43,7 @@ function phaseCard(name: string, phase: PhaseReport): string {
   }
 · ${phase.durationS} s · <a href="${escapeHtml(phase.links.grafana)}">Grafana, this phase's time range</a></p>
 ${table(['endpoint', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'timeouts'], endpoints)}
-${table(['', 'probe', 'value', 'tolerance'], probes)}
+${table(['probe', 'value', 'tolerance'], probes)}
 <p>Slowest traces (Jaeger): ${traceLinks(phase.traces.slowest, phase.links.jaeger.slowest)}</p>
 <p>Failed traces (Jaeger): ${traceLinks(phase.traces.failed, phase.links.jaeger.failed)}</p>
 <p>Firing alerts: ${phase.alerts.firing.map(escape).join(', ') || 'none'}${phase.alerts.note ? ` <small>(${escapeHtml(phase.alerts.note)})</small>` : ''}</p>
@@ -100,7 +99,7 @@ export function renderHtml(report: LabReport): string {
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#111827;padding:0 1rem}
 h1{margin-bottom:.2rem} table{border-collapse:collapse;margin:.6rem 0} th,td{border:1px solid #e5e7eb;padding:.25rem .6rem;text-align:right}
 th:first-child,td:first-child{text-align:left} .pass{color:#16a34a;font-weight:600} .fail{color:#dc2626;font-weight:600}
-.charts{display:flex;flex-wrap:wrap;gap:1rem} .phases{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:1.5rem}
+.charts{display:flex;flex-wrap:wrap;gap:1rem} .phases{display:grid;grid-template-columns:1fr;gap:1rem}
 code{background:#f3f4f6;padding:0 .3rem;border-radius:3px} figure{margin:0} figcaption{font-weight:600;margin-bottom:.2rem}
 </style></head><body>
 <h1>${escapeHtml(report.title)}</h1>

@@ -7,7 +7,7 @@ function phaseSection(name: string, phase: PhaseReport): string {
     return `| ${endpoint} | ${e.requests} | ${e.latencyMs.p50} | ${e.latencyMs.p95} | ${e.latencyMs.p99} | ${e.latencyMs.max} | ${percent(e.errorRate)} | ${percent(e.timeoutRate)} |`;
   });
   const probes = phase.hypothesis.probes.map(
-    (p) => `| ${p.passed ? '✅' : '❌'} ${p.name} | ${p.value} | ${p.tolerance} |`,
+    (p) => `| ${p.passed ? '✓' : '✗'} ${p.name} | ${p.value} | ${p.tolerance} |`,
   );
   const flags =
     Object.entries(phase.flags)

@@ -83,7 +83,10 @@ export function barChart(
           return `<rect class="bar" data-series="${escapeHtml(s.label)}" x="${(bx + si * barW).toFixed(1)}" y="${(PAD.top + innerH - h).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.colour}"><title>${escapeHtml(`${s.label} ${category}: ${value}`)}</title></rect>`;
         })
         .join('');
-      return `${rects}<text x="${(bx + group * 0.35).toFixed(1)}" y="${HEIGHT - 10}" font-size="10" text-anchor="middle">${escapeHtml(category)}</text>`;
+      // "act:endpoint" labels on two lines, so long act names do not run into each other.
+      const [first, second] = category.includes(':') ? category.split(':') : [category, ''];
+      const cx = (bx + group * 0.35).toFixed(1);
+      return `${rects}<text x="${cx}" y="${HEIGHT - 18}" font-size="9" text-anchor="middle"><tspan x="${cx}">${escapeHtml(first ?? '')}</tspan><tspan x="${cx}" dy="11">${escapeHtml(second ?? '')}</tspan></text>`;
     })
     .join('');
   return frame(
