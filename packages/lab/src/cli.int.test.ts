@@ -79,6 +79,12 @@ describe('lab CLI', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('--orders must be a whole number');
     expect(stderr).toContain('lab seed [--orders N]');
+    const run = await lab(['run', 'cascading', '--client', 'sometimes']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--client must be one of give-up, retry, retry-after, got "sometimes"');
+    const unknown = await lab(['run', 'chaos']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('name a lab to run: smoke, cascading (not "chaos")');
   });
 
   it('reports services that are not running as not ready, with exit status 1', async () => {

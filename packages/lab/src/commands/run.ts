@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAssignments } from '@incident-lab/flags';
-import { SCENARIOS } from '@incident-lab/scenarios';
+import { type ClientBehaviour, SCENARIOS } from '@incident-lab/scenarios';
 import { annotate } from '../report/grafana-annotations';
 import type { PhaseName } from '../report/report';
 import { writeReport } from '../report/write-report';
@@ -11,15 +11,24 @@ import type { LabOptions } from '../stack/lab-options';
 import { positiveInteger, UsageError, usage } from './args';
 
 export const runHelp = `lab run <lab> [--phase broken|fixed|both] [--duration S] [--rate RPS] [--seed N]
-        [--out DIR] [--json FILE] [--flags key=value,…]
+        [--out DIR] [--json FILE] [--flags key=value,…] [--client give-up|retry|retry-after]
   Drives the same seeded load against the broken and the fixed shop and writes a before/after
   report (report.json, report.md, report.html) to DIR/<lab>-<time>/ (default ./reports).
   Per phase: reset, set the phase's flags and wait until applied, warm up, load, drain the queues,
   audit (lab check), compare with the lab's hypothesis. --flags runs one custom phase instead.
+  --client overrides what simulated users do on a timeout or error: give up, retry twice at once, or
+  retry twice after the Retry-After the shop sends (default: the lab's own).
   Starts the lab for the run if it is not up. Labs: ${Object.keys(SCENARIOS).join(', ')}.
   Links use LAB_JAEGER_URL (default http://localhost:16686) and LAB_GRAFANA_URL (default
   http://localhost:3030, annotated with LAB_GRAFANA_AUTH, default admin:admin); firing alerts come
   from LAB_PROMETHEUS_URL when set. Exit 0 when the run completed, whatever its results.`;
+
+/** What `--client` can make the simulated users do on a timeout or error. */
+const CLIENTS: Record<string, ClientBehaviour> = {
+  'give-up': { onFailure: 'give-up' },
+  retry: { onFailure: 'retry', retries: 2, followRetryAfter: false },
+  'retry-after': { onFailure: 'retry', retries: 2, followRetryAfter: true },
+};
 
 export async function runCommand(words: string[], options: LabOptions): Promise<number> {
   const { values, positionals } = usage(() =>
@@ -33,6 +42,7 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
         out: { type: 'string' },
         json: { type: 'string' },
         flags: { type: 'string' },
+        client: { type: 'string' },
       },
       allowPositionals: true,
       strict: true,
@@ -47,6 +57,12 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
   const phase = values.phase ?? 'both';
   if (!['broken', 'fixed', 'both'].includes(phase))
     throw new UsageError(`--phase must be broken, fixed or both, got "${phase}"`);
+  const client = values.client === undefined ? undefined : CLIENTS[values.client];
+  if (values.client !== undefined && !client) {
+    throw new UsageError(
+      `--client must be one of ${Object.keys(CLIENTS).join(', ')}, got "${values.client}"`,
+    );
+  }
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(rate > 0))
     throw new UsageError(`--rate must be a number of requests per second > 0, got "${values.rate}"`);
@@ -68,6 +84,7 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
     seed: positiveInteger(values.seed, '--seed', 1),
     durationS: values.duration === undefined ? undefined : positiveInteger(values.duration, '--duration', 0),
     ratePerS: rate,
+    client,
     jaegerUrl: process.env.LAB_JAEGER_URL ?? 'http://localhost:16686',
     grafanaUrl,
     prometheusUrl: process.env.LAB_PROMETHEUS_URL,

@@ -37,7 +37,7 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
     load: {
       acts: actsToRun(plan.scenario, settings),
       clientTimeoutMs: plan.scenario.load.clientTimeoutMs,
-      client: JSON.stringify(plan.scenario.load.client),
+      client: JSON.stringify(settings.client ?? plan.scenario.load.client),
     },
     phases: {},
     notes: [],

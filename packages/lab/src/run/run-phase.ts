@@ -58,7 +58,7 @@ export async function runPhase(
       arrivals: arrivals(act.ratePerS, warmupS + act.durationS, settings.seed * 101 + index),
       warmupMs: warmupS * 1000,
       totalMs: (warmupS + act.durationS) * 1000,
-      behaviour: scenario.load.client,
+      behaviour: settings.client ?? scenario.load.client,
       onProgress: (progress, sofar) =>
         settings.progress(progressLine(`${phase.name}/${act.name}`, progress, sofar)),
     });

@@ -1,4 +1,4 @@
-import type { Act, Scenario } from '@incident-lab/scenarios';
+import type { Act, ClientBehaviour, Scenario } from '@incident-lab/scenarios';
 import { scaleRates } from './schedule';
 
 /** How one `lab run` is carried out: the scenario's load, as overridden on the command line. */
@@ -8,6 +8,8 @@ export interface RunSettings {
   durationS?: number;
   /** Overrides every act's total arrival rate, keeping its mix. */
   ratePerS?: number;
+  /** Overrides what the simulated clients do on a timeout or error. */
+  client?: ClientBehaviour;
   jaegerUrl: string;
   grafanaUrl: string;
   prometheusUrl?: string;
