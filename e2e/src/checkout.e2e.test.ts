@@ -101,11 +101,11 @@ describe('the shop, end to end on real MySQL and RabbitMQ', () => {
       payments: await metrics('payments'),
       invoicing: await metrics('invoicing'),
     };
-    const delta = (service: keyof typeof before, name: string, labels = '') =>
+    const delta = (service: keyof typeof before, name: string, labels: Record<string, string> = {}) =>
       metricValue(after[service], name, labels) - metricValue(before[service], name, labels);
     expect(delta('storefront', 'shop_orders_created_total')).toBe(1);
-    expect(delta('payments', 'shop_payments_completed_total', 'provider="primary"')).toBe(1);
-    expect(delta('payments', 'shop_events_published_total', 'type="payment.completed"')).toBe(1);
+    expect(delta('payments', 'shop_payments_completed_total', { provider: 'primary' })).toBe(1);
+    expect(delta('payments', 'shop_events_published_total', { type: 'payment.completed' })).toBe(1);
     expect(delta('invoicing', 'shop_invoices_created_total')).toBe(1);
   });
 

@@ -6,7 +6,14 @@ import { promisify } from 'node:util';
 import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
 import { dropDatabase } from '@incident-lab/db';
 import { copyDefaultFlagFile } from '@incident-lab/flags';
-import { type LabOptions, labOptions, type RunningLab, startLab, urlOf } from '@incident-lab/lab';
+import {
+  type LabOptions,
+  labOptions,
+  parsePrometheusText,
+  type RunningLab,
+  startLab,
+  urlOf,
+} from '@incident-lab/lab';
 import { deleteTopology } from '@incident-lab/messaging';
 import { OtlpReceiver } from './otlp-receiver';
 
@@ -59,12 +66,14 @@ export async function waitFor<T>(
   }
 }
 
-/** The value of one Prometheus sample line (`name{labels} value`) in a /metrics page, 0 if absent. */
-export function metricValue(page: string, name: string, labels = ''): number {
-  const line = page
-    .split('\n')
-    .find((row) => row.startsWith(`${name}${labels ? `{${labels}` : ''}`) && !row.startsWith('#'));
-  return line ? Number(line.split(' ').at(-1)) : 0;
+/** The sum of a metric's samples in a /metrics page whose labels include `labels`; 0 if absent. */
+export function metricValue(page: string, name: string, labels: Record<string, string> = {}): number {
+  return parsePrometheusText(page)
+    .filter(
+      (sample) =>
+        sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    )
+    .reduce((sum, sample) => sum + sample.value, 0);
 }
 
 const LAB_CLI = path.resolve(__dirname, '../../../packages/lab/bin/lab.js');

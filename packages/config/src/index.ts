@@ -10,4 +10,5 @@ export {
   type SchemaOwner,
   SERVICE_NAMES,
   type ServiceName,
+  serverUrls,
 } from './stack';

@@ -27,6 +27,11 @@ export const DEFAULT_NAMESPACE = 'lab';
 export const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306';
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
+/** The MySQL and RabbitMQ servers from MYSQL_URL and AMQP_URL, defaulting to the local ones. */
+export function serverUrls(env: NodeJS.ProcessEnv = process.env): { mysqlUrl: string; amqpUrl: string } {
+  return { mysqlUrl: env.MYSQL_URL ?? DEFAULT_MYSQL_URL, amqpUrl: env.AMQP_URL ?? DEFAULT_AMQP_URL };
+}
+
 /** Who owns a schema: each service has its own, and each provider instance keeps its own ledger. */
 export type SchemaOwner = 'storefront' | 'payments' | 'invoicing' | 'provider_primary' | 'provider_backup';
 

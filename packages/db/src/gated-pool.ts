@@ -13,32 +13,34 @@ export interface AdmissionRules {
 export type RefusalReason = 'queue-full' | 'acquire-timeout';
 
 const tracer = trace.getTracer('db-pool');
-const meter = () => getMeter('db-pool');
-let instruments: ReturnType<typeof createInstruments> | undefined;
+const meter = getMeter('db-pool');
+const waitSeconds = meter.createHistogram('db_pool_acquire_wait', {
+  description: 'Time a request waited for a pooled connection.',
+  unit: 's',
+  advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
+});
+const refused = meter.createCounter('db_pool_refused_requests', {
+  description: 'Requests refused a connection (shed) instead of waiting, by pool and reason.',
+});
 
-function createInstruments() {
-  return {
-    waitSeconds: meter().createHistogram('db_pool_acquire_wait', {
-      description: 'Time a request waited for a pooled connection.',
-      unit: 's',
-      advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
-    }),
-    refused: meter().createCounter('db_pool_refused_requests', {
-      description: 'Requests refused a connection (shed) instead of waiting, by pool and reason.',
-    }),
-  };
-}
+/** Every open pool: one gauge per process reports them all, labelled by pool. */
+const pools = new Set<GatedPool>();
+const gauge = (name: string, description: string, read: (pool: GatedPool) => number) =>
+  meter.createObservableGauge(name, { description }).addCallback((result) => {
+    for (const pool of pools) result.observe(read(pool), { pool: pool.name });
+  });
 
 /**
  * A mysql2 pool with a door in front of it. mysql2's own pool queues waiters without limit and
  * without a deadline, and its instrumentation shows queries but not that wait. Every connection
- * here is acquired inside a `db.pool.acquire` span, timed into `db_pool_acquire_wait_seconds`, and,
+ * here is acquired inside a `db.pool.acquire` span, timed into the `db_pool_acquire_wait` histogram, and,
  * when rules are given, refused early (`queue-full`) or after a deadline (`acquire-timeout`): load
  * shedding instead of parking requests.
  */
 export class GatedPool {
-  private inUse = 0;
-  private waiting = 0;
+  /** Connections lent out and requests waiting for one, as the gauges report them. */
+  inUse = 0;
+  waiting = 0;
 
   constructor(
     readonly name: string,
@@ -46,25 +48,7 @@ export class GatedPool {
     readonly size: number,
     private readonly refuse: (reason: RefusalReason, pool: string) => Error,
   ) {
-    instruments ??= createInstruments();
-    const labels = { pool: name };
-    meter()
-      .createObservableGauge('db_pool_connections_in_use', {
-        description: 'Pooled connections lent out, by pool.',
-      })
-      .addCallback((result) => result.observe(this.inUse, labels));
-    meter()
-      .createObservableGauge('db_pool_requests_waiting', {
-        description: 'Requests waiting for a pooled connection, by pool.',
-      })
-      .addCallback((result) => result.observe(this.waiting, labels));
-    meter()
-      .createObservableGauge('db_pool_size', { description: 'Connections the pool may open, by pool.' })
-      .addCallback((result) => result.observe(size, labels));
-  }
-
-  get stats() {
-    return { inUse: this.inUse, waiting: this.waiting, size: this.size };
+    pools.add(this);
   }
 
   private async acquire(rules: AdmissionRules): Promise<PoolConnection> {
@@ -75,7 +59,7 @@ export class GatedPool {
         const started = performance.now();
         span.setAttribute('db.pool.waiting_before', this.waiting);
         const refuse = (reason: RefusalReason) => {
-          instruments?.refused.add(1, { pool: this.name, reason });
+          refused.add(1, { pool: this.name, reason });
           span.setAttribute('db.pool.refused', reason);
           span.setStatus({ code: SpanStatusCode.ERROR, message: `connection refused: ${reason}` });
           span.end();
@@ -107,7 +91,7 @@ export class GatedPool {
           clearTimeout(timer);
           this.waiting--;
           const waitedS = (performance.now() - started) / 1000;
-          instruments?.waitSeconds.record(waitedS, { pool: this.name });
+          waitSeconds.record(waitedS, { pool: this.name });
           span.setAttribute('db.pool.wait_ms', Math.round(waitedS * 1000));
           if (span.isRecording()) span.end();
         }
@@ -130,8 +114,17 @@ export class GatedPool {
   }
 
   async end(): Promise<void> {
+    pools.delete(this);
     await this.pool.end();
   }
 }
 
 class AcquireTimeout extends Error {}
+
+gauge('db_pool_connections_in_use', 'Pooled connections lent out, by pool.', (pool) => pool.inUse);
+gauge(
+  'db_pool_requests_waiting',
+  'Requests waiting for a pooled connection, by pool.',
+  (pool) => pool.waiting,
+);
+gauge('db_pool_size', 'Connections the pool may open, by pool.', (pool) => pool.size);

@@ -1,11 +1,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { serverUrls } from '@incident-lab/config';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from './migrate';
 import { createPool, dropDatabase } from './pool';
 
-const url = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const { mysqlUrl: url } = serverUrls();
 const database = `dbtest_${process.pid}`;
 
 describe('migrate (real MySQL)', () => {

@@ -3,6 +3,7 @@ export {
   BrokenCircuitError,
   createBreaker,
   isRetryable,
+  type RetryingPolicy,
   type RetryMode,
   retryPolicy,
   ServerError,

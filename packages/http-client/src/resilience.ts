@@ -17,6 +17,8 @@ import { UnreachableError } from './post-json';
 import type { RetryBudget } from './retry-budget';
 
 export { BrokenCircuitError };
+/** What `retryPolicy` returns: run a call with `execute`. */
+export type RetryingPolicy = IPolicy;
 
 /** A 5xx answer, thrown inside policies so that they can retry it or count it against a breaker. */
 export class ServerError extends Error {
@@ -33,24 +35,15 @@ export function isRetryable(error: Error): boolean {
 
 export type RetryMode = 'none' | 'immediate' | 'backoff';
 
-const meter = () => getMeter('resilience');
-let counters:
-  | {
-      retries: ReturnType<ReturnType<typeof meter>['createCounter']>;
-      transitions: ReturnType<ReturnType<typeof meter>['createCounter']>;
-    }
-  | undefined;
-const metrics = () => {
-  counters ??= {
-    retries: meter().createCounter('http_client_retries', {
-      description:
-        'Retries of service-to-service calls by target and outcome (retried, budget-exhausted, gave-up).',
-    }),
-    transitions: meter().createCounter('circuit_breaker_transitions', {
-      description: 'Circuit breaker state changes by breaker and new state.',
-    }),
-  };
-  return counters;
+const meter = getMeter('resilience');
+const metrics = {
+  retries: meter.createCounter('http_client_retries', {
+    description:
+      'Retries of service-to-service calls by target and outcome (retried, budget-exhausted, gave-up).',
+  }),
+  transitions: meter.createCounter('circuit_breaker_transitions', {
+    description: 'Circuit breaker state changes by breaker and new state.',
+  }),
 };
 
 /**
@@ -65,7 +58,7 @@ export function retryPolicy(mode: RetryMode, target: string, budget: RetryBudget
       : handleWhen((error) => {
           if (!isRetryable(error)) return false;
           if (budget.tryRetry()) return true;
-          metrics().retries.add(1, { target, outcome: 'budget-exhausted' });
+          metrics.retries.add(1, { target, outcome: 'budget-exhausted' });
           trace.getActiveSpan()?.addEvent('retry budget exhausted', { 'retry.target': target });
           return false;
         });
@@ -77,10 +70,10 @@ export function retryPolicy(mode: RetryMode, target: string, budget: RetryBudget
         : new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }),
   });
   policy.onRetry(({ delay }) => {
-    metrics().retries.add(1, { target, outcome: 'retried' });
+    metrics.retries.add(1, { target, outcome: 'retried' });
     trace.getActiveSpan()?.addEvent('retry scheduled', { 'retry.target': target, 'retry.delay_ms': delay });
   });
-  policy.onGiveUp(() => metrics().retries.add(1, { target, outcome: 'gave-up' }));
+  policy.onGiveUp(() => metrics.retries.add(1, { target, outcome: 'gave-up' }));
   return policy;
 }
 
@@ -103,13 +96,13 @@ export function createBreaker(name: string, threshold = 5, halfOpenAfterMs = 5_0
   });
   const gaugeValue = () =>
     breaker.state === CircuitState.Closed ? 0 : breaker.state === CircuitState.HalfOpen ? 1 : 2;
-  meter()
+  meter
     .createObservableGauge('circuit_breaker_state', {
       description: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
     })
     .addCallback((result) => result.observe(gaugeValue(), { breaker: name }));
   breaker.onStateChange((state) => {
-    metrics().transitions.add(1, { breaker: name, to: STATE_NAMES[state] });
+    metrics.transitions.add(1, { breaker: name, to: STATE_NAMES[state] });
     trace.getActiveSpan()?.addEvent(`circuit breaker ${STATE_NAMES[state]}`, { 'breaker.name': name });
   });
   return breaker;

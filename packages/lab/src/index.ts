@@ -1,3 +1,4 @@
+export { parsePrometheusText, type Sample } from './run/prometheus-text';
 export { migrateAll, reset, seed, withPool } from './stack/data';
 export { checkInfrastructure } from './stack/infrastructure';
 export { type RunningLab, startLab } from './stack/lab';

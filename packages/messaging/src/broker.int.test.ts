@@ -1,10 +1,11 @@
+import { serverUrls } from '@incident-lab/config';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTopology, purgeQueues, queueDepths } from './admin';
 import { Broker, type Delivery } from './broker';
 import { envelope } from './envelope';
 
-const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const { amqpUrl: url } = serverUrls();
 const namespace = `brokertest_${process.pid}`;
 const logger = createLogger('broker-test');
 logger.level = 'silent';

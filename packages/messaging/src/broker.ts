@@ -69,10 +69,6 @@ export class Broker {
     return broker;
   }
 
-  get connected(): boolean {
-    return this.channel !== undefined;
-  }
-
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
     await declareTopology(channel, this.topology);
@@ -95,7 +91,7 @@ export class Broker {
         (error) => (error ? reject(error) : resolve()),
       );
     });
-    messagingMetrics().published.add(1, { type: message.type });
+    messagingMetrics.published.add(1, { type: message.type });
   }
 
   async publishEvent(message: Envelope): Promise<void> {
@@ -135,7 +131,7 @@ export class Broker {
         };
         await handler(delivery);
         channel.ack(message);
-        messagingMetrics().consumed.add(1, { type: parsed.type, queue: queueName, outcome: 'ok' });
+        messagingMetrics.consumed.add(1, { type: parsed.type, queue: queueName, outcome: 'ok' });
       } catch (error) {
         const requeue = !message.fields.redelivered;
         logger.error(
@@ -147,7 +143,7 @@ export class Broker {
           },
           requeue ? 'message failed; requeued for one more try' : 'message failed twice; rejected',
         );
-        messagingMetrics().consumed.add(1, {
+        messagingMetrics.consumed.add(1, {
           type: delivery?.envelope.type ?? 'unparseable',
           queue: queueName,
           outcome: 'failed',

@@ -1,23 +1,13 @@
 import { getMeter } from '@incident-lab/telemetry';
 
-const meter = () => getMeter('messaging');
-
-let instruments:
-  | {
-      published: ReturnType<ReturnType<typeof meter>['createCounter']>;
-      consumed: ReturnType<ReturnType<typeof meter>['createCounter']>;
-    }
-  | undefined;
+const meter = getMeter('messaging');
 
 /** Events published and consumed, by type: their difference is work that went nowhere. */
-export function messagingMetrics() {
-  instruments ??= {
-    published: meter().createCounter('shop_events_published', {
-      description: 'Events and commands the broker confirmed, by type.',
-    }),
-    consumed: meter().createCounter('shop_events_consumed', {
-      description: 'Messages handled by a consumer, by type, queue and outcome (ok or failed).',
-    }),
-  };
-  return instruments;
-}
+export const messagingMetrics = {
+  published: meter.createCounter('shop_events_published', {
+    description: 'Events and commands the broker confirmed, by type.',
+  }),
+  consumed: meter.createCounter('shop_events_consumed', {
+    description: 'Messages handled by a consumer, by type, queue and outcome (ok or failed).',
+  }),
+};

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { databaseName } from '@incident-lab/config';
+import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool, type RowDataPacket } from '@incident-lab/db';
 import { Broker, deleteTopology, envelope, purgeQueues } from '@incident-lab/messaging';
 import { type Listening, listen } from '@incident-lab/service-kit';
@@ -9,8 +9,7 @@ import { createApp } from './app';
 import { consumePaymentCompleted } from './invoices/payment-completed.consumer';
 import { invoicingMetrics } from './metrics';
 
-const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const { mysqlUrl, amqpUrl } = serverUrls();
 const namespace = `invtest_${process.pid}`;
 const database = databaseName(namespace, 'invoicing');
 const logger = createLogger('invoicing-test');

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { databaseName } from '@incident-lab/config';
+import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
 import { Broker, deleteTopology, purgeQueues, queueDepths } from '@incident-lab/messaging';
@@ -14,8 +14,7 @@ import { PAYMENTS_FLAGS } from './flags';
 import { paymentsMetrics } from './metrics';
 import { startChargeWorker } from './worker/charge-worker';
 
-const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const { mysqlUrl, amqpUrl } = serverUrls();
 const namespace = `paytest_${process.pid}`;
 const logger = createLogger('payments-test');
 logger.level = 'silent';

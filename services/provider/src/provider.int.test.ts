@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { databaseName } from '@incident-lab/config';
+import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
 import { type Listening, listen } from '@incident-lab/service-kit';
@@ -9,7 +9,7 @@ import { createApp } from './app';
 import { PROVIDER_FLAGS } from './charges/faults';
 import { providerMetrics } from './metrics';
 
-const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const { mysqlUrl } = serverUrls();
 const database = databaseName(`prtest_${process.pid}`, 'provider_primary');
 const logger = createLogger('provider-test');
 logger.level = 'silent';

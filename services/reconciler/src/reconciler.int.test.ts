@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { databaseName } from '@incident-lab/config';
+import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool } from '@incident-lab/db';
 import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
@@ -8,7 +8,7 @@ import { createApp } from './app';
 import { reconcile } from './jobs/reconcile.job';
 import { Scheduler } from './jobs/scheduler';
 
-const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const { mysqlUrl } = serverUrls();
 const namespace = `rectest_${process.pid}`;
 const storefront = databaseName(namespace, 'storefront');
 const logger = createLogger('reconciler-test');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { databaseName } from '@incident-lab/config';
+import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool, serverFlavour } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
 import { Broker, deleteTopology } from '@incident-lab/messaging';
@@ -13,8 +13,7 @@ import { STOREFRONT_FLAGS } from './flags';
 import { storefrontMetrics } from './metrics';
 import { SEED_PASSWORD, seedCatalog, seedOrders } from './seed/seed-shop';
 
-const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const { mysqlUrl, amqpUrl } = serverUrls();
 const namespace = `casctest_${process.pid}`;
 const database = databaseName(namespace, 'storefront');
 const logger = createLogger('cascading-test');

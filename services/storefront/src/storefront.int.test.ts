@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { databaseName } from '@incident-lab/config';
+import { databaseName, serverUrls } from '@incident-lab/config';
 import {
   createPool,
   dropDatabase,
@@ -19,8 +19,7 @@ import { STOREFRONT_FLAGS } from './flags';
 import { storefrontMetrics } from './metrics';
 import { SEED_PASSWORD, seedCatalog, seedOrders } from './seed/seed-shop';
 
-const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const { mysqlUrl, amqpUrl } = serverUrls();
 const namespace = `sftest_${process.pid}`;
 const database = databaseName(namespace, 'storefront');
 const logger = createLogger('storefront-test');

@@ -1,10 +1,4 @@
-import {
-  DEFAULT_AMQP_URL,
-  DEFAULT_MYSQL_URL,
-  DEFAULT_NAMESPACE,
-  DEFAULT_PORTS,
-  type ServiceName,
-} from '@incident-lab/config';
+import { DEFAULT_NAMESPACE, DEFAULT_PORTS, type ServiceName, serverUrls } from '@incident-lab/config';
 import { DEFAULT_FLAG_FILE } from '@incident-lab/flags';
 
 /** Where the lab runs: which servers, which namespace, which ports, which flag file. */
@@ -24,8 +18,7 @@ export function labOptions(
   overrides: Partial<LabOptions> = {},
 ): LabOptions {
   return {
-    mysqlUrl: env.MYSQL_URL ?? DEFAULT_MYSQL_URL,
-    amqpUrl: env.AMQP_URL ?? DEFAULT_AMQP_URL,
+    ...serverUrls(env),
     namespace: env.LAB_NAMESPACE ?? DEFAULT_NAMESPACE,
     portBase: Number(env.LAB_PORT_BASE ?? DEFAULT_PORTS.storefront),
     host: env.HOST ?? '127.0.0.1',

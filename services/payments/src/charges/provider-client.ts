@@ -6,6 +6,7 @@ import {
   type JsonResponse,
   postJson,
   RetryBudget,
+  type RetryingPolicy,
   type RetryMode,
   retryPolicy,
   ServerError,
@@ -79,16 +80,23 @@ export class ProviderClient {
     );
   }
 
+  /** One retry policy per mode and provider, made on first use and kept (its listeners count retries). */
+  private readonly policies = new Map<string, RetryingPolicy>();
+
   private async withRetries(
     provider: ProviderName,
     charge: ProviderCharge,
     mode: RetryMode,
     timeoutMs?: number,
   ) {
+    const key = `${mode}:${provider}`;
+    let policy = this.policies.get(key);
+    if (!policy) {
+      policy = retryPolicy(mode, `provider-${provider}`, this.budget);
+      this.policies.set(key, policy);
+    }
     let attempt = 0;
-    return retryPolicy(mode, `provider-${provider}`, this.budget).execute(() =>
-      this.attempt(provider, charge, ++attempt, timeoutMs),
-    );
+    return policy.execute(() => this.attempt(provider, charge, ++attempt, timeoutMs));
   }
 
   async charge(charge: ProviderCharge): Promise<ProviderResult> {
