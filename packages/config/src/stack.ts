@@ -33,12 +33,19 @@ export function serverUrls(env: NodeJS.ProcessEnv = process.env): { mysqlUrl: st
 }
 
 /** Who owns a schema: each service has its own, and each provider instance keeps its own ledger. */
-export type SchemaOwner = 'storefront' | 'payments' | 'invoicing' | 'provider_primary' | 'provider_backup';
+export type SchemaOwner =
+  | 'storefront'
+  | 'payments'
+  | 'invoicing'
+  | 'reconciler'
+  | 'provider_primary'
+  | 'provider_backup';
 
 export const SCHEMA_OWNERS: readonly SchemaOwner[] = [
   'storefront',
   'payments',
   'invoicing',
+  'reconciler',
   'provider_primary',
   'provider_backup',
 ];

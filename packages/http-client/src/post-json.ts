@@ -13,6 +13,8 @@ export interface JsonResponse {
 export interface PostOptions {
   /** Give up after this long; without it a call waits as long as the server does. */
   timeoutMs?: number;
+  /** Extra request headers, such as `Idempotency-Key`. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function postJson(
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...options.headers },
       body: JSON.stringify(body),
       signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
     });

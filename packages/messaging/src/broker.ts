@@ -1,4 +1,5 @@
 import type { Logger } from '@incident-lab/telemetry';
+import { trace } from '@opentelemetry/api';
 import amqp, {
   type Channel,
   type ChannelModel,
@@ -63,6 +64,8 @@ export class Broker {
       broker.channel = undefined;
       logger.error({ err: error }, 'broker connection lost; reconnecting (publishes fail until it is back)');
     });
+    // Without a listener an 'error' event would end the process; recovery handles the reconnect.
+    broker.connection.on('error', (error) => logger.warn({ err: error }, 'broker connection error'));
     broker.connection.on('reconnect-scheduled', ({ attempt, delay }) =>
       logger.warn({ attempt, retryInMs: delay }, 'broker still unreachable'),
     );
@@ -71,11 +74,19 @@ export class Broker {
 
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
+    this.quietOnLoss(channel);
     await declareTopology(channel, this.topology);
     this.model = model;
     this.channel = channel;
     for (const subscription of this.subscriptions) await this.startConsumer(subscription);
     this.options.logger.info({ consumers: this.subscriptions.length }, 'broker connected; topology declared');
+  }
+
+  /** A lost connection closes its channels with an 'error' each; the connection's recovery handles it. */
+  private quietOnLoss(channel: Channel): void {
+    channel.on('error', (error: Error) =>
+      this.options.logger.debug({ err: error }, 'channel closed with its connection'),
+    );
   }
 
   /** Resolves when the broker confirms the message; rejects when it nacks or is unreachable. */
@@ -115,6 +126,7 @@ export class Broker {
   private async startConsumer({ queue, handler, prefetch }: Subscription): Promise<void> {
     if (!this.model) return;
     const channel = await this.model.createChannel();
+    this.quietOnLoss(channel);
     await channel.prefetch(prefetch);
     const queueName = this.topology.queues[queue].name;
     await channel.consume(queueName, async (message: ConsumeMessage | null) => {
@@ -129,6 +141,11 @@ export class Broker {
           routingKey: message.fields.routingKey,
           redelivered: message.fields.redelivered,
         };
+        if (delivery.redelivered) messagingMetrics.redelivered.add(1, { queue: queueName });
+        trace.getActiveSpan()?.setAttributes({
+          'messaging.message.id': delivery.messageId,
+          'messaging.rabbitmq.redelivered': delivery.redelivered,
+        });
         await handler(delivery);
         channel.ack(message);
         messagingMetrics.consumed.add(1, { type: parsed.type, queue: queueName, outcome: 'ok' });
@@ -148,9 +165,24 @@ export class Broker {
           queue: queueName,
           outcome: 'failed',
         });
-        channel.nack(message, false, requeue);
+        // After a simulated crash the channel is gone: the broker redelivers the message by itself.
+        if (!(error instanceof SimulatedCrash)) channel.nack(message, false, requeue);
       }
     });
+  }
+
+  /**
+   * Fault injection: drops the TCP connection to the broker as a crashed process would, without a
+   * goodbye. Unacked messages go back to their queues marked redelivered, publishes fail until the
+   * connection recovers, and recovery reconnects and resumes the consumers. Throw the returned error
+   * from a handler so nothing after the "crash" runs.
+   */
+  simulateCrash(reason: string): SimulatedCrash {
+    const socket = (this.model as unknown as { connection?: { stream?: { destroy(error?: Error): void } } })
+      ?.connection?.stream;
+    this.channel = undefined;
+    socket?.destroy(new Error(`simulated crash: ${reason}`));
+    return new SimulatedCrash(reason);
   }
 
   /** Readiness: the connection is up and the broker answers on it. */
@@ -163,6 +195,11 @@ export class Broker {
     await this.connection?.close().catch(() => undefined);
     this.channel = undefined;
   }
+}
+
+/** Thrown by a handler after `simulateCrash`: the message is neither acked nor rejected. */
+export class SimulatedCrash extends Error {
+  override name = 'SimulatedCrash';
 }
 
 export async function declareTopology(channel: Channel, spec: Topology): Promise<void> {

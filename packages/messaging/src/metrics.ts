@@ -10,4 +10,7 @@ export const messagingMetrics = {
   consumed: meter.createCounter('shop_events_consumed', {
     description: 'Messages handled by a consumer, by type, queue and outcome (ok or failed).',
   }),
+  redelivered: meter.createCounter('shop_messages_redelivered', {
+    description: 'Messages the broker delivered again (a consumer died or gave up before acking), by queue.',
+  }),
 };

@@ -16,3 +16,7 @@ export function createApp(deps: PaymentsDeps): Express {
     },
   });
 }
+
+export { ProviderClient } from './charges/provider-client';
+export { PAYMENTS_FLAGS } from './flags';
+export { paymentsMetrics } from './metrics';

@@ -6,4 +6,8 @@ export const PAYMENTS_FLAGS = {
   'http-timeouts': false,
   'retry-policy': 'immediate',
   'provider-circuit-breaker': false,
+  'idempotency-keys': false,
+  'idempotent-consumer': false,
+  outbox: false,
+  'payments-crash': 'off',
 } satisfies FlagDefaults;

@@ -10,6 +10,7 @@ import { ProviderClient } from './charges/provider-client';
 import { loadConfig } from './config';
 import { PAYMENTS_FLAGS } from './flags';
 import { paymentsMetrics } from './metrics';
+import { OutboxRelay } from './outbox/outbox-relay';
 import { startChargeWorker } from './worker/charge-worker';
 
 async function main() {
@@ -31,13 +32,15 @@ async function main() {
       flags,
     ),
   };
-  await startChargeWorker(deps, config.WORKER_RETRY_FOR_MS);
+  await startChargeWorker(deps, { retryForMs: config.WORKER_RETRY_FOR_MS });
+  const relay = new OutboxRelay(pool, broker, logger);
+  relay.start();
   await serve({
     app: createApp(deps),
     host: config.HOST,
     port: config.PORT,
     logger,
-    onShutdown: [() => broker.close(), () => pool.end(), () => stopFlags()],
+    onShutdown: [async () => relay.stop(), () => broker.close(), () => pool.end(), () => stopFlags()],
   });
 }
 

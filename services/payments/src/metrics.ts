@@ -10,7 +10,11 @@ export function paymentsMetrics() {
       description: 'Payments whose charge failed, by reason.',
     }),
     queued: meter.createCounter('shop_payments_queued', {
-      description: 'Charges accepted for later (202) while the provider was unreachable.',
+      description: 'Charges accepted for later (202) because no usable answer came from the provider.',
+    }),
+    deduplicated: meter.createCounter('shop_payments_deduplicated', {
+      description:
+        'Charge requests the idempotent worker acked without charging, by reason (message-processed, payment-settled).',
     }),
   };
 }

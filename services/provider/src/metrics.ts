@@ -4,7 +4,10 @@ export function providerMetrics() {
   return {
     charges: getMeter('provider').createCounter('provider_charge_requests', {
       description:
-        'Charge requests at the provider by instance and outcome (charged, outage, error, charged-response-dropped).',
+        'Charge requests at the provider by instance and outcome: charged (a new charge), replayed (a reference already charged), response-dropped, outage, error, reference-reused.',
+    }),
+    refunds: getMeter('provider').createCounter('provider_refunds', {
+      description: 'Refund requests at the provider by instance.',
     }),
   };
 }

@@ -37,17 +37,23 @@ beforeEach(() => {
   flags.set({
     'provider-outage': 'off',
     'provider-error-rate': 'none',
-    'provider-drop-response': 'off',
+    'provider-drop-response': 'none',
     'provider-fault-target': 'primary',
   });
 });
 
 let sequence = 0;
-function charge() {
-  const reference = `ref-${++sequence}`;
-  const body = { reference, orderId: crypto.randomUUID(), amountCents: 1200, customer: 'user-1' };
+function charge(
+  body = {
+    reference: `ref-${++sequence}`,
+    orderId: crypto.randomUUID(),
+    amountCents: 1200,
+    customer: 'user-1',
+  },
+) {
   return {
-    reference,
+    reference: body.reference,
+    body,
     sent: fetch(`${server.url}/charges`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -94,9 +100,66 @@ describe('the simulated provider and its fault flags', () => {
   });
 
   it('charges, then drops the response: the caller sees a broken connection, the ledger a charge', async () => {
-    flags.set({ 'provider-drop-response': 'on' });
+    flags.set({ 'provider-drop-response': 'all' });
     const { reference, sent } = charge();
     await expect(sent).rejects.toThrow();
     expect(await ledger(reference)).toHaveLength(1);
+  });
+
+  it('charges once per reference: a retry gets the first charge back, marked as a replay', async () => {
+    const first = charge();
+    const original = (await (await first.sent).json()) as { chargeId: string };
+    const again = await charge(first.body).sent;
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toMatchObject({ chargeId: original.chargeId });
+    expect(await ledger(first.reference)).toHaveLength(1);
+  });
+
+  it('charges once when two requests with one reference arrive together', async () => {
+    const body = {
+      reference: `ref-${++sequence}`,
+      orderId: crypto.randomUUID(),
+      amountCents: 500,
+      customer: 'u',
+    };
+    const answers = await Promise.all([charge(body).sent, charge(body).sent, charge(body).sent]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 201]);
+    expect(await ledger(body.reference)).toHaveLength(1);
+  });
+
+  it('refuses a known reference with a different amount (422) and charges nothing more', async () => {
+    const first = charge();
+    await first.sent;
+    const response = await charge({ ...first.body, amountCents: 9999 }).sent;
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { type: string }).type).toBe('/problems/reference-reused');
+    expect(await ledger(first.reference)).toHaveLength(1);
+  });
+
+  it('refunds a charge once; refunding again changes nothing', async () => {
+    const { chargeId } = (await (await charge().sent).json()) as { chargeId: string };
+    const refund = () => fetch(`${server.url}/charges/${chargeId}/refund`, { method: 'POST' });
+    const first = (await (await refund()).json()) as { status: string; refundedAt: string };
+    const second = (await (await refund()).json()) as { status: string; refundedAt: string };
+    expect(first.status).toBe('REFUNDED');
+    expect(second).toEqual(first);
+    expect(
+      (await fetch(`${server.url}/charges/${crypto.randomUUID()}/refund`, { method: 'POST' })).status,
+    ).toBe(404);
+  });
+
+  it('lists the charges made since a time, as a statement for reconciliation', async () => {
+    const before = new Date(Date.now() - 1000).toISOString();
+    const { reference, sent } = charge();
+    await sent;
+    const response = await fetch(`${server.url}/charges?since=${encodeURIComponent(before)}`);
+    const { charges } = (await response.json()) as { charges: Array<{ reference: string }> };
+    expect(charges.map((each) => each.reference)).toContain(reference);
+    const future = new Date(Date.now() + 60_000).toISOString();
+    const later = (await (await fetch(`${server.url}/charges?since=${future}`)).json()) as {
+      charges: unknown[];
+    };
+    expect(later.charges).toEqual([]);
   });
 });

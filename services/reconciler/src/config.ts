@@ -3,6 +3,9 @@ import { z } from 'zod';
 
 export const configSchema = commonEnv.extend({
   PORT: z.coerce.number().int().min(1).max(65535).default(DEFAULT_PORTS.reconciler),
+  PAYMENTS_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.payments}`),
+  PROVIDER_PRIMARY_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS['provider-primary']}`),
+  PROVIDER_BACKUP_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS['provider-backup']}`),
   /** How often the reconcile job runs. */
   RECONCILE_INTERVAL_S: z.coerce.number().min(1).default(30),
   /** An order still PENDING after this long is overdue: its charge should have finished by now. */

@@ -1,29 +1,45 @@
-import { flagSource } from '@incident-lab/config';
-import { createPool } from '@incident-lab/db';
+import path from 'node:path';
+import { databaseName, flagSource } from '@incident-lab/config';
+import { createPool, migrate } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
 import { runMain, serve } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
 import { loadConfig } from './config';
+import { RECONCILER_FLAGS } from './flags';
 import { reconcile } from './jobs/reconcile.job';
 import { Scheduler } from './jobs/scheduler';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger('reconciler');
-  // No schema of its own: the reconciler reads the other services' schemas to compare them.
-  const pool = createPool({ url: config.MYSQL_URL, connectionLimit: 2 });
-  // No flags of its own yet; the labs add them here.
-  await startFlags('reconciler', flagSource(config), {});
+  // Its own schema records what it did; it reads the shop's schemas to compare them with the ledgers.
+  await migrate({
+    url: config.MYSQL_URL,
+    database: databaseName(config.LAB_NAMESPACE, 'reconciler'),
+    dir: path.join(__dirname, '../migrations'),
+  });
+  const pool = createPool({ url: config.MYSQL_URL, connectionLimit: 3 });
+  const flags = await startFlags('reconciler', flagSource(config), RECONCILER_FLAGS);
+  const deps = {
+    pool,
+    flags,
+    logger,
+    namespace: config.LAB_NAMESPACE,
+    urls: {
+      payments: config.PAYMENTS_URL,
+      providers: { primary: config.PROVIDER_PRIMARY_URL, backup: config.PROVIDER_BACKUP_URL },
+    },
+  };
   const scheduler = new Scheduler(
     'reconcile',
-    () => reconcile({ pool, namespace: config.LAB_NAMESPACE, graceS: config.PENDING_GRACE_S, logger }),
+    ({ graceS }) => reconcile(deps, graceS ?? config.PENDING_GRACE_S),
     config.RECONCILE_INTERVAL_S * 1000,
     logger,
   );
   scheduler.start();
   await serve({
-    app: createApp({ pool, logger, scheduler }),
+    app: createApp({ pool, logger, scheduler, flags }),
     host: config.HOST,
     port: config.PORT,
     logger,

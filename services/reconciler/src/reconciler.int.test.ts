@@ -1,71 +1,199 @@
 import path from 'node:path';
 import { databaseName, serverUrls } from '@incident-lab/config';
-import { createPool, dropDatabase, migrate, type Pool } from '@incident-lab/db';
+import { createPool, dropDatabase, migrate, type Pool, type RowDataPacket } from '@incident-lab/db';
+import { startFlagsInMemory } from '@incident-lab/flags';
+import { Broker, deleteTopology } from '@incident-lab/messaging';
+import {
+  createApp as createPayments,
+  PAYMENTS_FLAGS,
+  ProviderClient,
+  paymentsMetrics,
+} from '@incident-lab/payments/app';
+import { createApp as createProvider, PROVIDER_FLAGS, providerMetrics } from '@incident-lab/provider/app';
 import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app';
-import { reconcile } from './jobs/reconcile.job';
+import { RECONCILER_FLAGS } from './flags';
+import { type ReconcileDeps, reconcile } from './jobs/reconcile.job';
 import { Scheduler } from './jobs/scheduler';
 
-const { mysqlUrl } = serverUrls();
+/**
+ * The reconciler against real schemas, a real payments service and both real provider ledgers:
+ * each repair (complete, fail, refund, refund-duplicate), report-only mode, and runs that repeat or
+ * overlap.
+ */
+const { mysqlUrl, amqpUrl } = serverUrls();
 const namespace = `rectest_${process.pid}`;
-const storefront = databaseName(namespace, 'storefront');
+const db = (owner: Parameters<typeof databaseName>[1]) => `\`${databaseName(namespace, owner)}\``;
 const logger = createLogger('reconciler-test');
 logger.level = 'silent';
 
 let pool: Pool;
+let servers: Listening[] = [];
+let broker: Broker;
 let server: Listening;
+let deps: ReconcileDeps;
+let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
 let failing = false;
 
+const dirOf = (service: string) =>
+  path.join(path.dirname(require.resolve(`${service}/package.json`)), 'migrations');
+
 beforeAll(async () => {
-  const storefrontDir = path.join(
-    path.dirname(require.resolve('@incident-lab/storefront/package.json')),
-    'migrations',
+  const schemas = [
+    ['storefront', '@incident-lab/storefront'],
+    ['payments', '@incident-lab/payments'],
+    ['reconciler', '@incident-lab/reconciler'],
+    ['provider_primary', '@incident-lab/provider'],
+    ['provider_backup', '@incident-lab/provider'],
+  ] as const;
+  for (const [owner, service] of schemas)
+    await migrate({ url: mysqlUrl, database: databaseName(namespace, owner), dir: dirOf(service) });
+  pool = createPool({ url: mysqlUrl, connectionLimit: 4 });
+  const providerFlags = await startFlagsInMemory('rec-provider', PROVIDER_FLAGS);
+  const provider = (instance: 'primary' | 'backup') =>
+    listen(
+      createProvider({
+        pool: createPool({ url: mysqlUrl, database: databaseName(namespace, `provider_${instance}`) }),
+        flags: providerFlags.flags,
+        logger,
+        instance,
+        metrics: providerMetrics(),
+      }),
+    );
+  const [primary, backup] = [await provider('primary'), await provider('backup')];
+  const paymentsFlags = await startFlagsInMemory('rec-payments', PAYMENTS_FLAGS);
+  paymentsFlags.set({ outbox: 'on', 'idempotency-keys': 'on' });
+  broker = await Broker.connect({ url: amqpUrl, namespace, logger });
+  const payments = await listen(
+    createPayments({
+      pool: createPool({ url: mysqlUrl, database: databaseName(namespace, 'payments') }),
+      broker,
+      logger,
+      flags: paymentsFlags.flags,
+      metrics: paymentsMetrics(),
+      provider: new ProviderClient({ primary: primary.url, backup: backup.url }, paymentsFlags.flags),
+    }),
   );
-  await migrate({ url: mysqlUrl, database: storefront, dir: storefrontDir });
-  pool = createPool({ url: mysqlUrl });
-  await pool.query(
-    `INSERT INTO \`${storefront}\`.orders (id, user_id, status, total_cents, created_at) VALUES
-       ('00000000-0000-4000-8000-000000000001', 1, 'PENDING', 100, NOW(3) - INTERVAL 10 MINUTE),
-       ('00000000-0000-4000-8000-000000000002', 1, 'PENDING', 100, NOW(3)),
-       ('00000000-0000-4000-8000-000000000003', 1, 'PAID', 100, NOW(3) - INTERVAL 10 MINUTE)`,
-  );
+  servers = [primary, backup, payments];
+  flags = await startFlagsInMemory('reconciler-test', RECONCILER_FLAGS);
+  deps = {
+    pool,
+    namespace,
+    flags: flags.flags,
+    logger,
+    urls: { payments: payments.url, providers: { primary: primary.url, backup: backup.url } },
+  };
   const scheduler = new Scheduler(
     'reconcile',
-    async () => {
+    async ({ graceS }) => {
       if (failing) throw new Error('storefront schema unreachable');
-      return reconcile({ pool, namespace, graceS: 60, logger });
+      return reconcile(deps, graceS ?? 60);
     },
     3_600_000,
     logger,
   );
-  server = await listen(createApp({ pool, logger, scheduler }));
+  server = await listen(createApp({ pool, logger, scheduler, flags: flags.flags }));
 });
 
 afterAll(async () => {
-  await server.close();
-  await pool.end();
-  await dropDatabase(mysqlUrl, storefront);
+  for (const each of [...servers, server]) await each?.close();
+  await broker?.close();
+  await pool?.end();
+  for (const owner of [
+    'storefront',
+    'payments',
+    'reconciler',
+    'provider_primary',
+    'provider_backup',
+  ] as const)
+    await dropDatabase(mysqlUrl, databaseName(namespace, owner));
+  await deleteTopology(amqpUrl, namespace);
 });
 
-const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
+beforeEach(async () => {
+  flags.set({ 'reconciler-repair': 'off' });
+  await pool.query(`DELETE FROM ${db('storefront')}.orders`);
+  await pool.query(`DELETE FROM ${db('payments')}.payments`);
+  await pool.query(`DELETE FROM ${db('reconciler')}.reconciliation_actions`);
+});
 
-describe('the reconcile job', () => {
-  it('finds only orders still PENDING past the grace period, and exports when it last succeeded', async () => {
-    expect(await metrics()).not.toContain('shop_job_last_success_timestamp_seconds{job="reconcile"}');
-    const response = await fetch(`${server.url}/jobs/reconcile/run`, { method: 'POST' });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({
+/** An order as checkout left it, `minutesAgo` old, with its payment row in payments' schema. */
+async function order(
+  status: 'PENDING' | 'PAID' | 'FAILED',
+  payment: 'QUEUED' | 'COMPLETED' | 'FAILED',
+  minutesAgo = 10,
+) {
+  const orderId = crypto.randomUUID();
+  const paymentId = crypto.randomUUID();
+  await pool.query(
+    `INSERT INTO ${db('storefront')}.orders (id, user_id, status, total_cents, payment_id, created_at)
+     VALUES (?, 1, ?, 1500, ?, NOW(3) - INTERVAL ? MINUTE)`,
+    [orderId, status, paymentId, minutesAgo],
+  );
+  await pool.query(
+    `INSERT INTO ${db('payments')}.payments (id, order_id, amount_cents, customer, status) VALUES (?, ?, 1500, 'user-1', ?)`,
+    [paymentId, orderId, payment],
+  );
+  return { orderId, paymentId };
+}
+
+/** A charge on the card, as the provider recorded it (the answer may never have reached the shop). */
+async function charge(orderId: string, reference: string, instance: 'primary' | 'backup' = 'primary') {
+  const response = await fetch(`${deps.urls.providers[instance]}/charges`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ reference, orderId, amountCents: 1500, customer: 'user-1' }),
+  });
+  return ((await response.json()) as { chargeId: string }).chargeId;
+}
+
+const orderStatus = async (id: string) =>
+  (
+    await pool.query<RowDataPacket[]>(`SELECT status FROM ${db('storefront')}.orders WHERE id = ?`, [id])
+  )[0][0]?.status;
+const paymentStatus = async (id: string) =>
+  (
+    await pool.query<RowDataPacket[]>(`SELECT status FROM ${db('payments')}.payments WHERE id = ?`, [id])
+  )[0][0]?.status;
+const chargeStatus = async (id: string) =>
+  (
+    await pool.query<RowDataPacket[]>(
+      `SELECT status FROM ${db('provider_primary')}.charges WHERE id = ? UNION SELECT status FROM ${db('provider_backup')}.charges WHERE id = ?`,
+      [id, id],
+    )
+  )[0][0]?.status;
+const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
+const run = async (graceS?: number) => {
+  const response = await fetch(
+    `${server.url}/jobs/reconcile/run${graceS === undefined ? '' : `?graceS=${graceS}`}`,
+    {
+      method: 'POST',
+    },
+  );
+  return { status: response.status, body: (await response.json()) as { result: { actions: unknown[] } } };
+};
+
+describe('the reconcile job, report only (reconciler-repair off)', () => {
+  it('finds only orders PENDING past the grace period, changes nothing, and exports when it last succeeded', async () => {
+    const overdue = await order('PENDING', 'QUEUED', 10);
+    await order('PENDING', 'QUEUED', 0);
+    await order('PAID', 'COMPLETED', 10);
+    const { status, body } = await run();
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
       outcome: 'ok',
-      result: { overduePending: 1, orderIds: ['00000000-0000-4000-8000-000000000001'] },
+      result: { overduePending: 1, orderIds: [overdue.orderId], repaired: false, actions: [] },
     });
+    expect(await orderStatus(overdue.orderId)).toBe('PENDING');
     const page = await metrics();
     const lastSuccess = Number(
       /shop_job_last_success_timestamp_seconds\{job="reconcile"\} ([\d.e+]+)/.exec(page)?.[1],
     );
     expect(Math.abs(lastSuccess - Date.now() / 1000)).toBeLessThan(30);
-    expect(page).toContain('shop_job_runs_total{job="reconcile",outcome="ok"} 1');
+    expect(page).toMatch(/shop_orders_pending\{age="over-5m"\} 1/);
+    expect(page).toMatch(/shop_orders_pending\{age="under-1m"\} 1/);
   });
 
   it('counts a failed run, keeps the last success time, and shows the failure on /jobs', async () => {
@@ -78,5 +206,78 @@ describe('the reconcile job', () => {
       jobs: Array<{ last: { error: string } }>;
     };
     expect(jobs.jobs[0]?.last.error).toContain('storefront schema unreachable');
+  });
+});
+
+describe('the reconcile job, repairing (reconciler-repair on)', () => {
+  beforeEach(() => flags.set({ 'reconciler-repair': 'on' }));
+
+  it('completes a PENDING order whose card was charged though the answer was lost', async () => {
+    const { orderId, paymentId } = await order('PENDING', 'QUEUED');
+    const chargeId = await charge(orderId, paymentId);
+    const { body } = await run();
+    expect(body.result.actions).toEqual([expect.objectContaining({ orderId, action: 'complete', chargeId })]);
+    expect(await orderStatus(orderId)).toBe('PAID');
+    expect(await paymentStatus(paymentId)).toBe('COMPLETED');
+    expect(await chargeStatus(chargeId)).toBe('CHARGED');
+  });
+
+  it('fails a PENDING order the provider never charged', async () => {
+    const { orderId, paymentId } = await order('PENDING', 'QUEUED');
+    const { body } = await run();
+    expect(body.result.actions).toEqual([expect.objectContaining({ orderId, action: 'fail' })]);
+    expect(await orderStatus(orderId)).toBe('FAILED');
+    expect(await paymentStatus(paymentId)).toBe('FAILED');
+  });
+
+  it('leaves a PENDING order inside the grace period alone, unless asked with graceS=0', async () => {
+    const { orderId } = await order('PENDING', 'QUEUED', 0);
+    expect((await run()).body.result.actions).toEqual([]);
+    expect(await orderStatus(orderId)).toBe('PENDING');
+    expect((await run(0)).body.result.actions).toEqual([
+      expect.objectContaining({ orderId, action: 'fail' }),
+    ]);
+  });
+
+  it('compensates: refunds the charge of an order the shop recorded as FAILED', async () => {
+    const { orderId, paymentId } = await order('FAILED', 'FAILED');
+    const chargeId = await charge(orderId, crypto.randomUUID(), 'backup');
+    const { body } = await run();
+    expect(body.result.actions).toEqual([expect.objectContaining({ orderId, action: 'refund', chargeId })]);
+    expect(await chargeStatus(chargeId)).toBe('REFUNDED');
+    expect(await paymentStatus(paymentId)).toBe('FAILED');
+  });
+
+  it('compensates: keeps the charge the payment recorded and refunds the duplicate', async () => {
+    const { orderId, paymentId } = await order('PAID', 'COMPLETED');
+    const duplicate = await charge(orderId, crypto.randomUUID());
+    const kept = await charge(orderId, paymentId);
+    await pool.query(`UPDATE ${db('payments')}.payments SET provider_charge_id = ? WHERE id = ?`, [
+      kept,
+      paymentId,
+    ]);
+    const { body } = await run();
+    expect(body.result.actions).toEqual([
+      expect.objectContaining({ orderId, action: 'refund-duplicate', chargeId: duplicate }),
+    ]);
+    expect(await chargeStatus(duplicate)).toBe('REFUNDED');
+    expect(await chargeStatus(kept)).toBe('CHARGED');
+    expect(await metrics()).toMatch(/shop_reconciler_actions_total\{action="refund-duplicate"\} \d+/);
+  });
+
+  it('repairs nothing twice: a second run and two concurrent runs record each action once', async () => {
+    const lost = await order('PENDING', 'QUEUED');
+    await charge(lost.orderId, lost.paymentId);
+    const failed = await order('FAILED', 'FAILED');
+    await charge(failed.orderId, crypto.randomUUID());
+    const [first, second] = await Promise.all([reconcile(deps, 60), reconcile(deps, 60)]);
+    // Whichever order they ran in (one may find the lock taken and skip), each repair happened once.
+    expect(first.actions.length + second.actions.length).toBe(2);
+    const again = await reconcile(deps, 60);
+    expect(again.actions).toEqual([]);
+    const [rows] = await pool.query<RowDataPacket[]>(
+      `SELECT action FROM ${db('reconciler')}.reconciliation_actions ORDER BY action`,
+    );
+    expect(rows.map((row) => row.action)).toEqual(['complete', 'refund']);
   });
 });

@@ -9,4 +9,5 @@ export const STOREFRONT_FLAGS = {
   'db-pool-shedding': false,
   'reports-bulkhead': false,
   'http-timeouts': false,
+  'idempotency-keys': false,
 } satisfies FlagDefaults;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientBehaviour, EndpointGroup } from '@incident-lab/scenarios';
 import type { Outcome } from './stats';
@@ -46,7 +47,8 @@ export class ShopClient {
     };
   }
 
-  private request(endpoint: EndpointGroup, pick: number): [string, RequestInit] {
+  /** `key` is the purchase's Idempotency-Key: one per purchase, the same on each of its retries. */
+  private request(endpoint: EndpointGroup, pick: number, key: string): [string, RequestInit] {
     const base = this.storefrontUrl;
     switch (endpoint) {
       case 'login':
@@ -64,6 +66,7 @@ export class ShopClient {
             headers: {
               'content-type': 'application/json',
               authorization: `Bearer ${this.tokens.get(userEmail(pick))}`,
+              'idempotency-key': key,
             },
             body: JSON.stringify({ items }),
           },
@@ -72,8 +75,8 @@ export class ShopClient {
     }
   }
 
-  private async attempt(endpoint: EndpointGroup, pick: number): Promise<Attempt> {
-    const [url, init] = this.request(endpoint, pick);
+  private async attempt(endpoint: EndpointGroup, pick: number, key: string): Promise<Attempt> {
+    const [url, init] = this.request(endpoint, pick, key);
     try {
       const response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
       await response.arrayBuffer();
@@ -92,8 +95,9 @@ export class ShopClient {
   /** One user's request, with the retries their client makes: what they waited, and how it ended. */
   async call(endpoint: EndpointGroup, pick: number, behaviour: ClientBehaviour) {
     let attempts = 1;
+    const key = randomUUID();
     const started = performance.now();
-    let last = await this.attempt(endpoint, pick);
+    let last = await this.attempt(endpoint, pick, key);
     const firstAnswerMs = performance.now() - started;
     const retries = behaviour.onFailure === 'give-up' ? 0 : behaviour.retries;
     while (last.outcome !== 'ok' && attempts <= retries) {
@@ -101,7 +105,7 @@ export class ShopClient {
         await sleep(Math.min(last.retryAfterMs, MAX_RETRY_AFTER_MS));
       }
       attempts++;
-      last = await this.attempt(endpoint, pick);
+      last = await this.attempt(endpoint, pick, key);
     }
     return { ...last, attempts, firstAnswerMs };
   }

@@ -11,6 +11,7 @@ const MIGRATIONS_OF: Record<SchemaOwner, string> = {
   storefront: '@incident-lab/storefront',
   payments: '@incident-lab/payments',
   invoicing: '@incident-lab/invoicing',
+  reconciler: '@incident-lab/reconciler',
   provider_primary: '@incident-lab/provider',
   provider_backup: '@incident-lab/provider',
 };
@@ -23,9 +24,16 @@ const RESET_STATEMENTS: Record<SchemaOwner, string[]> = {
   storefront: [
     "DELETE i FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.origin = 'checkout'",
     "DELETE FROM orders WHERE origin = 'checkout'",
+    'DELETE FROM idempotency_keys',
   ],
-  payments: ['DELETE FROM payments'],
+  payments: [
+    'DELETE FROM payments',
+    'DELETE FROM idempotency_keys',
+    'DELETE FROM processed_messages',
+    'DELETE FROM outbox',
+  ],
   invoicing: ['DELETE FROM emails', 'DELETE FROM invoices'],
+  reconciler: ['DELETE FROM reconciliation_actions'],
   provider_primary: ['DELETE FROM charges'],
   provider_backup: ['DELETE FROM charges'],
 };

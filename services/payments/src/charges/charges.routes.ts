@@ -1,8 +1,8 @@
-import { AppError, validate } from '@incident-lab/service-kit';
+import { AppError, idempotent, validate } from '@incident-lab/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
-import { type ChargeDeps, charge } from './charge.service';
-import { findPayment } from './payments.repo';
+import { type ChargeDeps, charge, resolvePayment } from './charge.service';
+import { findPayment, findPaymentsForOrder } from './payments.repo';
 
 const chargeBody = z.object({
   orderId: z.uuid(),
@@ -10,35 +10,56 @@ const chargeBody = z.object({
   customer: z.string().min(1).max(255),
 });
 
+const paymentId = z.object({ id: z.uuid() });
+
 /**
  * `POST /payments` answers 201 with a completed payment, 202 when the charge was queued for later,
- * and a 402 problem (naming the payment) when it failed.
+ * and a 402 problem (naming the payment) when it failed. With `idempotency-keys` on it needs an
+ * `Idempotency-Key` header and runs once per key (see service-kit's idempotency.ts).
  */
 export function chargeRoutes(deps: ChargeDeps): Router {
   const router = Router();
+  const sql = async (statement: string, params: unknown[]) => (await deps.pool.query(statement, params))[0];
 
-  router.post('/payments', async (request, response) => {
-    const payment = await charge(deps, validate(chargeBody, request.body));
-    if (payment.status === 'FAILED') {
-      throw new AppError({
-        status: 402,
-        code: 'payment-failed',
-        title: 'The charge failed',
-        detail: payment.failureReason ?? 'the provider refused the charge',
+  router.post(
+    '/payments',
+    idempotent({ sql, enabled: () => deps.flags.bool('idempotency-keys') }, async (request) => {
+      const payment = await charge(deps, validate(chargeBody, request.body));
+      if (payment.status === 'FAILED') {
+        throw new AppError({
+          status: 402,
+          code: 'payment-failed',
+          title: 'The charge failed',
+          detail: payment.failureReason ?? 'the provider refused the charge',
+          headers: { location: `/payments/${payment.id}` },
+        });
+      }
+      return {
+        status: payment.status === 'COMPLETED' ? 201 : 202,
         headers: { location: `/payments/${payment.id}` },
-      });
-    }
-    response
-      .status(payment.status === 'COMPLETED' ? 201 : 202)
-      .location(`/payments/${payment.id}`)
-      .json({ paymentId: payment.id, ...payment });
+        body: { paymentId: payment.id, ...payment },
+      };
+    }),
+  );
+
+  router.get('/payments', async (request, response) => {
+    const { orderId } = validate(z.object({ orderId: z.uuid() }), request.query, 'query');
+    response.json({ payments: await findPaymentsForOrder(deps.pool, orderId) });
   });
 
   router.get('/payments/:id', async (request, response) => {
-    const { id } = validate(z.object({ id: z.uuid() }), request.params, 'path');
+    const { id } = validate(paymentId, request.params, 'path');
     const payment = await findPayment(deps.pool, id);
     if (!payment) throw new AppError({ status: 404, code: 'payment-not-found', title: 'No such payment' });
     response.json(payment);
+  });
+
+  /** For the reconciler: settle a payment whose outcome was never learned from the provider's ledger. */
+  router.post('/payments/:id/resolve', async (request, response) => {
+    const { id } = validate(paymentId, request.params, 'path');
+    const payment = await findPayment(deps.pool, id);
+    if (!payment) throw new AppError({ status: 404, code: 'payment-not-found', title: 'No such payment' });
+    response.json(await resolvePayment(deps, payment));
   });
 
   return router;

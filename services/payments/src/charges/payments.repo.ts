@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from '@incident-lab/db';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '@incident-lab/db';
 
 export type PaymentStatus = 'PENDING' | 'QUEUED' | 'COMPLETED' | 'FAILED';
 
@@ -13,39 +13,76 @@ export interface Payment {
   failureReason: string | null;
 }
 
+/** A pool or a connection inside a transaction: the repo functions work on either. */
+export type Db = Pool | PoolConnection;
+
+export interface PaymentChange {
+  status: PaymentStatus;
+  provider?: string;
+  providerChargeId?: string;
+  failureReason?: string;
+}
+
+const COLUMNS = `id, order_id AS orderId, amount_cents AS amountCents, customer, status, provider,
+                 provider_charge_id AS providerChargeId, failure_reason AS failureReason`;
+
 export async function insertPayment(
-  pool: Pool,
+  db: Db,
   payment: Pick<Payment, 'id' | 'orderId' | 'amountCents' | 'customer'>,
 ) {
-  await pool.query(
+  await db.query(
     'INSERT INTO payments (id, order_id, amount_cents, customer, status) VALUES (?, ?, ?, ?, "PENDING")',
     [payment.id, payment.orderId, payment.amountCents, payment.customer],
   );
 }
 
+/** Changes a payment, only from one of `from` when given; true when a row changed. */
 export async function updatePayment(
-  pool: Pool,
+  db: Db,
   id: string,
-  change: { status: PaymentStatus; provider?: string; providerChargeId?: string; failureReason?: string },
-) {
-  await pool.query(
-    'UPDATE payments SET status = ?, provider = ?, provider_charge_id = ?, failure_reason = ? WHERE id = ?',
+  change: PaymentChange,
+  from?: PaymentStatus[],
+): Promise<boolean> {
+  const [result] = await db.query<ResultSetHeader>(
+    `UPDATE payments SET status = ?, provider = ?, provider_charge_id = ?, failure_reason = ?
+      WHERE id = ? ${from ? 'AND status IN (?)' : ''}`,
     [
       change.status,
       change.provider ?? null,
       change.providerChargeId ?? null,
       change.failureReason ?? null,
       id,
+      ...(from ? [from] : []),
     ],
   );
+  return result.affectedRows === 1;
 }
 
-export async function findPayment(pool: Pool, id: string): Promise<Payment | undefined> {
-  const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT id, order_id AS orderId, amount_cents AS amountCents, customer, status, provider,
-            provider_charge_id AS providerChargeId, failure_reason AS failureReason
-       FROM payments WHERE id = ?`,
-    [id],
-  );
+export async function findPayment(db: Db, id: string): Promise<Payment | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(`SELECT ${COLUMNS} FROM payments WHERE id = ?`, [id]);
   return rows[0] as Payment | undefined;
+}
+
+export async function findPaymentsForOrder(db: Db, orderId: string): Promise<Payment[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${COLUMNS} FROM payments WHERE order_id = ? ORDER BY created_at`,
+    [orderId],
+  );
+  return rows as Payment[];
+}
+
+/** Runs `work` in one transaction on one connection: all of it is committed, or none. */
+export async function inTransaction<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>) {
+  const connection = await pool.getConnection();
+  try {
+    await connection.beginTransaction();
+    const result = await work(connection);
+    await connection.commit();
+    return result;
+  } catch (error) {
+    await connection.rollback();
+    throw error;
+  } finally {
+    connection.release();
+  }
 }

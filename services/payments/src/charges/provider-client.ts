@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FlagReader } from '@incident-lab/flags';
 import {
   BrokenCircuitError,
@@ -11,12 +12,17 @@ import {
   retryPolicy,
   ServerError,
 } from '@incident-lab/http-client';
+import { getMeter } from '@incident-lab/telemetry';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 
 export type ProviderName = 'primary' | 'backup';
 
 export interface ProviderCharge {
-  reference: string;
+  /**
+   * The idempotency reference the provider charges once. Without one (no idempotency keys), every
+   * attempt goes out under a fresh reference: to the provider, each retry is a new purchase.
+   */
+  reference?: string;
   orderId: string;
   amountCents: number;
   customer: string;
@@ -32,6 +38,9 @@ export type ProviderResult =
 export const PROVIDER_TIMEOUT_MS = 1_500;
 
 const tracer = trace.getTracer('payments');
+const attempts = getMeter('payments').createCounter('shop_provider_charge_attempts', {
+  description: 'Charge calls payments sent to a provider (every retry counts), by provider.',
+});
 
 /**
  * Calls the provider the way the flags say: with or without a timeout, retrying immediately or with
@@ -57,16 +66,15 @@ export class ProviderClient {
   ): Promise<JsonResponse> {
     return tracer.startActiveSpan(
       'provider.charge attempt',
-      {
-        attributes: {
-          'provider.name': provider,
-          'retry.attempt': attempt,
-          'payment.reference': charge.reference,
-        },
-      },
+      { attributes: { 'provider.name': provider, 'retry.attempt': attempt } },
       async (span) => {
+        const sent = { ...charge, reference: charge.reference ?? randomUUID() };
+        attempts.add(1, { provider });
+        span.setAttribute('payment.reference', sent.reference);
         try {
-          const answer = await postJson(new URL('/charges', this.urls[provider]), charge, { timeoutMs });
+          const answer = await postJson(new URL('/charges', this.urls[provider]), sent, { timeoutMs });
+          if (answer.headers.get('idempotent-replayed') === 'true')
+            span.setAttribute('charge.replayed', true);
           span.setAttribute('http.response.status_code', answer.status);
           if (answer.status >= 500) throw new ServerError(answer.status);
           return answer;
@@ -124,7 +132,7 @@ export class ProviderClient {
           answer = await this.withRetries('backup', charge, mode, timeoutMs);
         }
       }
-      if (answer.status === 201 && typeof answer.body.chargeId === 'string') {
+      if ((answer.status === 201 || answer.status === 200) && typeof answer.body.chargeId === 'string') {
         return { outcome: 'charged', chargeId: answer.body.chargeId, provider };
       }
       return {
@@ -138,5 +146,19 @@ export class ProviderClient {
         error instanceof ServerError ? `provider answered ${error.status}` : (error as Error).message;
       return { outcome: 'unavailable', reason, provider };
     }
+  }
+
+  /** Asks both providers what they charged under a reference: the truth when an answer was lost. */
+  async findCharge(reference: string): Promise<{ chargeId: string; provider: ProviderName } | undefined> {
+    for (const provider of ['primary', 'backup'] as const) {
+      const url = new URL('/charges', this.urls[provider]);
+      url.searchParams.set('reference', reference);
+      const response = await fetch(url, { signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS * 2) });
+      if (!response.ok) throw new Error(`provider ${provider} answered ${response.status} to a lookup`);
+      const { charges } = (await response.json()) as { charges: Array<{ id: string; status: string }> };
+      const charged = charges.find((charge) => charge.status === 'CHARGED');
+      if (charged) return { chargeId: charged.id, provider };
+    }
+    return undefined;
   }
 }

@@ -1,30 +1,56 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ChargeDeps, recordResult } from '../charges/charge.service';
+import { type ChargeDeps, providerReference, recordResult } from '../charges/charge.service';
 import { findPayment } from '../charges/payments.repo';
+import { wasProcessed } from '../charges/processed-messages.repo';
 import type { ProviderResult } from '../charges/provider-client';
 
 const RETRY_PAUSE_MS = 1_000;
+/** With the `payments-crash` fault, the worker dies on every this-many-th message it takes first. */
+const CRASH_EVERY = 4;
+
+type CrashPoint = 'off' | 'after-charge' | 'before-publish';
 
 /**
  * Drains the charge-requests queue: charges each queued payment once the provider answers again.
  * While it is still down the worker keeps trying for `retryForMs`, then fails the payment, so a
  * queued charge always ends COMPLETED or FAILED, never forgotten.
+ *
+ * Broken: every message is a charge, so a redelivered message charges again. Fixed
+ * (`idempotent-consumer`): a message already processed, or a payment no longer QUEUED, is only acked,
+ * and the message id is recorded in the transaction that records the charge.
  */
-export async function startChargeWorker(deps: ChargeDeps, retryForMs: number): Promise<void> {
+export async function startChargeWorker(
+  deps: ChargeDeps,
+  { retryForMs, crashEvery = CRASH_EVERY }: { retryForMs: number; crashEvery?: number },
+): Promise<void> {
+  let taken = 0;
   await deps.broker.consume(
     'chargeRequests',
     async ({ envelope, messageId, redelivered }) => {
       const { paymentId } = envelope.data as { paymentId: string };
-      const payment = await findPayment(deps.pool, paymentId);
-      if (payment?.status !== 'QUEUED') {
-        deps.logger.info(
-          { paymentId, messageId, status: payment?.status },
-          'charge request for a payment not queued; skipped',
-        );
+      const log = { paymentId, messageId, redelivered };
+      const dedupe = await deps.flags.bool('idempotent-consumer');
+      if (dedupe && (await wasProcessed(deps.pool, messageId))) {
+        deps.metrics.deduplicated.add(1, { reason: 'message-processed' });
+        deps.logger.info(log, 'message already processed; acked without charging again');
         return;
       }
+      const payment = await findPayment(deps.pool, paymentId);
+      if (!payment) {
+        deps.logger.warn(log, 'charge request for an unknown payment; dropped');
+        return;
+      }
+      if (dedupe && payment.status !== 'QUEUED') {
+        deps.metrics.deduplicated.add(1, { reason: 'payment-settled' });
+        deps.logger.info({ ...log, status: payment.status }, 'payment no longer queued; acked');
+        return;
+      }
+
+      const crash = await deps.flags.string<CrashPoint>('payments-crash');
+      const crashHere = crash !== 'off' && !redelivered && ++taken % crashEvery === 0;
+      const reference = await providerReference(deps, payment);
       const charge = {
-        reference: payment.id,
+        reference,
         orderId: payment.orderId,
         amountCents: payment.amountCents,
         customer: payment.customer,
@@ -35,11 +61,29 @@ export async function startChargeWorker(deps: ChargeDeps, retryForMs: number): P
         await sleep(RETRY_PAUSE_MS);
         result = await deps.provider.charge(charge);
       }
+      // Before giving up on a lost answer, ask the provider whether the reference was charged after all.
+      const found =
+        result.outcome === 'unavailable' && reference && (await deps.provider.findCharge(reference));
+      if (found) result = { outcome: 'charged', ...found };
       deps.logger.info(
-        { paymentId, orderId: payment.orderId, messageId, redelivered, outcome: result.outcome },
+        { ...log, orderId: payment.orderId, outcome: result.outcome },
         'queued charge attempted',
       );
-      await recordResult(deps, payment, result);
+
+      if (crashHere && crash === 'after-charge') {
+        throw deps.broker.simulateCrash('fault: worker died after charging, before recording and acking');
+      }
+      await recordResult(deps, payment, result, {
+        messageId: dedupe ? messageId : undefined,
+        from: dedupe ? ['QUEUED'] : undefined,
+        afterCommit: async () => {
+          if (crashHere && crash === 'before-publish') {
+            throw deps.broker.simulateCrash(
+              'fault: worker died after committing, before publishing and acking',
+            );
+          }
+        },
+      });
     },
     1,
   );

@@ -4,11 +4,12 @@ import type { Pool } from '@incident-lab/db';
 import type { FlagReader } from '@incident-lab/flags';
 import { AppError, validate } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
+import { trace } from '@opentelemetry/api';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ProviderMetrics } from '../metrics';
 import { currentFaults } from './faults';
-import { findCharges, recordCharge } from './ledger.repo';
+import { findCharges, recordCharge, refundCharge } from './ledger.repo';
 
 export interface ChargeRoutesDeps {
   pool: Pool;
@@ -25,7 +26,12 @@ const chargeBody = z.object({
   customer: z.string().min(1).max(255),
 });
 
-const chargeQuery = z.object({ reference: z.string().max(64).optional(), orderId: z.uuid().optional() });
+const chargeQuery = z.object({
+  reference: z.string().max(64).optional(),
+  orderId: z.uuid().optional(),
+  /** Charges made at or after this time: the statement a reconciliation job reads. */
+  since: z.iso.datetime({ offset: true }).optional(),
+});
 
 export function chargeRoutes(deps: ChargeRoutesDeps): Router {
   const router = Router();
@@ -54,30 +60,43 @@ export function chargeRoutes(deps: ChargeRoutesDeps): Router {
       });
     }
 
-    const charge = { id: randomUUID(), ...body };
-    await recordCharge(deps.pool, charge);
-    logger.info(
-      {
-        chargeId: charge.id,
-        reference: body.reference,
-        orderId: body.orderId,
-        amountCents: body.amountCents,
-      },
-      'card charged',
-    );
-    if (faults.dropResponse) {
-      count('charged-response-dropped');
-      logger.warn(
-        { chargeId: charge.id, reference: body.reference },
-        'fault: dropping the response after charging',
-      );
+    const { charge, replayed } = await recordCharge(deps.pool, { id: randomUUID(), ...body });
+    if (charge.orderId !== body.orderId || charge.amountCents !== body.amountCents) {
+      count('reference-reused');
+      throw new AppError({
+        status: 422,
+        code: 'reference-reused',
+        title: 'This reference already charged a different order or amount',
+        detail: `Reference ${body.reference} is charge ${charge.id} for order ${charge.orderId}.`,
+      });
+    }
+    const ids = { chargeId: charge.id, reference: body.reference, orderId: body.orderId };
+    trace
+      .getActiveSpan()
+      ?.setAttributes({ 'payment.reference': body.reference, 'charge.replayed': replayed });
+    if (replayed) logger.info(ids, 'reference already charged; answering with the first charge');
+    else logger.info({ ...ids, amountCents: body.amountCents }, 'card charged');
+    if (Math.random() < faults.dropRate) {
+      count('response-dropped');
+      logger.warn(ids, 'fault: dropping the response after charging');
       request.socket.destroy();
       return;
     }
-    count('charged');
+    count(replayed ? 'replayed' : 'charged');
     response
-      .status(201)
-      .json({ chargeId: charge.id, reference: body.reference, status: 'CHARGED', provider: instance });
+      .status(replayed ? 200 : 201)
+      .set(replayed ? { 'idempotent-replayed': 'true' } : {})
+      .json({ chargeId: charge.id, reference: body.reference, status: charge.status, provider: instance });
+  });
+
+  /** Compensation: gives the money back. Refunding a refunded charge changes nothing. */
+  router.post('/charges/:id/refund', async (request, response) => {
+    const { id } = validate(z.object({ id: z.uuid() }), request.params, 'path');
+    const charge = await refundCharge(deps.pool, id);
+    if (!charge) throw new AppError({ status: 404, code: 'charge-not-found', title: 'No such charge' });
+    deps.metrics.refunds.add(1, { instance });
+    logger.info({ chargeId: id, orderId: charge.orderId }, 'charge refunded');
+    response.json(charge);
   });
 
   router.get('/charges', async (request, response) => {

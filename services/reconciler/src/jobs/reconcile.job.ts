@@ -1,31 +1,236 @@
 import { databaseName } from '@incident-lab/config';
-import type { Pool, RowDataPacket } from '@incident-lab/db';
-import type { Logger } from '@incident-lab/telemetry';
+import type { Pool, ResultSetHeader, RowDataPacket } from '@incident-lab/db';
+import type { FlagReader } from '@incident-lab/flags';
+import { getMeter, type Logger } from '@incident-lab/telemetry';
+import { trace } from '@opentelemetry/api';
+import {
+  type LedgerCharge,
+  ledgerSince,
+  paymentsOf,
+  refund,
+  resolvePayment,
+  type ShopUrls,
+} from './shop-apis';
+
+export type ActionKind = 'complete' | 'fail' | 'refund' | 'refund-duplicate';
+
+export interface Action {
+  orderId: string;
+  action: ActionKind;
+  chargeId?: string;
+  reason: string;
+}
 
 export interface ReconcileResult {
   overduePending: number;
   orderIds: string[];
+  /** False while `reconciler-repair` is off: the job only reports. */
+  repaired: boolean;
+  actions: Action[];
+  skipped?: string;
 }
 
-/**
- * Finds orders still PENDING past the grace period: charges whose outcome the shop never learned.
- * For now it reports them; the partial-failure lab teaches it to ask the provider and settle them.
- */
-export async function reconcile(deps: {
+export interface ReconcileDeps {
   pool: Pool;
   namespace: string;
-  graceS: number;
+  flags: FlagReader;
   logger: Logger;
-}): Promise<ReconcileResult> {
-  const orders = databaseName(deps.namespace, 'storefront');
-  const [rows] = await deps.pool.query<RowDataPacket[]>(
-    `SELECT id FROM \`${orders}\`.orders
-      WHERE status = 'PENDING' AND created_at < NOW(3) - INTERVAL ? SECOND
-      ORDER BY created_at LIMIT 500`,
-    [deps.graceS],
+  urls: ShopUrls;
+}
+
+/** How far back the job reads the providers' ledgers. */
+const LEDGER_WINDOW_MS = 24 * 60 * 60 * 1000;
+const AGE_BUCKETS = [
+  { age: 'under-1m', sql: 'created_at >= NOW(3) - INTERVAL 1 MINUTE' },
+  {
+    age: '1m-to-5m',
+    sql: 'created_at < NOW(3) - INTERVAL 1 MINUTE AND created_at >= NOW(3) - INTERVAL 5 MINUTE',
+  },
+  { age: 'over-5m', sql: 'created_at < NOW(3) - INTERVAL 5 MINUTE' },
+];
+
+const tracer = trace.getTracer('reconciler');
+const meter = getMeter('reconciler');
+const actionsTaken = meter.createCounter('shop_reconciler_actions', {
+  description: 'Repairs the reconciler made, by action: complete, fail, refund, refund-duplicate.',
+});
+const pendingByAge = new Map<string, number>();
+meter
+  .createObservableGauge('shop_orders_pending', {
+    description: 'Checkout orders still PENDING at the last reconcile run, by age.',
+  })
+  .addCallback((result) => {
+    for (const [age, count] of pendingByAge) result.observe(count, { age });
+  });
+
+/**
+ * Compares the shop with the providers' ledgers and repairs what a lost answer left behind.
+ *
+ * - An order PENDING past the grace period: payments asks the provider by reference and records what
+ *   happened; the order becomes PAID when the card was charged (`complete`), FAILED when not (`fail`).
+ * - Compensation, because no transaction spans the shop and the provider: a FAILED order whose card
+ *   was charged is refunded (`refund`); a PAID order charged more than once keeps one charge and the
+ *   others are refunded (`refund-duplicate`).
+ *
+ * Every action is conditional and recorded once (unique key), and a named lock keeps two runs from
+ * overlapping, so running it twice or concurrently repairs nothing twice.
+ */
+export async function reconcile(deps: ReconcileDeps, graceS: number): Promise<ReconcileResult> {
+  const lock = await deps.pool.getConnection();
+  const lockName = `${deps.namespace}.reconcile`;
+  try {
+    const [[got]] = await lock.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', [lockName]);
+    if (got?.got !== 1) {
+      return {
+        overduePending: 0,
+        orderIds: [],
+        repaired: false,
+        actions: [],
+        skipped: 'another run is under way',
+      };
+    }
+    try {
+      return await pass(deps, graceS);
+    } finally {
+      await lock.query('SELECT RELEASE_LOCK(?)', [lockName]);
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+async function pass(deps: ReconcileDeps, graceS: number): Promise<ReconcileResult> {
+  const orders = `\`${databaseName(deps.namespace, 'storefront')}\`.orders`;
+  const actionsTable = `\`${databaseName(deps.namespace, 'reconciler')}\`.reconciliation_actions`;
+  const { pool, logger } = deps;
+
+  for (const bucket of AGE_BUCKETS) {
+    const [[row]] = await pool.query<RowDataPacket[]>(
+      `SELECT COUNT(*) AS n FROM ${orders} WHERE origin = 'checkout' AND status = 'PENDING' AND ${bucket.sql}`,
+    );
+    pendingByAge.set(bucket.age, Number(row?.n ?? 0));
+  }
+  const [overdue] = await pool.query<RowDataPacket[]>(
+    `SELECT id FROM ${orders}
+      WHERE origin = 'checkout' AND status = 'PENDING' AND created_at < NOW(3) - INTERVAL ? SECOND
+      ORDER BY created_at LIMIT 1000`,
+    [graceS],
   );
-  const orderIds = rows.map((row) => row.id as string);
-  if (orderIds.length > 0)
-    deps.logger.warn({ orderIds, count: orderIds.length }, 'orders pending past the grace period');
-  return { overduePending: orderIds.length, orderIds };
+  const orderIds = overdue.map((row) => String(row.id));
+  const result: ReconcileResult = { overduePending: orderIds.length, orderIds, repaired: false, actions: [] };
+  if (!(await deps.flags.bool('reconciler-repair'))) {
+    if (orderIds.length > 0)
+      logger.warn(
+        { orderIds, count: orderIds.length },
+        'orders pending past the grace period (repair is off)',
+      );
+    return result;
+  }
+  result.repaired = true;
+
+  /** Records an action once; the current `reconcile.order` span carries it. */
+  const act = async (action: Action) => {
+    trace.getActiveSpan()?.setAttributes({
+      'reconcile.action': action.action,
+      'reconcile.reason': action.reason,
+      ...(action.chargeId ? { 'charge.id': action.chargeId } : {}),
+    });
+    const [inserted] = await pool.query<ResultSetHeader>(
+      `INSERT IGNORE INTO ${actionsTable} (order_id, action, charge_id, reason) VALUES (?, ?, ?, ?)`,
+      [action.orderId, action.action, action.chargeId ?? '', action.reason],
+    );
+    if (inserted.affectedRows === 0) return;
+    actionsTaken.add(1, { action: action.action });
+    result.actions.push(action);
+    logger.warn(action, `reconciler: ${action.action}`);
+  };
+  /** Each order the job looks at gets its own span, so its lookups and repairs are one story in Jaeger. */
+  const onOrder = (orderId: string, work: () => Promise<void>) =>
+    tracer.startActiveSpan('reconcile.order', { attributes: { 'order.id': orderId } }, async (span) => {
+      try {
+        await work();
+      } finally {
+        span.end();
+      }
+    });
+  const settle = async (orderId: string, status: 'PAID' | 'FAILED', reason: string, paymentId?: string) => {
+    const [moved] = await pool.query<ResultSetHeader>(
+      `UPDATE ${orders} SET status = ?, payment_id = COALESCE(?, payment_id), failure_reason = ?
+        WHERE id = ? AND status = 'PENDING'`,
+      [status, paymentId ?? null, status === 'FAILED' ? reason : null, orderId],
+    );
+    return moved.affectedRows === 1;
+  };
+
+  const ledger = await ledgerSince(deps.urls, new Date(Date.now() - LEDGER_WINDOW_MS));
+  const chargesOf = new Map<string, LedgerCharge[]>();
+  for (const charge of ledger.filter((each) => each.status === 'CHARGED')) {
+    chargesOf.set(charge.orderId, [...(chargesOf.get(charge.orderId) ?? []), charge]);
+  }
+
+  // 1. Overdue PENDING orders: learn the outcome from the provider, then settle the order to match.
+  for (const orderId of orderIds) {
+    await onOrder(orderId, async () => {
+      const payments = await paymentsOf(deps.urls, orderId);
+      for (const payment of payments) {
+        if (payment.status === 'PENDING' || payment.status === 'QUEUED')
+          await resolvePayment(deps.urls, payment.id);
+      }
+      const charges = chargesOf.get(orderId) ?? [];
+      const kept = charges[0];
+      if (kept) {
+        const paymentId = payments.find((payment) => payment.id === kept.reference)?.id;
+        if (await settle(orderId, 'PAID', 'charged at the provider', paymentId)) {
+          await act({
+            orderId,
+            action: 'complete',
+            chargeId: kept.id,
+            reason: 'pending, but the card was charged',
+          });
+        }
+      } else if (await settle(orderId, 'FAILED', 'no charge at the provider (reconciled)')) {
+        await act({ orderId, action: 'fail', reason: 'pending, and the provider has no charge' });
+      }
+    });
+  }
+
+  // 2. Compensation: give back what the shop does not stand behind.
+  const charged = [...chargesOf.keys()];
+  if (charged.length > 0) {
+    const [rows] = await pool.query<RowDataPacket[]>(
+      `SELECT o.id, o.status, p.provider_charge_id AS chargeId
+         FROM ${orders} o
+         LEFT JOIN \`${databaseName(deps.namespace, 'payments')}\`.payments p ON p.id = o.payment_id
+        WHERE o.id IN (?)`,
+      [charged],
+    );
+    for (const order of rows) {
+      await onOrder(String(order.id), async () => {
+        const charges = chargesOf.get(String(order.id)) ?? [];
+        if (order.status === 'FAILED') {
+          for (const charge of charges) {
+            await refund(deps.urls, charge);
+            await act({
+              orderId: order.id,
+              action: 'refund',
+              chargeId: charge.id,
+              reason: 'the order failed, but the card was charged',
+            });
+          }
+        } else if (order.status === 'PAID' && charges.length > 1) {
+          const keep = charges.find((charge) => charge.id === order.chargeId) ?? charges[0];
+          for (const charge of charges.filter((each) => each !== keep)) {
+            await refund(deps.urls, charge);
+            await act({
+              orderId: order.id,
+              action: 'refund-duplicate',
+              chargeId: charge.id,
+              reason: `charged ${charges.length} times for one order; kept ${keep?.id}`,
+            });
+          }
+        }
+      });
+    }
+  }
+  return result;
 }

@@ -1,5 +1,10 @@
 import { getMeter, type Logger } from '@incident-lab/telemetry';
 
+/** Per-run overrides, for a run asked for by hand (`POST /jobs/reconcile/run?graceS=0`). */
+export interface RunOptions {
+  graceS?: number;
+}
+
 export interface JobRun {
   job: string;
   startedAt: string;
@@ -24,7 +29,7 @@ export class Scheduler {
 
   constructor(
     readonly job: string,
-    private readonly work: () => Promise<unknown>,
+    private readonly work: (options: RunOptions) => Promise<unknown>,
     private readonly intervalMs: number,
     private readonly logger: Logger,
   ) {
@@ -47,17 +52,17 @@ export class Scheduler {
   }
 
   /** Runs the job now, or joins the run already under way. */
-  runNow(): Promise<JobRun> {
-    this.running ??= this.execute().finally(() => {
+  runNow(options: RunOptions = {}): Promise<JobRun> {
+    this.running ??= this.execute(options).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  private async execute(): Promise<JobRun> {
+  private async execute(options: RunOptions): Promise<JobRun> {
     const startedAt = new Date().toISOString();
     try {
-      const result = await this.work();
+      const result = await this.work(options);
       this.lastSuccessS = Date.now() / 1000;
       this.runs.add(1, { job: this.job, outcome: 'ok' });
       this.last = { job: this.job, startedAt, finishedAt: new Date().toISOString(), outcome: 'ok', result };

@@ -67,33 +67,38 @@ export async function checkout(
   deps.metrics.ordersCreated.add(1);
   deps.logger.info({ orderId, userId, totalCents }, 'order created; asking payments to charge it');
 
-  const timeoutMs = (await deps.flags.bool('http-timeouts')) ? PAYMENTS_TIMEOUT_MS : undefined;
+  const [timeouts, keys] = await Promise.all([
+    deps.flags.bool('http-timeouts'),
+    deps.flags.bool('idempotency-keys'),
+  ]);
   const outcome = await requestCharge(
     deps.paymentsUrl,
     { orderId, amountCents: totalCents, customer },
-    timeoutMs,
+    // One payment per order: the order id is the key, so every retry asks for the same charge.
+    { timeoutMs: timeouts ? PAYMENTS_TIMEOUT_MS : undefined, idempotencyKey: keys ? orderId : undefined },
   );
-  if (outcome.status === 'QUEUED') {
+  // Broken: no answer counts as a failed payment, though the card may be charged.
+  // Fixed: an unknown outcome stays PENDING; the payment event or the reconciler settles it.
+  if (outcome.status === 'QUEUED' || (outcome.status === 'UNKNOWN' && keys)) {
+    const paymentId = 'paymentId' in outcome ? outcome.paymentId : undefined;
     deps.logger.info(
-      { orderId, paymentId: outcome.paymentId },
-      'charge queued; order stays PENDING until the event',
+      { orderId, paymentId, outcome: outcome.status },
+      'charge outcome not known yet; order stays PENDING until the event or the reconciler',
     );
-    return { orderId, status: 'PENDING', totalCents, paymentId: outcome.paymentId } satisfies CheckoutResult;
+    return { orderId, status: 'PENDING', totalCents, paymentId } satisfies CheckoutResult;
   }
   const status = outcome.status === 'COMPLETED' ? 'PAID' : 'FAILED';
-  const failureReason = outcome.status === 'FAILED' ? outcome.reason : undefined;
-  if (await settleOrder(deps.db, orderId, status, { paymentId: outcome.paymentId, failureReason })) {
+  const failureReason = outcome.status === 'COMPLETED' ? undefined : outcome.reason;
+  const paymentId = 'paymentId' in outcome ? outcome.paymentId : undefined;
+  if (await settleOrder(deps.db, orderId, status, { paymentId, failureReason })) {
     deps.metrics.ordersSettled.add(1, { status, by: 'checkout' });
   }
-  deps.logger.info(
-    { orderId, paymentId: outcome.paymentId, status, failureReason },
-    'order settled by checkout',
-  );
+  deps.logger.info({ orderId, paymentId, status, failureReason }, 'order settled by checkout');
   return {
     orderId,
     status,
     totalCents,
-    paymentId: outcome.paymentId,
+    paymentId,
     failureReason,
   } satisfies CheckoutResult;
 }

@@ -1,5 +1,5 @@
-import { AppError, validate } from '@incident-lab/service-kit';
-import { Router } from 'express';
+import { AppError, idempotent, validate } from '@incident-lab/service-kit';
+import { type Request, Router } from 'express';
 import { requireUser } from '../auth/require-user';
 import { type CheckoutDeps, checkout } from './checkout.service';
 import { findOrder } from './orders.repo';
@@ -12,24 +12,35 @@ import { checkoutBody, orderIdParam } from './orders.schema';
 export function orderRoutes(deps: CheckoutDeps & { secret: string }): Router {
   const router = Router();
 
-  router.post('/api/orders', async (request, response) => {
-    const userId = requireUser(request, deps.secret);
-    const body = validate(checkoutBody, request.body);
-    const result = await checkout(deps, userId, `user-${userId}`, body);
-    if (result.status === 'FAILED') {
-      throw new AppError({
-        status: 402,
-        code: 'payment-failed',
-        title: 'The payment for this order failed',
-        detail: `Order ${result.orderId} was not paid: ${result.failureReason}`,
+  const idempotency = {
+    sql: (statement: string, params: unknown[]) => deps.db.query(statement, params),
+    enabled: () => deps.flags.bool('idempotency-keys'),
+    // Keys are per user: two users may pick the same key without meeting.
+    scope: (request: Request) => String(requireUser(request, deps.secret)),
+  };
+
+  router.post(
+    '/api/orders',
+    idempotent(idempotency, async (request) => {
+      const userId = requireUser(request, deps.secret);
+      const body = validate(checkoutBody, request.body);
+      const result = await checkout(deps, userId, `user-${userId}`, body);
+      if (result.status === 'FAILED') {
+        throw new AppError({
+          status: 402,
+          code: 'payment-failed',
+          title: 'The payment for this order failed',
+          detail: `Order ${result.orderId} was not paid: ${result.failureReason}`,
+          headers: { location: `/api/orders/${result.orderId}` },
+        });
+      }
+      return {
+        status: result.status === 'PAID' ? 201 : 202,
         headers: { location: `/api/orders/${result.orderId}` },
-      });
-    }
-    response
-      .status(result.status === 'PAID' ? 201 : 202)
-      .location(`/api/orders/${result.orderId}`)
-      .json(result);
-  });
+        body: result,
+      };
+    }),
+  );
 
   router.get('/api/orders/:id', async (request, response) => {
     const userId = requireUser(request, deps.secret);

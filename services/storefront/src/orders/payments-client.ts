@@ -1,10 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { postJson, UnreachableError } from '@incident-lab/http-client';
+import { trace } from '@opentelemetry/api';
 
 /** What payments answered about a charge, reduced to what checkout needs. */
 export type ChargeOutcome =
   | { status: 'COMPLETED'; paymentId: string }
   | { status: 'QUEUED'; paymentId: string }
-  | { status: 'FAILED'; paymentId?: string; reason: string };
+  | { status: 'FAILED'; paymentId?: string; reason: string }
+  /** No usable answer (timeout, dropped connection, 5xx, 409): the card may or may not be charged. */
+  | { status: 'UNKNOWN'; reason: string };
 
 export interface ChargeRequest {
   orderId: string;
@@ -12,23 +16,50 @@ export interface ChargeRequest {
   customer: string;
 }
 
+/** Checkout asks payments at most this many times when no usable answer comes back. */
+export const PAYMENT_TRIES = 3;
+const IN_FLIGHT_PAUSE_MS = 1_000;
+
+async function askOnce(
+  paymentsUrl: string,
+  charge: ChargeRequest,
+  options: { timeoutMs?: number; idempotencyKey?: string },
+): Promise<ChargeOutcome> {
+  const headers = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : undefined;
+  try {
+    const { status, body } = await postJson(new URL('/payments', paymentsUrl), charge, {
+      timeoutMs: options.timeoutMs,
+      headers,
+    });
+    const paymentId = typeof body.paymentId === 'string' ? body.paymentId : undefined;
+    if (status === 201 && paymentId) return { status: 'COMPLETED', paymentId };
+    if (status === 202 && paymentId) return { status: 'QUEUED', paymentId };
+    const reason = String(body.detail ?? body.title ?? `payments answered ${status}`);
+    if (status >= 500 || status === 409) return { status: 'UNKNOWN', reason: `payments answered ${status}` };
+    return { status: 'FAILED', paymentId, reason };
+  } catch (error) {
+    if (!(error instanceof UnreachableError)) throw error;
+    return { status: 'UNKNOWN', reason: `no answer from payments: ${error.message}` };
+  }
+}
+
 /**
- * Asks payments to charge an order. Any answer other than a completed or queued payment, including
- * no answer at all, is a failed charge from checkout's point of view.
+ * Asks payments to charge an order, and asks again (up to `PAYMENT_TRIES`) while no usable answer
+ * comes back, as every HTTP client with retries does. Without an idempotency key each try is a new
+ * charge request; with one, payments runs it once and answers the retries with the same result.
  */
 export async function requestCharge(
   paymentsUrl: string,
   charge: ChargeRequest,
-  timeoutMs?: number,
+  options: { timeoutMs?: number; idempotencyKey?: string } = {},
 ): Promise<ChargeOutcome> {
-  try {
-    const { status, body } = await postJson(new URL('/payments', paymentsUrl), charge, { timeoutMs });
-    const paymentId = typeof body.paymentId === 'string' ? body.paymentId : undefined;
-    if (status === 201 && paymentId) return { status: 'COMPLETED', paymentId };
-    if (status === 202 && paymentId) return { status: 'QUEUED', paymentId };
-    return { status: 'FAILED', paymentId, reason: String(body.detail ?? `payments answered ${status}`) };
-  } catch (error) {
-    if (!(error instanceof UnreachableError)) throw error;
-    return { status: 'FAILED', reason: `payments unreachable: ${error.message}` };
+  let outcome = await askOnce(paymentsUrl, charge, options);
+  for (let attempt = 2; attempt <= PAYMENT_TRIES && outcome.status === 'UNKNOWN'; attempt++) {
+    trace
+      .getActiveSpan()
+      ?.addEvent('retrying payments', { 'retry.attempt': attempt, reason: outcome.reason });
+    if (outcome.reason.endsWith('409')) await sleep(IN_FLIGHT_PAUSE_MS);
+    outcome = await askOnce(paymentsUrl, charge, options);
   }
+  return outcome;
 }

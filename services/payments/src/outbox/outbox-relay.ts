@@ -1,0 +1,63 @@
+import type { Pool } from '@incident-lab/db';
+import type { Broker } from '@incident-lab/messaging';
+import { getMeter, type Logger } from '@incident-lab/telemetry';
+import { inTransaction } from '../charges/payments.repo';
+import { lockUnsent, markSent, unsentCount } from './outbox.repo';
+
+const POLL_MS = 250;
+const BATCH = 50;
+
+/**
+ * Publishes what the outbox holds. Each event is marked sent only after the broker confirmed it, in
+ * the transaction that locked it: a crash before the mark means it is published again (at least
+ * once), which is why the consumers are idempotent. Runs whatever the flag says, so events written
+ * while the outbox was on are never stranded.
+ */
+export class OutboxRelay {
+  private timer?: NodeJS.Timeout;
+  private backlog = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly broker: Broker,
+    private readonly logger: Logger,
+  ) {
+    getMeter('payments')
+      .createObservableGauge('shop_outbox_backlog', {
+        description: 'Events in the outbox not yet confirmed by the broker.',
+      })
+      .addCallback((result) => result.observe(this.backlog));
+  }
+
+  start(): void {
+    const tick = async () => {
+      await this.relayOnce().catch((error) =>
+        this.logger.warn({ err: error }, 'outbox relay could not publish; will retry'),
+      );
+      if (!this.stopped) this.timer = setTimeout(tick, POLL_MS);
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  /** Publishes one batch; returns how many were sent. */
+  async relayOnce(): Promise<number> {
+    const sent = await inTransaction(this.pool, async (connection) => {
+      const rows = await lockUnsent(connection, BATCH);
+      for (const { destination, message } of rows) {
+        if (destination === 'events') await this.broker.publishEvent(message);
+        else await this.broker.sendCommand(message);
+        await markSent(connection, message.id);
+      }
+      return rows.length;
+    });
+    this.backlog = await unsentCount(this.pool);
+    if (sent > 0) this.logger.info({ sent, backlog: this.backlog }, 'outbox events published');
+    return sent;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+}

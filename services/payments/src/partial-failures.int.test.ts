@@ -1,0 +1,256 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findPayment, findPaymentsForOrder } from './charges/payments.repo';
+import { unsentCount } from './outbox/outbox.repo';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { type PaymentsStack, startPaymentsStack } from './payments-stack.test-support';
+import { startChargeWorker } from './worker/charge-worker';
+
+/**
+ * The partial-failure lab's mechanisms in payments, each broken and fixed, against the real MySQL,
+ * RabbitMQ and provider ledgers: Idempotency-Key semantics, the lost answer, redelivery after a
+ * worker crash, and the dual write the outbox closes.
+ */
+let stack: PaymentsStack;
+let relay: OutboxRelay;
+
+beforeAll(async () => {
+  stack = await startPaymentsStack('partialtest');
+  // The worker dies on every first delivery when `payments-crash` says so (the lab uses one in four).
+  await startChargeWorker(stack.deps, { retryForMs: 3_000, crashEvery: 1 });
+  relay = new OutboxRelay(stack.deps.pool, stack.deps.broker, stack.deps.logger);
+  relay.start();
+});
+
+afterAll(async () => {
+  relay?.stop();
+  await stack?.stop();
+});
+
+const FIXED = { 'idempotency-keys': 'on', 'idempotent-consumer': 'on', outbox: 'on' } as const;
+const BROKEN = { 'idempotency-keys': 'off', 'idempotent-consumer': 'off', outbox: 'off' } as const;
+
+beforeEach(async () => {
+  stack.providerFlags.set({
+    'provider-outage': 'off',
+    'provider-latency-ms': 'none',
+    'provider-drop-response': 'none',
+  });
+  stack.paymentsFlags.set({
+    ...BROKEN,
+    'payments-queue-when-provider-down': 'off',
+    'payments-crash': 'off',
+    'retry-policy': 'none',
+    'http-timeouts': 'on',
+  });
+  await stack.purge();
+});
+
+function pay(options: { key?: string; orderId?: string; amountCents?: number } = {}) {
+  const body = {
+    orderId: options.orderId ?? crypto.randomUUID(),
+    amountCents: options.amountCents ?? 2500,
+    customer: 'user-7',
+  };
+  return fetch(`${stack.urls.payments}/payments`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.key ? { 'idempotency-key': options.key } : {}),
+    },
+    body: JSON.stringify(body),
+  }).then(async (response) => ({
+    response,
+    body: (await response.json()) as Record<string, unknown>,
+    sent: body,
+  }));
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(100);
+  }
+}
+
+const charged = async (orderId: string) =>
+  (await stack.ledger(orderId)).filter((charge) => charge.status === 'CHARGED');
+
+describe('Idempotency-Key on POST /payments (IETF draft semantics, idempotency-keys on)', () => {
+  beforeEach(() => stack.paymentsFlags.set({ 'idempotency-keys': 'on' }));
+
+  it('requires the header: 400 problem naming it, and nothing charged', async () => {
+    const { response, body, sent } = await pay();
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(body.type).toBe('/problems/idempotency-key-missing');
+    expect(await charged(sent.orderId)).toEqual([]);
+  });
+
+  it('replays the stored answer to a retry after completion, marked as a replay, and charges once', async () => {
+    const key = crypto.randomUUID();
+    const orderId = crypto.randomUUID();
+    const first = await pay({ key, orderId });
+    const again = await pay({ key, orderId });
+    expect(first.response.status).toBe(201);
+    expect(again.response.status).toBe(201);
+    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(first.response.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.body).toEqual(first.body);
+    expect(await charged(orderId)).toHaveLength(1);
+    expect(await findPaymentsForOrder(stack.deps.pool, orderId)).toHaveLength(1);
+  });
+
+  it('answers 409 with Retry-After to a retry while the first request is still running', async () => {
+    stack.providerFlags.set({ 'provider-latency-ms': 'slow' });
+    const key = crypto.randomUUID();
+    const orderId = crypto.randomUUID();
+    const first = pay({ key, orderId });
+    await sleep(200);
+    const during = await pay({ key, orderId });
+    expect(during.response.status).toBe(409);
+    expect(during.body.type).toBe('/problems/idempotency-key-in-flight');
+    expect(during.response.headers.get('retry-after')).toBe('1');
+    expect((await first).response.status).toBe(201);
+    expect(await charged(orderId)).toHaveLength(1);
+  });
+
+  it('answers 422 when the key comes back with a different body', async () => {
+    const key = crypto.randomUUID();
+    const orderId = crypto.randomUUID();
+    await pay({ key, orderId });
+    const other = await pay({ key, orderId, amountCents: 9900 });
+    expect(other.response.status).toBe(422);
+    expect(other.body.type).toBe('/problems/idempotency-key-reused');
+    expect(await charged(orderId)).toHaveLength(1);
+  });
+
+  it('charges exactly once when two requests with one key arrive together', async () => {
+    stack.providerFlags.set({ 'provider-latency-ms': 'slow' });
+    const key = crypto.randomUUID();
+    const orderId = crypto.randomUUID();
+    const answers = await Promise.all([pay({ key, orderId }), pay({ key, orderId })]);
+    expect(answers.map(({ response }) => response.status).sort()).toEqual([201, 409]);
+    expect(await charged(orderId)).toHaveLength(1);
+  });
+
+  it('replays a refusal too: a 402 stays a 402 and nothing is charged on retry', async () => {
+    stack.providerFlags.set({ 'provider-outage': 'on' });
+    const key = crypto.randomUUID();
+    const orderId = crypto.randomUUID();
+    expect((await pay({ key, orderId })).response.status).toBe(402);
+    stack.providerFlags.set({ 'provider-outage': 'off' });
+    const again = await pay({ key, orderId });
+    expect(again.response.status).toBe(402);
+    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(await charged(orderId)).toEqual([]);
+  });
+
+  it('is ignored with the flag off: the same retry charges the card a second time', async () => {
+    stack.paymentsFlags.set({ 'idempotency-keys': 'off' });
+    const key = crypto.randomUUID();
+    const orderId = crypto.randomUUID();
+    await pay({ key, orderId });
+    await pay({ key, orderId });
+    expect(await charged(orderId)).toHaveLength(2);
+  });
+});
+
+describe('the lost answer: the provider charges, then drops the connection', () => {
+  beforeEach(() => {
+    stack.providerFlags.set({ 'provider-drop-response': 'all' });
+    stack.paymentsFlags.set({ 'retry-policy': 'immediate' });
+  });
+
+  it('broken: every retry is a new charge, and the payment is recorded FAILED', async () => {
+    const { response, sent } = await pay();
+    expect(response.status).toBe(402);
+    expect((await charged(sent.orderId)).length).toBeGreaterThan(1);
+    const [payment] = await findPaymentsForOrder(stack.deps.pool, sent.orderId);
+    expect(payment?.status).toBe('FAILED');
+  });
+
+  it('fixed: retries reuse the reference, the worker asks the provider, and the payment ends COMPLETED with one charge', async () => {
+    stack.paymentsFlags.set({ ...FIXED, 'payments-queue-when-provider-down': 'on' });
+    const { response, body, sent } = await pay({ key: crypto.randomUUID() });
+    expect(response.status).toBe(202);
+    await until(async () => (await findPayment(stack.deps.pool, String(body.id)))?.status === 'COMPLETED');
+    expect(await charged(sent.orderId)).toHaveLength(1);
+  });
+});
+
+describe('redelivery: the worker dies after charging, before recording and acking', () => {
+  async function queueOneCharge(key?: string) {
+    stack.providerFlags.set({ 'provider-outage': 'on' });
+    const { response, body, sent } = await pay({ key });
+    expect(response.status).toBe(202);
+    stack.providerFlags.set({ 'provider-outage': 'off' });
+    return { paymentId: String(body.id), orderId: sent.orderId };
+  }
+
+  beforeEach(() => stack.paymentsFlags.set({ 'payments-queue-when-provider-down': 'on' }));
+
+  it('broken: RabbitMQ redelivers the message and the worker charges the card again', async () => {
+    stack.paymentsFlags.set({ 'payments-crash': 'after-charge' });
+    const { paymentId, orderId } = await queueOneCharge();
+    await until(async () => (await findPayment(stack.deps.pool, paymentId))?.status === 'COMPLETED');
+    expect(await charged(orderId)).toHaveLength(2);
+  });
+
+  it('fixed: the redelivered message charges under the same reference, so the card is charged once', async () => {
+    stack.paymentsFlags.set({ ...FIXED, 'payments-crash': 'after-charge' });
+    const { paymentId, orderId } = await queueOneCharge(crypto.randomUUID());
+    await until(async () => (await findPayment(stack.deps.pool, paymentId))?.status === 'COMPLETED');
+    expect(await charged(orderId)).toHaveLength(1);
+    await until(async () => (await stack.depth('invoicing.payment-completed')) === 1);
+  });
+});
+
+describe('the dual write: the worker dies after committing the payment, before publishing its event', () => {
+  beforeEach(() =>
+    stack.paymentsFlags.set({
+      'payments-queue-when-provider-down': 'on',
+      'payments-crash': 'before-publish',
+    }),
+  );
+
+  async function queueAndWaitCompleted(key?: string) {
+    stack.providerFlags.set({ 'provider-outage': 'on' });
+    const { body, sent } = await pay({ key });
+    stack.providerFlags.set({ 'provider-outage': 'off' });
+    await until(async () => (await findPayment(stack.deps.pool, String(body.id)))?.status === 'COMPLETED');
+    return sent.orderId;
+  }
+
+  it('idempotent consumer without the outbox: the payment is COMPLETED and payment.completed is never sent', async () => {
+    stack.paymentsFlags.set({ 'idempotency-keys': 'on', 'idempotent-consumer': 'on' });
+    const orderId = await queueAndWaitCompleted(crypto.randomUUID());
+    await sleep(1_500); // the redelivered message is acked as processed; nothing else comes
+    expect(await stack.depth('invoicing.payment-completed')).toBe(0);
+    expect(await charged(orderId)).toHaveLength(1);
+  });
+
+  it('outbox: the event was committed with the payment, so it is published despite the crash', async () => {
+    stack.paymentsFlags.set(FIXED);
+    const orderId = await queueAndWaitCompleted(crypto.randomUUID());
+    await until(async () => (await stack.depth('invoicing.payment-completed')) === 1);
+    expect(await charged(orderId)).toHaveLength(1);
+  });
+});
+
+describe('the outbox relay', () => {
+  it('publishes, when it comes back, what was committed while it was down', async () => {
+    stack.paymentsFlags.set(FIXED);
+    relay.stop();
+    const { response } = await pay({ key: crypto.randomUUID() });
+    expect(response.status).toBe(201);
+    expect(await unsentCount(stack.deps.pool)).toBe(1);
+    expect(await stack.depth('invoicing.payment-completed')).toBe(0);
+
+    relay = new OutboxRelay(stack.deps.pool, stack.deps.broker, stack.deps.logger);
+    relay.start();
+    await until(async () => (await stack.depth('invoicing.payment-completed')) === 1);
+    expect(await unsentCount(stack.deps.pool)).toBe(0);
+  });
+});

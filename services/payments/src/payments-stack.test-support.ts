@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { databaseName, serverUrls } from '@incident-lab/config';
+import { createPool, dropDatabase, migrate, type Pool } from '@incident-lab/db';
+import { startFlagsInMemory } from '@incident-lab/flags';
+import { Broker, deleteTopology, purgeQueues, queueDepths } from '@incident-lab/messaging';
+import { createApp as createProvider, PROVIDER_FLAGS, providerMetrics } from '@incident-lab/provider/app';
+import { type Listening, listen } from '@incident-lab/service-kit';
+import { createLogger } from '@incident-lab/telemetry';
+import { createApp, type PaymentsDeps } from './app';
+import { ProviderClient } from './charges/provider-client';
+import { PAYMENTS_FLAGS } from './flags';
+import { paymentsMetrics } from './metrics';
+
+/**
+ * Payments with both provider instances, on the real MySQL and RabbitMQ under a namespace of its
+ * own, for the integration tests. Flags live in memory so a test can flip them.
+ */
+export async function startPaymentsStack(name: string) {
+  const { mysqlUrl, amqpUrl } = serverUrls();
+  const namespace = `${name}_${process.pid}`;
+  const logger = createLogger(`${name}-test`);
+  logger.level = 'silent';
+  const pools: Pool[] = [];
+  const schema = async (owner: 'payments' | 'provider_primary' | 'provider_backup', service: string) => {
+    const database = databaseName(namespace, owner);
+    const dir = path.join(path.dirname(require.resolve(`${service}/package.json`)), 'migrations');
+    await migrate({ url: mysqlUrl, database, dir });
+    const pool = createPool({ url: mysqlUrl, database });
+    pools.push(pool);
+    return pool;
+  };
+  const providerFlags = await startFlagsInMemory(`${name}-provider`, PROVIDER_FLAGS);
+  const provider = async (instance: 'primary' | 'backup') =>
+    listen(
+      createProvider({
+        pool: await schema(`provider_${instance}`, '@incident-lab/provider'),
+        flags: providerFlags.flags,
+        logger,
+        instance,
+        metrics: providerMetrics(),
+      }),
+    );
+  const primary = await provider('primary');
+  const backup = await provider('backup');
+  const paymentsFlags = await startFlagsInMemory(`${name}-payments`, PAYMENTS_FLAGS);
+  const broker = await Broker.connect({ url: amqpUrl, namespace, logger });
+  const deps: PaymentsDeps = {
+    pool: await schema('payments', '@incident-lab/payments'),
+    broker,
+    logger,
+    flags: paymentsFlags.flags,
+    metrics: paymentsMetrics(),
+    provider: new ProviderClient({ primary: primary.url, backup: backup.url }, paymentsFlags.flags),
+  };
+  const payments = await listen(createApp(deps));
+  const servers: Listening[] = [primary, backup, payments];
+
+  return {
+    namespace,
+    amqpUrl,
+    deps,
+    providerFlags,
+    paymentsFlags,
+    urls: { payments: payments.url, primary: primary.url, backup: backup.url },
+    /** Messages waiting in one of the namespace's queues (`invoicing.payment-completed`, …). */
+    depth: async (queue: string) => (await queueDepths(amqpUrl, namespace))[`${namespace}.${queue}`] ?? 0,
+    purge: () => purgeQueues(amqpUrl, namespace),
+    /** The charges both providers recorded for an order: the customer's card statement. */
+    async ledger(orderId: string) {
+      const charges: Array<{ id: string; reference: string; status: string }> = [];
+      for (const url of [primary.url, backup.url]) {
+        const response = await fetch(`${url}/charges?orderId=${orderId}`);
+        charges.push(...((await response.json()) as { charges: typeof charges }).charges);
+      }
+      return charges;
+    },
+    async stop() {
+      for (const server of servers) await server.close();
+      await broker.close();
+      for (const pool of pools) await pool.end();
+      for (const owner of ['payments', 'provider_primary', 'provider_backup'] as const)
+        await dropDatabase(mysqlUrl, databaseName(namespace, owner));
+      await deleteTopology(amqpUrl, namespace);
+    },
+  };
+}
+
+export type PaymentsStack = Awaited<ReturnType<typeof startPaymentsStack>>;

@@ -1,0 +1,59 @@
+/**
+ * The reconciler's view of the outside: payments' API and each provider's ledger. The provider is
+ * the customer's truth; the reconciler asks it instead of trusting what the shop recorded.
+ */
+export interface LedgerCharge {
+  id: string;
+  reference: string;
+  orderId: string;
+  status: 'CHARGED' | 'REFUNDED';
+  createdAt: string;
+  provider: 'primary' | 'backup';
+}
+
+export interface ShopUrls {
+  payments: string;
+  providers: Record<'primary' | 'backup', string>;
+}
+
+const TIMEOUT_MS = 5_000;
+
+async function call<T>(url: URL, method: 'GET' | 'POST' = 'GET'): Promise<T> {
+  const response = await fetch(url, { method, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** Every charge both providers recorded since `since`. */
+export async function ledgerSince(urls: ShopUrls, since: Date): Promise<LedgerCharge[]> {
+  const lists = await Promise.all(
+    (['primary', 'backup'] as const).map(async (provider) => {
+      const url = new URL('/charges', urls.providers[provider]);
+      url.searchParams.set('since', since.toISOString());
+      const { charges } = await call<{ charges: Omit<LedgerCharge, 'provider'>[] }>(url);
+      return charges.map((charge) => ({ ...charge, provider }));
+    }),
+  );
+  return lists.flat();
+}
+
+export async function refund(urls: ShopUrls, charge: LedgerCharge): Promise<void> {
+  await call(new URL(`/charges/${charge.id}/refund`, urls.providers[charge.provider]), 'POST');
+}
+
+export interface PaymentView {
+  id: string;
+  status: 'PENDING' | 'QUEUED' | 'COMPLETED' | 'FAILED';
+  providerChargeId: string | null;
+}
+
+export async function paymentsOf(urls: ShopUrls, orderId: string): Promise<PaymentView[]> {
+  const url = new URL('/payments', urls.payments);
+  url.searchParams.set('orderId', orderId);
+  return (await call<{ payments: PaymentView[] }>(url)).payments;
+}
+
+/** Payments asks the provider by the payment's reference and records what really happened. */
+export async function resolvePayment(urls: ShopUrls, paymentId: string): Promise<PaymentView> {
+  return call<PaymentView>(new URL(`/payments/${paymentId}/resolve`, urls.payments), 'POST');
+}
