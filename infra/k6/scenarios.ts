@@ -2,7 +2,8 @@
 // so the files are imported one by one; a test checks this list matches the lab's).
 
 import { cascading } from '../../packages/scenarios/src/cascading.ts';
+import { partial } from '../../packages/scenarios/src/partial.ts';
 import type { Scenario } from '../../packages/scenarios/src/scenario.ts';
 import { smoke } from '../../packages/scenarios/src/smoke.ts';
 
-export const SCENARIOS: Record<string, Scenario> = { smoke, cascading };
+export const SCENARIOS: Record<string, Scenario> = { smoke, cascading, partial };

@@ -129,6 +129,7 @@ export class Broker {
     this.quietOnLoss(channel);
     await channel.prefetch(prefetch);
     const queueName = this.topology.queues[queue].name;
+    messagingMetrics.redelivered.add(0, { queue: queueName });
     await channel.consume(queueName, async (message: ConsumeMessage | null) => {
       if (!message) return;
       const { logger } = this.options;

@@ -68,7 +68,9 @@ export type InvariantName =
   | 'chargedNotPaid'
   | 'paymentsWithoutInvoice'
   | 'unconsumedEvents'
-  | 'deadLettered';
+  | 'deadLettered'
+  /** Checkout orders still PENDING: nobody settled them, whatever the card says. */
+  | 'pendingOrders';
 
 export interface Scenario {
   name: string;
@@ -82,6 +84,11 @@ export interface Scenario {
   /** Flags set in both phases and every act: the faults the lab injects throughout. */
   faults: Record<string, string>;
   load: Load;
+  /**
+   * After the load, run the reconciler once over every PENDING order (as its next scheduled run
+   * would) and audit again; the report shows the invariants before and after its repairs.
+   */
+  reconcileAfterLoad?: boolean;
   /** Flags per phase; everything else is identical between them. */
   phases: { broken: Record<string, string>; fixed: Record<string, string> };
 }

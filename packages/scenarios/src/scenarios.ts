@@ -1,6 +1,7 @@
 import { cascading } from './cascading';
+import { partial } from './partial';
 import type { Scenario } from './scenario';
 import { smoke } from './smoke';
 
 /** Every lab `lab run <name>` knows, by name. */
-export const SCENARIOS: Record<string, Scenario> = { smoke, cascading };
+export const SCENARIOS: Record<string, Scenario> = { smoke, cascading, partial };

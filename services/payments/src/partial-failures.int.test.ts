@@ -171,11 +171,17 @@ describe('the lost answer: the provider charges, then drops the connection', () 
     expect(payment?.status).toBe('FAILED');
   });
 
-  it('fixed: retries reuse the reference, the worker asks the provider, and the payment ends COMPLETED with one charge', async () => {
-    stack.paymentsFlags.set({ ...FIXED, 'payments-queue-when-provider-down': 'on' });
+  it('fixed: retries reuse the reference, the payment stays PENDING, and resolving it finds the one charge', async () => {
+    stack.paymentsFlags.set(FIXED);
     const { response, body, sent } = await pay({ key: crypto.randomUUID() });
     expect(response.status).toBe(202);
-    await until(async () => (await findPayment(stack.deps.pool, String(body.id)))?.status === 'COMPLETED');
+    expect(body.status).toBe('PENDING');
+    expect(await charged(sent.orderId)).toHaveLength(1);
+
+    // What the reconciler does: ask the provider by the payment's reference and record the truth.
+    const resolved = await fetch(`${stack.urls.payments}/payments/${body.id}/resolve`, { method: 'POST' });
+    expect(await resolved.json()).toMatchObject({ status: 'COMPLETED' });
+    await until(async () => (await stack.depth('invoicing.payment-completed')) === 1);
     expect(await charged(sent.orderId)).toHaveLength(1);
   });
 });

@@ -80,9 +80,13 @@ interface Answer {
   rows?: unknown[];
 }
 
-async function call(route: string, init: RequestInit & { token?: string; json?: unknown } = {}) {
+async function call(
+  route: string,
+  init: RequestInit & { token?: string; json?: unknown; key?: string } = {},
+) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
+  if (init.key) headers['idempotency-key'] = init.key;
   const response = await fetch(base + route, {
     ...init,
     headers,
@@ -151,12 +155,12 @@ describe('storefront on a real MySQL', () => {
       json: { items: [{ productId: 2, quantity: 1 }] },
     });
     expect(response.status).toBe(402);
-    expect(body.detail).toMatch(/payments unreachable/);
+    expect(body.detail).toMatch(/no answer from payments/);
     const orderUrl = response.headers.get('location') as string;
     const order = await call(orderUrl, { token });
     expect(order.body).toMatchObject({
       status: 'FAILED',
-      failureReason: expect.stringMatching(/payments unreachable/),
+      failureReason: expect.stringMatching(/no answer from payments/),
     });
     const someoneElse = (await login('user6@shop.test')).body.token;
     expect((await call(orderUrl, { token: someoneElse })).response.status).toBe(404);
@@ -169,5 +173,48 @@ describe('storefront on a real MySQL', () => {
     );
     expect(body.totals?.revenueCents).toBe(Number(truth?.revenue));
     expect(body.rows?.length).toBeGreaterThan(10);
+  });
+});
+
+describe('checkout with idempotency-keys on', () => {
+  const order = (token: string, key?: string) =>
+    call('/api/orders', { method: 'POST', token, key, json: { items: [{ productId: 3, quantity: 1 }] } });
+
+  it('needs an Idempotency-Key: 400 problem, and no order', async () => {
+    flags.set({ 'idempotency-keys': 'on' });
+    try {
+      const { token } = (await login('user7@shop.test')).body;
+      const { response, body } = await order(token as string);
+      expect(response.status).toBe(400);
+      expect(body.type).toBe('/problems/idempotency-key-missing');
+    } finally {
+      flags.set({ 'idempotency-keys': 'off' });
+    }
+  });
+
+  it('keeps the order PENDING (202) when payments never answers, and replays that answer to a retry', async () => {
+    flags.set({ 'idempotency-keys': 'on' });
+    try {
+      const { token } = (await login('user8@shop.test')).body;
+      const key = crypto.randomUUID();
+      const first = await order(token as string, key);
+      expect(first.response.status).toBe(202);
+      expect(first.body).toMatchObject({ status: 'PENDING' });
+      const retry = await order(token as string, key);
+      expect(retry.response.status).toBe(202);
+      expect(retry.response.headers.get('idempotent-replayed')).toBe('true');
+      expect(retry.body).toEqual(first.body);
+      const [[count]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM orders WHERE id = ?', [
+        (first.body as { orderId: string }).orderId,
+      ]);
+      expect(count?.n).toBe(1);
+      // Keys are per user: another user's identical key is a different purchase.
+      const other = (await login('user9@shop.test')).body.token as string;
+      const theirs = await order(other, key);
+      expect(theirs.response.headers.get('idempotent-replayed')).toBeNull();
+      expect(theirs.body).not.toEqual(first.body);
+    } finally {
+      flags.set({ 'idempotency-keys': 'off' });
+    }
   });
 });

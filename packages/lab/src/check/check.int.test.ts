@@ -15,6 +15,7 @@ const ids = {
   paidNoCharge: '00000000-0000-4000-8000-00000000000b',
   failedButCharged: '00000000-0000-4000-8000-00000000000c',
   healthy: '00000000-0000-4000-8000-00000000000d',
+  stuck: '00000000-0000-4000-8000-00000000000f',
   paymentNoInvoice: '00000000-0000-4000-8000-0000000000e1',
   paymentInvoiced: '00000000-0000-4000-8000-0000000000e2',
 };
@@ -55,8 +56,9 @@ describe('lab check', () => {
     await withPool(options, 'storefront', (pool) =>
       pool.query(
         `INSERT INTO orders (id, user_id, status, total_cents) VALUES
-           (?, 1, 'PAID', 100), (?, 1, 'PAID', 100), (?, 1, 'FAILED', 100), (?, 1, 'PAID', 100)`,
-        [ids.doubleCharged, ids.paidNoCharge, ids.failedButCharged, ids.healthy],
+           (?, 1, 'PAID', 100), (?, 1, 'PAID', 100), (?, 1, 'FAILED', 100), (?, 1, 'PAID', 100),
+           (?, 1, 'PENDING', 100)`,
+        [ids.doubleCharged, ids.paidNoCharge, ids.failedButCharged, ids.healthy, ids.stuck],
       ),
     );
     const charge = (orderId: string) => [crypto.randomUUID(), `ref-${orderId}`, orderId, 100, 'user-1'];
@@ -94,6 +96,7 @@ describe('lab check', () => {
       paymentsWithoutInvoice: [ids.paymentNoInvoice],
       unconsumedEvents: [],
       deadLettered: [],
+      pendingOrders: [ids.stuck],
     });
     expect(audit.counts).toMatchObject({ doubleCharges: 1, paymentsWithoutInvoice: 1 });
   });

@@ -43,6 +43,9 @@ export async function audit(options: LabOptions): Promise<Audit> {
       ),
       unconsumedEvents: [],
       deadLettered: [],
+      pendingOrders: await ids(
+        `SELECT id FROM ${db('storefront')}.orders WHERE origin = 'checkout' AND status = 'PENDING'`,
+      ),
     };
     const depths = await queueDepths(options.amqpUrl, options.namespace);
     for (const { name } of Object.values(topology(options.namespace).queues)) {

@@ -88,11 +88,39 @@ export function renderHtml(report: LabReport): string {
     invariantNames.map((inv) => [
       inv,
       ...phases.map(([, phase]) => {
-        const count = phase.invariants[inv as keyof PhaseReport['invariants']];
-        return `<span class="${count === 0 ? 'pass' : 'fail'}">${count}</span>`;
+        const name = inv as keyof PhaseReport['invariants'];
+        const count = phase.invariants[name];
+        const before = phase.repair ? `${phase.repair.invariantsBefore[name]} → ` : '';
+        return `${before}<span class="${count === 0 ? 'pass' : 'fail'}">${count}</span>`;
       }),
     ]),
   );
+  const broken = invariantNames.filter((inv) =>
+    phases.some(([, phase]) => phase.invariants[inv as keyof PhaseReport['invariants']] > 0),
+  );
+  const invariantChart = broken.length
+    ? `<figure><figcaption>what the audit found after each phase</figcaption>${barChart(
+        'invariant violations per phase',
+        'count',
+        broken,
+        phases.map(([name, phase]) => ({
+          label: name,
+          colour: COLOURS[name] ?? '#000',
+          values: broken.map((inv) => phase.invariants[inv as keyof PhaseReport['invariants']]),
+        })),
+      )}</figure>`
+    : '';
+  const repairs = phases
+    .filter(([, phase]) => phase.repair)
+    .map(
+      ([name, phase]) =>
+        `<p>Reconciler pass after the ${name} load: ${
+          Object.entries(phase.repair?.actions ?? {})
+            .map(([action, count]) => `${count} <code>${escapeHtml(action)}</code>`)
+            .join(', ') || 'no repairs'
+        } (invariants shown as before → after).</p>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.title)}</title>
 <style>
@@ -107,7 +135,7 @@ code{background:#f3f4f6;padding:0 .3rem;border-radius:3px} figure{margin:0} figc
 <p>Seed ${report.seed} · started ${escapeHtml(report.startedAt)} · client timeout ${report.load.clientTimeoutMs} ms · on failure <code>${escapeHtml(report.load.client)}</code></p>
 <h2>Latency over time</h2><div class="charts">${latencyCharts}</div>
 <h2>Errors</h2><div class="charts">${errorChart}</div>
-<h2>Invariants</h2>${invariants}
+<h2>Invariants</h2>${invariants}${repairs}<div class="charts">${invariantChart}</div>
 <div class="phases">${phases.map(([name, phase]) => phaseCard(name, phase)).join('')}</div>
 ${report.notes.map((note) => `<p><small>${escapeHtml(note)}</small></p>`).join('')}
 </body></html>

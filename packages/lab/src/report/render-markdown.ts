@@ -36,8 +36,25 @@ export function renderMarkdown(report: LabReport): string {
   const invariantNames = Object.keys(phases[0]?.[1].invariants ?? {});
   const invariants = invariantNames.map(
     (name) =>
-      `| ${name} | ${phases.map(([, phase]) => phase.invariants[name as keyof PhaseReport['invariants']]).join(' | ')} |`,
+      `| ${name} | ${phases
+        .map(([, phase]) => {
+          const key = name as keyof PhaseReport['invariants'];
+          return phase.repair
+            ? `${phase.repair.invariantsBefore[key]} → ${phase.invariants[key]}`
+            : phase.invariants[key];
+        })
+        .join(' | ')} |`,
   );
+  const repairs = phases
+    .filter(([, phase]) => phase.repair)
+    .map(
+      ([name, phase]) =>
+        `Reconciler pass after the ${name} load: ${
+          Object.entries(phase.repair?.actions ?? {})
+            .map(([action, count]) => `${count} \`${action}\``)
+            .join(', ') || 'no repairs'
+        } (invariants shown as before → after).`,
+    );
   return `# ${report.title}
 
 ${report.summary}
@@ -64,6 +81,8 @@ ${report.load.acts
 | invariant | ${phases.map(([name]) => name).join(' | ')} |
 |---|${phases.map(() => '---|').join('')}
 ${invariants.join('\n')}
+
+${repairs.join('\n\n')}
 
 ${phases.map(([name, phase]) => phaseSection(name, phase)).join('\n')}
 ${report.notes.map((note) => `> ${note}`).join('\n')}

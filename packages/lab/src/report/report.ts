@@ -21,6 +21,8 @@ export interface PhaseReport {
   endpoints: Record<string, EndpointSummary>;
   invariants: Record<InvariantName, number>;
   findings: Audit['findings'];
+  /** When the scenario runs the reconciler after the load: the audit before it, and what it did. */
+  repair?: { invariantsBefore: Record<InvariantName, number>; actions: Record<string, number> };
   alerts: { firing: string[]; note?: string };
   hypothesis: { passed: boolean; probes: ProbeResult[] };
   traces: { slowest: string[]; failed: string[] };

@@ -12,6 +12,7 @@ import { drainQueues } from './drain';
 import { driveLoad } from './drive-load';
 import { progressLine } from './progress';
 import { deltas } from './prometheus-text';
+import { reconcilerPass } from './reconciler-pass';
 import { actsToRun, flagsFor, type RunSettings } from './run-settings';
 import { arrivals } from './schedule';
 import { scrapeCounters } from './scrape';
@@ -76,6 +77,7 @@ export async function runPhase(
   say(`load done: ${results.length} requests measured; draining queues…`);
   await settle(services, say);
   if (!(await drainQueues(lab))) say('queues still busy after 30 s; auditing anyway');
+  const repair = scenario.reconcileAfterLoad ? await reconcilerPass(lab, services, say) : undefined;
   const after = await scrapeCounters(services);
   const findings = await audit(lab);
   const endpoints = summarize(results);
@@ -90,6 +92,7 @@ export async function runPhase(
     endpoints,
     invariants: findings.counts,
     findings: findings.findings,
+    repair,
     alerts: alerts
       ? { firing: alerts }
       : { firing: [], note: 'no Prometheus configured or reachable (LAB_PROMETHEUS_URL)' },

@@ -122,17 +122,24 @@ export async function recordResult(
 }
 
 /**
- * Charges an order now, or, when no usable answer came back and the flag allows it, accepts the
- * charge for later and hands it to the worker through the charge-requests queue.
+ * Charges an order now. When the provider is down (nothing charged) and the flag allows it, the
+ * charge is accepted for later and handed to the worker through the charge-requests queue.
+ *
+ * When no answer came back at all, the card may have been charged. Broken: that is recorded as a
+ * failure. Fixed (`idempotency-keys`, so the provider knows the charge by the payment id): the payment
+ * stays PENDING (202) until the reconciler asks the provider what happened.
  */
 export async function charge(deps: ChargeDeps, request: ChargeRequest): Promise<Payment> {
   const id = randomUUID();
   await insertPayment(deps.pool, { id, ...request });
   const payment = (await findPayment(deps.pool, id)) as Payment;
-  const result = await deps.provider.charge({
-    reference: await providerReference(deps, payment),
-    ...request,
-  });
+  const reference = await providerReference(deps, payment);
+  const result = await deps.provider.charge({ reference, ...request });
+  const ids = {
+    paymentId: id,
+    orderId: request.orderId,
+    reason: 'reason' in result ? result.reason : undefined,
+  };
 
   if (result.outcome === 'unavailable' && (await deps.flags.bool('payments-queue-when-provider-down'))) {
     await commitAndAnnounce(
@@ -142,11 +149,13 @@ export async function charge(deps: ChargeDeps, request: ChargeRequest): Promise<
       envelope('charge.requested', { paymentId: id, orderId: request.orderId }),
     );
     deps.metrics.queued.add(1);
-    deps.logger.warn(
-      { paymentId: id, orderId: request.orderId, reason: result.reason },
-      'no usable answer from the provider; charge queued for the worker',
-    );
+    deps.logger.warn(ids, 'provider down; charge queued for the worker');
     return { ...payment, status: 'QUEUED', failureReason: result.reason };
+  }
+  if (result.outcome === 'unknown' && reference) {
+    deps.metrics.unknown.add(1);
+    deps.logger.warn(ids, 'no answer from the provider; payment left PENDING for the reconciler');
+    return { ...payment, failureReason: result.reason };
   }
   return recordResult(deps, payment, result);
 }

@@ -13,8 +13,8 @@ const chargeBody = z.object({
 const paymentId = z.object({ id: z.uuid() });
 
 /**
- * `POST /payments` answers 201 with a completed payment, 202 when the charge was queued for later,
- * and a 402 problem (naming the payment) when it failed. With `idempotency-keys` on it needs an
+ * `POST /payments` answers 201 with a completed payment, 202 when the charge was queued for later or
+ * its outcome is not known yet (PENDING), and a 402 problem (naming the payment) when it failed. With `idempotency-keys` on it needs an
  * `Idempotency-Key` header and runs once per key (see service-kit's idempotency.ts).
  */
 export function chargeRoutes(deps: ChargeDeps): Router {

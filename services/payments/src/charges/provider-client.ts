@@ -28,11 +28,15 @@ export interface ProviderCharge {
   customer: string;
 }
 
-/** What came back from the provider: a charge, a refusal, or no usable answer at all. */
+/**
+ * What came back from the provider: a charge, a refusal, an error that charged nothing (`unavailable`:
+ * down, 5xx), or no answer at all (`unknown`: timed out or dropped; the card may have been charged).
+ */
 export type ProviderResult =
   | { outcome: 'charged'; chargeId: string; provider: ProviderName }
   | { outcome: 'declined'; reason: string; provider: ProviderName }
-  | { outcome: 'unavailable'; reason: string; provider: ProviderName };
+  | { outcome: 'unavailable'; reason: string; provider: ProviderName }
+  | { outcome: 'unknown'; reason: string; provider: ProviderName };
 
 /** With `http-timeouts` on, one provider call may take this long. */
 export const PROVIDER_TIMEOUT_MS = 1_500;
@@ -45,8 +49,8 @@ const attempts = getMeter('payments').createCounter('shop_provider_charge_attemp
 /**
  * Calls the provider the way the flags say: with or without a timeout, retrying immediately or with
  * backoff inside a budget, and with or without a circuit breaker that fails over to the backup.
- * "unavailable" (no answer, a dropped connection, a 5xx) is the dangerous case: the card may or may
- * not have been charged.
+ * "unknown" (no answer, a dropped connection) is the dangerous case: the card may or may not have
+ * been charged.
  */
 export class ProviderClient {
   private readonly budget = new RetryBudget();
@@ -142,9 +146,9 @@ export class ProviderClient {
       };
     } catch (error) {
       if (!isRetryable(error as Error)) throw error;
-      const reason =
-        error instanceof ServerError ? `provider answered ${error.status}` : (error as Error).message;
-      return { outcome: 'unavailable', reason, provider };
+      if (error instanceof ServerError)
+        return { outcome: 'unavailable', reason: `provider answered ${error.status}`, provider };
+      return { outcome: 'unknown', reason: (error as Error).message, provider };
     }
   }
 

@@ -57,7 +57,8 @@ export async function startChargeWorker(
       };
       const giveUpAt = Date.now() + retryForMs;
       let result: ProviderResult = await deps.provider.charge(charge);
-      while (result.outcome === 'unavailable' && Date.now() < giveUpAt) {
+      const noAnswer = () => result.outcome === 'unavailable' || result.outcome === 'unknown';
+      while (noAnswer() && Date.now() < giveUpAt) {
         await sleep(RETRY_PAUSE_MS);
         result = await deps.provider.charge(charge);
       }

@@ -54,6 +54,9 @@ const meter = getMeter('reconciler');
 const actionsTaken = meter.createCounter('shop_reconciler_actions', {
   description: 'Repairs the reconciler made, by action: complete, fail, refund, refund-duplicate.',
 });
+// Every action starts at 0, so a dashboard shows "none yet" rather than "no data".
+for (const action of ['complete', 'fail', 'refund', 'refund-duplicate'] satisfies ActionKind[])
+  actionsTaken.add(0, { action });
 const pendingByAge = new Map<string, number>();
 meter
   .createObservableGauge('shop_orders_pending', {

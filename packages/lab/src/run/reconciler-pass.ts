@@ -1,0 +1,44 @@
+import { audit } from '../check/invariants';
+import type { LabOptions } from '../stack/lab-options';
+import type { ServiceProcess } from '../stack/services';
+import { drainQueues } from './drain';
+import { settle } from './settle';
+
+/**
+ * The reconciler's next run, brought forward: audit, ask the reconciler to look at every PENDING
+ * order (`graceS=0`, the shop is quiet now), let the events its repairs cause be consumed, and count
+ * what it did. With `reconciler-repair` off it only reports, and nothing changes.
+ */
+export async function reconcilerPass(
+  lab: LabOptions,
+  services: ServiceProcess[],
+  say: (line: string) => void,
+) {
+  const before = await audit(lab);
+  const reconciler = services.find((service) => service.name === 'reconciler');
+  if (!reconciler) throw new Error('the lab has no reconciler service to run');
+  const response = await fetch(`${reconciler.url}/jobs/reconcile/run?graceS=0`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(120_000),
+  });
+  const run = (await response.json()) as {
+    outcome: string;
+    error?: string;
+    result?: { actions: Array<{ action: string }>; repaired: boolean };
+  };
+  if (run.outcome !== 'ok') throw new Error(`the reconcile run failed: ${run.error}`);
+  const actions: Record<string, number> = {};
+  for (const { action } of run.result?.actions ?? []) actions[action] = (actions[action] ?? 0) + 1;
+  say(
+    run.result?.repaired
+      ? `reconciler: ${
+          Object.entries(actions)
+            .map(([action, count]) => `${count} ${action}`)
+            .join(', ') || 'nothing to repair'
+        }`
+      : 'reconciler: report only (reconciler-repair is off)',
+  );
+  await settle(services, say);
+  await drainQueues(lab);
+  return { invariantsBefore: before.counts, actions };
+}
