@@ -47,7 +47,15 @@ function once(endpoint: EndpointGroup, pick: number, tokens: Record<string, stri
       return http.post(
         `${BASE_URL}/api/orders`,
         JSON.stringify({ items: [{ productId: (pick % PRODUCTS) + 1, quantity: (pick % 3) + 1 }] }),
-        { ...params, headers: { ...params.headers, authorization: `Bearer ${tokens[email(pick)]}` } },
+        {
+          ...params,
+          headers: {
+            ...params.headers,
+            authorization: `Bearer ${tokens[email(pick)]}`,
+            // One key per purchase, the same on its retries (the pick is drawn once per call).
+            'idempotency-key': `k6-${__VU}-${__ITER}-${pick}`,
+          },
+        },
       );
   }
 }
