@@ -25,7 +25,7 @@ function placeOrder() {
 
 async function ledger(instance: 'primary' | 'backup', orderId: string) {
   const { body } = await json(`${lab.url(`provider-${instance}`)}/charges?orderId=${orderId}`);
-  return body.charges as Array<{ reference: string; amountCents: number }>;
+  return body.charges as Array<{ id: string; reference: string; amountCents: number }>;
 }
 
 async function metrics(service: Parameters<TestLab['url']>[0]) {
@@ -69,7 +69,7 @@ describe('the shop, end to end on real MySQL and RabbitMQ', () => {
 
     const charges = await ledger('primary', orderId);
     expect(charges).toHaveLength(1);
-    expect(charges[0]).toMatchObject({ reference: body.paymentId, amountCents: 3200 });
+    expect(charges[0]).toMatchObject({ id: payment.body.providerChargeId, amountCents: 3200 });
     expect(await ledger('backup', orderId)).toHaveLength(0);
 
     const invoices = await waitFor('the invoice', async () => {
