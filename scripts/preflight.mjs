@@ -1,5 +1,8 @@
-// Runs before `npm test`: the integration and end-to-end tests need a real MySQL and RabbitMQ, so
-// say at once which one is missing, at which URL, and how to start it, instead of 40 timeouts.
+// Runs before `npm test`: the integration and end-to-end tests need a real MySQL and RabbitMQ (and
+// Prometheus's tools and Chromium), so say at once what is missing and how to get it, instead of 40
+// timeouts.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import amqp from 'amqplib';
 import mysql from 'mysql2/promise';
 
@@ -25,5 +28,19 @@ try {
 if (problems.length > 0) {
   console.error(`npm test needs MySQL and RabbitMQ:\n  ${problems.join('\n  ')}`);
   console.error('Start them with `docker compose up -d mysql rabbitmq`, or set MYSQL_URL / AMQP_URL.');
+  process.exit(1);
+}
+
+const tools = [];
+try {
+  execFileSync('promtool', ['--version'], { stdio: 'ignore' });
+  execFileSync('prometheus', ['--version'], { stdio: 'ignore' });
+} catch {
+  tools.push('prometheus and promtool (the alert-rule tests): apt install prometheus');
+}
+if (!existsSync('/usr/bin/chromium'))
+  tools.push('Chromium at /usr/bin/chromium (the report test): apt install chromium');
+if (tools.length > 0) {
+  console.error(`npm test also needs:\n  ${tools.join('\n  ')}\n(.ci/run installs them.)`);
   process.exit(1);
 }

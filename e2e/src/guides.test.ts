@@ -5,31 +5,19 @@ import { applyAssignments, DEFAULT_FLAG_FILE, type FlagFile, parseAssignments } 
 import { topology } from '@incident-lab/messaging';
 import { describe, expect, it } from 'vitest';
 import { dashboards } from './support/dashboards';
+import { sources } from './support/sources';
 
 const root = path.resolve(__dirname, '../..');
 const guidesDir = path.join(root, 'lab-guides');
-const guides = readdirSync(guidesDir)
-  .filter((file) => file.endsWith('.md'))
-  .map((file) => ({ file, text: readFileSync(path.join(guidesDir, file), 'utf8') }));
-
-/** All TypeScript sources of the services and packages, to look names up in. */
-function sources(): string {
-  const texts: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === 'node_modules' || entry.name === 'dist') continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
-        texts.push(readFileSync(full, 'utf8'));
-    }
-  };
-  walk(path.join(root, 'services'));
-  walk(path.join(root, 'packages'));
-  return texts.join('\n');
-}
+/** The lab guides and the alerts' runbooks: both tell people what to type and where to look. */
+const guides = ['', 'runbooks/'].flatMap((sub) =>
+  readdirSync(path.join(guidesDir, sub))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => ({ file: sub + file, text: readFileSync(path.join(guidesDir, sub, file), 'utf8') })),
+);
 
 const code = sources();
+const queueNames = Object.values(topology('lab').queues).map((queue) => queue.name);
 const help = execFileSync(process.execPath, [path.join(root, 'packages/lab/bin/lab.js'), '--help'], {
   encoding: 'utf8',
 });
@@ -57,8 +45,8 @@ describe.each(guides)('lab guide $file names only things that exist', ({ text })
 
   it('names problem types and queues that exist', () => {
     for (const [, type] of text.matchAll(/\/problems\/([a-z-]+)/g)) expect(code, type).toContain(`'${type}'`);
-    const queues = Object.values(topology('lab').queues).map((queue) => queue.name);
-    for (const [queue] of text.matchAll(/\blab\.[a-z]+\.[a-z-]+/g)) expect(queues, queue).toContain(queue);
+    for (const [queue] of text.matchAll(/\blab\.[a-z]+(?:\.[a-z-]+|-[a-z-]+)?\b/g))
+      expect(queueNames, queue).toContain(queue);
   });
 
   it('names dashboards and panels that exist', () => {
@@ -76,6 +64,10 @@ describe.each(guides)('lab guide $file names only things that exist', ({ text })
   it('names spans, span attributes and span events the code creates', () => {
     for (const [, name] of text.matchAll(/`([a-z]+(?:\.[a-z_]+)+(?: attempt)?)`/g)) {
       if (/\.(md|html|json|ts)$/.test(name as string)) continue;
+      if (name?.startsWith('lab.')) {
+        expect(queueNames, name).toContain(name);
+        continue;
+      }
       expect(code, name).toContain(`'${name}'`);
     }
     for (const [, phrase] of text.matchAll(/`((?:circuit breaker|retry|failing over)[a-z -]*)`/g)) {

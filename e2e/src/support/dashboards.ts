@@ -22,6 +22,9 @@ export const dashboards = readdirSync(dir)
     },
   }));
 
+/** Series Prometheus itself writes (not a service): the firing alerts. */
+export const PROMETHEUS_SERIES = new Set(['ALERTS']);
+
 /** Metric names a PromQL expression reads (words followed by `{`, `[` or `)`, minus functions and labels). */
 export function metricNames(expr: string): string[] {
   const functions = new Set([
@@ -47,5 +50,8 @@ export function metricNames(expr: string): string[] {
     .replace(/\[[^\]]*\]/g, '[]');
   return [...withoutStrings.matchAll(/\b([a-zA-Z_:][\w:]*)\b(?!\s*\()/g)]
     .map((match) => match[1] as string)
-    .filter((name) => !functions.has(name) && !/^\d/.test(name) && name.includes('_'));
+    .filter(
+      (name) =>
+        !functions.has(name) && !/^\d/.test(name) && (name.includes('_') || PROMETHEUS_SERIES.has(name)),
+    );
 }

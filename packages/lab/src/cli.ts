@@ -1,5 +1,6 @@
 import { FlagError } from '@incident-lab/flags';
 import { UsageError } from './commands/args';
+import { backfillCommand, backfillHelp } from './commands/backfill';
 import { checkCommand, checkHelp } from './commands/check';
 import { flagsCommand, flagsHelp } from './commands/flags';
 import { migrateCommand, migrateHelp } from './commands/migrate';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise
   migrate: { help: migrateHelp, run: (words) => migrateCommand(words, labOptions()) },
   run: { help: runHelp, run: (words) => runCommand(words, labOptions()) },
   check: { help: checkHelp, run: (words) => checkCommand(words, labOptions()) },
+  backfill: { help: backfillHelp, run: (words) => backfillCommand(words, labOptions()) },
 };
 
 const USAGE = `incident-lab: a shop that breaks and heals by feature flag.

@@ -1,7 +1,7 @@
 import { serverUrls } from '@incident-lab/config';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteTopology, purgeQueues, queueDepths } from './admin';
+import { deleteTopology, purgeQueues, queueDepths, sweepDeadLetters } from './admin';
 import { Broker, type Delivery } from './broker';
 import { envelope } from './envelope';
 
@@ -47,7 +47,7 @@ describe('Broker against the real RabbitMQ', () => {
     expect(depths[`${namespace}.payments.charge-requests`]).toBe(0);
   });
 
-  it('delivers the envelope with its id, and retries a failed message once before rejecting it', async () => {
+  it('delivers the envelope with its id, retries a failed message once, then dead-letters it with the reason', async () => {
     await purgeQueues(url, namespace);
     const deliveries = nextDeliveries(2, async () => {
       throw new Error('cannot handle this');
@@ -63,6 +63,33 @@ describe('Broker against the real RabbitMQ', () => {
     expect(first?.envelope.data).toEqual({ paymentId: 'p-3' });
     expect(second).toMatchObject({ messageId: message.id, redelivered: true });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await queueDepths(url, namespace))[`${namespace}.invoicing.payment-completed`]).toBe(0);
+    const depths = await queueDepths(url, namespace);
+    expect(depths[`${namespace}.invoicing.payment-completed`]).toBe(0);
+    expect(depths[`${namespace}.dead-letter`]).toBe(1);
+    const reasons: string[] = [];
+    const swept = await sweepDeadLetters(url, namespace, (parked, reason) => {
+      reasons.push(reason);
+      return parked.id === message.id;
+    });
+    expect(swept).toEqual({ removed: 1, kept: 0 });
+    expect(reasons).toEqual(['cannot handle this']);
+  });
+
+  it('drops an event no queue is bound to, unless published mandatory: then it is parked on the unroutable queue', async () => {
+    await purgeQueues(url, namespace);
+    await broker.publishEvent(envelope('payment.succeeded', { paymentId: 'p-4' }));
+    let guarded: Broker | undefined;
+    try {
+      guarded = await Broker.connect({ url, namespace, logger, guardUnroutable: async () => true });
+      await guarded.publishEvent(envelope('payment.succeeded', { paymentId: 'p-5' }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await guarded?.close();
+    }
+    const depths = await queueDepths(url, namespace);
+    // The unguarded publish vanished without a trace; the guarded one waits on the unroutable queue.
+    expect(depths[`${namespace}.unroutable`]).toBe(1);
+    expect(depths[`${namespace}.invoicing.payment-completed`]).toBe(0);
+    expect(depths[`${namespace}.storefront.payment-events`]).toBe(0);
   });
 });

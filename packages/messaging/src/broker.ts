@@ -1,4 +1,4 @@
-import type { Logger } from '@incident-lab/telemetry';
+import { getMeter, type Logger } from '@incident-lab/telemetry';
 import { trace } from '@opentelemetry/api';
 import amqp, {
   type Channel,
@@ -15,6 +15,12 @@ export interface BrokerOptions {
   url: string;
   namespace: string;
   logger: Logger;
+  /**
+   * Whether events are published `mandatory` (the `unroutable-guard` flag): an event no queue is
+   * bound to is then returned by the broker, counted and parked on the unroutable queue. Without
+   * it, RabbitMQ drops such an event and the confirm still says "ok".
+   */
+  guardUnroutable?: () => Promise<boolean>;
 }
 
 export interface Delivery {
@@ -75,6 +81,7 @@ export class Broker {
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
     this.quietOnLoss(channel);
+    channel.on('return', (message: ConsumeMessage) => this.park(channel, message));
     await declareTopology(channel, this.topology);
     this.model = model;
     this.channel = channel;
@@ -89,8 +96,24 @@ export class Broker {
     );
   }
 
+  /** A returned (unroutable) event: counted, said loudly, and parked where someone can find it. */
+  private park(channel: ConfirmChannel, message: ConsumeMessage): void {
+    const type = String(message.properties.type ?? message.fields.routingKey);
+    messagingMetrics.unroutable.add(1, { type });
+    this.options.logger.error(
+      { type, messageId: message.properties.messageId, routingKey: message.fields.routingKey },
+      `no queue is bound to ${message.fields.routingKey}: event parked on ${this.topology.queues.unroutable.name}`,
+    );
+    channel.sendToQueue(this.topology.queues.unroutable.name, message.content, message.properties);
+  }
+
   /** Resolves when the broker confirms the message; rejects when it nacks or is unreachable. */
-  async publish(exchange: string, routingKey: string, message: Envelope): Promise<void> {
+  async publish(
+    exchange: string,
+    routingKey: string,
+    message: Envelope,
+    options: { mandatory?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<void> {
     const channel = this.channel;
     if (!channel) throw new Error(`broker unavailable: cannot publish ${message.type} ${message.id}`);
     await new Promise<void>((resolve, reject) => {
@@ -98,7 +121,14 @@ export class Broker {
         exchange,
         routingKey,
         Buffer.from(JSON.stringify(message)),
-        { messageId: message.id, type: message.type, contentType: 'application/json', persistent: true },
+        {
+          messageId: message.id,
+          type: message.type,
+          contentType: 'application/json',
+          persistent: true,
+          mandatory: options.mandatory ?? false,
+          headers: options.headers,
+        },
         (error) => (error ? reject(error) : resolve()),
       );
     });
@@ -106,7 +136,8 @@ export class Broker {
   }
 
   async publishEvent(message: Envelope): Promise<void> {
-    await this.publish(this.topology.events, message.type, message);
+    const mandatory = (await this.options.guardUnroutable?.()) ?? false;
+    await this.publish(this.topology.events, message.type, message, { mandatory });
   }
 
   async sendCommand(message: Envelope): Promise<void> {
@@ -115,7 +146,8 @@ export class Broker {
 
   /**
    * Runs `handler` for each message of a queue. It is acked after the handler resolves; when the
-   * handler throws, it is requeued once, and then rejected with a log line and a counted failure.
+   * handler throws, it is requeued once, and when it fails again it is moved to the dead-letter
+   * queue with the reason in its headers (and acked), logged and counted: never silently dropped.
    */
   async consume(queue: QueueKey, handler: Handler, prefetch = 10): Promise<void> {
     const subscription = { queue, handler, prefetch };
@@ -151,7 +183,10 @@ export class Broker {
         channel.ack(message);
         messagingMetrics.consumed.add(1, { type: parsed.type, queue: queueName, outcome: 'ok' });
       } catch (error) {
+        // After a simulated crash the channel is gone: the broker redelivers the message by itself.
+        if (error instanceof SimulatedCrash) return;
         const requeue = !message.fields.redelivered;
+        const deadLetter = this.topology.queues.deadLetter.name;
         logger.error(
           {
             err: error,
@@ -159,15 +194,27 @@ export class Broker {
             messageId: delivery?.messageId,
             redelivered: message.fields.redelivered,
           },
-          requeue ? 'message failed; requeued for one more try' : 'message failed twice; rejected',
+          requeue
+            ? 'message failed; requeued for one more try'
+            : `message failed twice; moved to ${deadLetter}`,
         );
         messagingMetrics.consumed.add(1, {
           type: delivery?.envelope.type ?? 'unparseable',
           queue: queueName,
           outcome: 'failed',
         });
-        // After a simulated crash the channel is gone: the broker redelivers the message by itself.
-        if (!(error instanceof SimulatedCrash)) channel.nack(message, false, requeue);
+        if (requeue) {
+          channel.nack(message, false, true);
+          return;
+        }
+        const headers = {
+          ...message.properties.headers,
+          'x-failed-queue': queueName,
+          'x-failure-reason': String((error as Error).message).slice(0, 500),
+        };
+        this.channel?.sendToQueue(deadLetter, message.content, { ...message.properties, headers });
+        messagingMetrics.deadLettered.add(1, { queue: queueName });
+        channel.ack(message);
       }
     });
   }
@@ -186,6 +233,35 @@ export class Broker {
     return new SimulatedCrash(reason);
   }
 
+  /**
+   * Exports the depth of every lab queue as `shop_queue_messages{queue}`, read every `intervalMs`:
+   * a dead-letter or unroutable queue that is not empty is something to act on.
+   */
+  watchQueueDepths(intervalMs = 5_000): () => void {
+    const depths = new Map<string, number>();
+    queueGauge.addCallback((result) => {
+      for (const [queue, depth] of depths) result.observe(depth, { queue });
+    });
+    const read = async () => {
+      const model = this.model;
+      if (!model) return;
+      const channel = await model.createChannel();
+      this.quietOnLoss(channel);
+      try {
+        for (const { name } of Object.values(this.topology.queues)) {
+          depths.set(name, (await channel.checkQueue(name)).messageCount);
+        }
+      } finally {
+        await channel.close().catch(() => undefined);
+      }
+    };
+    const timer = setInterval(() => {
+      read().catch((error) => this.options.logger.warn({ err: error }, 'could not read queue depths'));
+    }, intervalMs);
+    void read().catch(() => undefined);
+    return () => clearInterval(timer);
+  }
+
   /** Readiness: the connection is up and the broker answers on it. */
   async check(): Promise<void> {
     if (!this.channel) throw new Error('broker disconnected');
@@ -202,6 +278,10 @@ export class Broker {
 export class SimulatedCrash extends Error {
   override name = 'SimulatedCrash';
 }
+
+const queueGauge = getMeter('messaging').createObservableGauge('shop_queue_messages', {
+  description: 'Messages waiting in each lab queue (dead-letter and unroutable included), read every 5 s.',
+});
 
 export async function declareTopology(channel: Channel, spec: Topology): Promise<void> {
   await channel.assertExchange(spec.events, 'topic', { durable: true });

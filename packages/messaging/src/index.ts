@@ -1,4 +1,4 @@
-export { deleteTopology, purgeQueues, queueDepths } from './admin';
+export { deleteTopology, purgeQueues, queueDepths, sweepDeadLetters } from './admin';
 export { Broker, type BrokerOptions, type Delivery, type Handler, SimulatedCrash } from './broker';
 export { type Envelope, envelope } from './envelope';
 export { type QueueKey, type QueueSpec, type Topology, topology } from './topology';

@@ -20,6 +20,10 @@ export interface Topology {
     storefrontSettlement: QueueSpec;
     /** payments worker: charges accepted for later while the provider was down. */
     chargeRequests: QueueSpec;
+    /** Messages a consumer failed twice, with the reason in their headers (fed by the broker client). */
+    deadLetter: QueueSpec;
+    /** Events no queue was bound to receive, returned to a publisher that asked (`mandatory`). */
+    unroutable: QueueSpec;
   };
 }
 
@@ -47,6 +51,9 @@ export function topology(namespace: string): Topology {
         exchange: commands,
         bindings: ['charge.requested'],
       },
+      // Written to directly (default exchange), so they need no bindings.
+      deadLetter: { name: `${namespace}.dead-letter`, exchange: '', bindings: [] },
+      unroutable: { name: `${namespace}.unroutable`, exchange: '', bindings: [] },
     },
   };
 }

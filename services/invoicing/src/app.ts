@@ -1,23 +1,31 @@
 import type { Pool } from '@incident-lab/db';
+import type { FlagReader } from '@incident-lab/flags';
 import type { Broker } from '@incident-lab/messaging';
 import { createServiceApp } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
 import type { Express } from 'express';
 import { invoiceRoutes } from './invoices/invoices.routes';
+import type { InvoicingMetrics } from './metrics';
 
 export interface InvoicingDeps {
   pool: Pool;
   broker: Broker;
   logger: Logger;
+  flags: FlagReader;
+  metrics: InvoicingMetrics;
 }
 
 export function createApp(deps: InvoicingDeps): Express {
   return createServiceApp({
     logger: deps.logger,
-    routes: invoiceRoutes(deps.pool),
+    flags: deps.flags,
+    routes: invoiceRoutes(deps),
     readiness: {
       mysql: () => deps.pool.query('SELECT 1'),
       rabbitmq: () => deps.broker.check(),
     },
   });
 }
+
+export { INVOICING_FLAGS } from './flags';
+export { invoicingMetrics } from './metrics';

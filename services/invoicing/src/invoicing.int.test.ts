@@ -1,11 +1,20 @@
 import path from 'node:path';
 import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool, type RowDataPacket } from '@incident-lab/db';
-import { Broker, deleteTopology, envelope, purgeQueues } from '@incident-lab/messaging';
+import { startFlagsInMemory } from '@incident-lab/flags';
+import {
+  Broker,
+  deleteTopology,
+  envelope,
+  purgeQueues,
+  queueDepths,
+  sweepDeadLetters,
+} from '@incident-lab/messaging';
 import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app';
+import { INVOICING_FLAGS } from './flags';
 import { consumePaymentCompleted } from './invoices/payment-completed.consumer';
 import { invoicingMetrics } from './metrics';
 
@@ -19,14 +28,37 @@ let pool: Pool;
 let broker: Broker;
 let server: Listening;
 
+let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
+
 beforeAll(async () => {
   await migrate({ url: mysqlUrl, database, dir: path.join(__dirname, '../migrations') });
   pool = createPool({ url: mysqlUrl, database });
   broker = await Broker.connect({ url: amqpUrl, namespace, logger });
   await purgeQueues(amqpUrl, namespace);
-  await consumePaymentCompleted({ broker, pool, logger, metrics: invoicingMetrics() });
-  server = await listen(createApp({ pool, broker, logger }));
+  flags = await startFlagsInMemory('invoicing-test', INVOICING_FLAGS);
+  const metrics = invoicingMetrics();
+  await consumePaymentCompleted({ broker, pool, logger, metrics, flags: flags.flags });
+  server = await listen(createApp({ pool, broker, logger, metrics, flags: flags.flags }));
 });
+
+beforeEach(async () => {
+  flags.set({ 'invoicing-template-bug': 'off', 'invoicing-dead-letter': 'off' });
+  await purgeQueues(amqpUrl, namespace);
+});
+
+const invoicesOf = async (paymentId: string) =>
+  ((await (await fetch(`${server.url}/invoices?paymentId=${paymentId}`)).json()) as { invoices: unknown[] })
+    .invoices;
+const depths = () => queueDepths(amqpUrl, namespace);
+const completed = (customer: string) => ({
+  paymentId: crypto.randomUUID(),
+  orderId: crypto.randomUUID(),
+  amountCents: 1900,
+  customer,
+});
+async function settle(check: () => Promise<boolean>) {
+  for (let tries = 0; tries < 50 && !(await check()); tries++) await new Promise((r) => setTimeout(r, 100));
+}
 
 afterAll(async () => {
   await server.close();
@@ -72,5 +104,82 @@ describe('invoicing on real RabbitMQ and MySQL', () => {
     expect(
       ((await response.json()) as { 'invalid-params': Array<{ name: string }> })['invalid-params'][0]?.name,
     ).toBe('paymentId');
+  });
+
+  it('writes one invoice per payment, however often payment.completed arrives', async () => {
+    const data = completed('user-3');
+    const event = envelope('payment.completed', data);
+    await broker.publishEvent(event);
+    await broker.publishEvent(event);
+    await broker.publishEvent(envelope('payment.completed', data));
+    await settle(async () => (await depths())[`${namespace}.invoicing.payment-completed`] === 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await invoicesOf(data.paymentId)).toHaveLength(1);
+  });
+});
+
+describe('a failing invoice (invoicing-template-bug on)', () => {
+  it('broken: the error is swallowed and the message acked; no invoice, no dead letter, nothing to see', async () => {
+    flags.set({ 'invoicing-template-bug': 'on' });
+    const data = completed('user-17');
+    await broker.publishEvent(envelope('payment.completed', data));
+    await settle(async () => (await depths())[`${namespace}.invoicing.payment-completed`] === 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await invoicesOf(data.paymentId)).toEqual([]);
+    expect((await depths())[`${namespace}.dead-letter`]).toBe(0);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).not.toMatch(/shop_messages_dead_lettered_total\{queue="[^"]*invoicing/);
+  });
+
+  it('fixed: retried once, then dead-lettered with the reason; other customers are still invoiced', async () => {
+    flags.set({ 'invoicing-template-bug': 'on', 'invoicing-dead-letter': 'on' });
+    const failing = completed('user-7');
+    const fine = completed('user-8');
+    await broker.publishEvent(envelope('payment.completed', failing));
+    await broker.publishEvent(envelope('payment.completed', fine));
+    await settle(async () => (await depths())[`${namespace}.dead-letter`] === 1);
+    expect(await invoicesOf(fine.paymentId)).toHaveLength(1);
+    expect(await invoicesOf(failing.paymentId)).toEqual([]);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      new RegExp(`shop_messages_dead_lettered_total\\{queue="${namespace}.invoicing.payment-completed"\\} 1`),
+    );
+    const reasons: string[] = [];
+    await sweepDeadLetters(amqpUrl, namespace, (message, reason) => {
+      reasons.push(`${(message.data as { paymentId: string }).paymentId}: ${reason}`);
+      return false;
+    });
+    expect(reasons).toEqual([`${failing.paymentId}: invoice template cannot render customer "user-7"`]);
+  });
+});
+
+describe('POST /invoices (what the backfill calls)', () => {
+  it('invoices a payment once: 201, then 200 with the same invoice', async () => {
+    const data = completed('user-4');
+    const post = () =>
+      fetch(`${server.url}/invoices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(data),
+      });
+    const first = await post();
+    const second = await post();
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(((await second.json()) as { invoiceId: string }).invoiceId).toBe(
+      ((await first.json()) as { invoiceId: string }).invoiceId,
+    );
+    expect(await invoicesOf(data.paymentId)).toHaveLength(1);
+  });
+
+  it('refuses with a 422 problem while the template still cannot render the customer', async () => {
+    flags.set({ 'invoicing-template-bug': 'on' });
+    const response = await fetch(`${server.url}/invoices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(completed('user-27')),
+    });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { type: string }).type).toBe('/problems/invoice-render-failed');
   });
 });

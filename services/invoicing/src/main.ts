@@ -7,6 +7,7 @@ import { runMain, serve } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
 import { loadConfig } from './config';
+import { INVOICING_FLAGS } from './flags';
 import { consumePaymentCompleted } from './invoices/payment-completed.consumer';
 import { invoicingMetrics } from './metrics';
 
@@ -17,15 +18,17 @@ async function main() {
   await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
   const pool = createPool({ url: config.MYSQL_URL, database });
   const broker = await Broker.connect({ url: config.AMQP_URL, namespace: config.LAB_NAMESPACE, logger });
-  // No flags of its own yet; the labs add them here.
-  await startFlags('invoicing', flagSource(config), {});
-  await consumePaymentCompleted({ broker, pool, logger, metrics: invoicingMetrics() });
+  const flags = await startFlags('invoicing', flagSource(config), INVOICING_FLAGS);
+  const metrics = invoicingMetrics();
+  await consumePaymentCompleted({ broker, pool, logger, flags, metrics });
+  // One service watches every lab queue's depth for the dashboards and alerts.
+  const stopWatching = broker.watchQueueDepths();
   await serve({
-    app: createApp({ pool, broker, logger }),
+    app: createApp({ pool, broker, logger, flags, metrics }),
     host: config.HOST,
     port: config.PORT,
     logger,
-    onShutdown: [() => broker.close(), () => pool.end(), () => stopFlags()],
+    onShutdown: [async () => stopWatching(), () => broker.close(), () => pool.end(), () => stopFlags()],
   });
 }
 

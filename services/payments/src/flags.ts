@@ -10,4 +10,6 @@ export const PAYMENTS_FLAGS = {
   'idempotent-consumer': false,
   outbox: false,
   'payments-crash': 'off',
+  'payments-event-rename': false,
+  'unroutable-guard': false,
 } satisfies FlagDefaults;

@@ -19,8 +19,13 @@ async function main() {
   const database = databaseName(config.LAB_NAMESPACE, 'payments');
   await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
   const pool = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.DB_POOL_SIZE });
-  const broker = await Broker.connect({ url: config.AMQP_URL, namespace: config.LAB_NAMESPACE, logger });
   const flags = await startFlags('payments', flagSource(config), PAYMENTS_FLAGS);
+  const broker = await Broker.connect({
+    url: config.AMQP_URL,
+    namespace: config.LAB_NAMESPACE,
+    logger,
+    guardUnroutable: () => flags.bool('unroutable-guard'),
+  });
   const deps = {
     pool,
     broker,

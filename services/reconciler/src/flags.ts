@@ -1,6 +1,10 @@
 import type { FlagDefaults } from '@incident-lab/flags';
 
-/** Off: the job only reports overdue orders (the broken shop). On: it repairs and compensates. */
+/**
+ * `reconciler-repair` off: the job only reports overdue orders (the broken shop); on: it repairs and
+ * compensates. `reconciler-job-fault` makes every run fail, as a job does after a schema change.
+ */
 export const RECONCILER_FLAGS = {
   'reconciler-repair': false,
+  'reconciler-job-fault': false,
 } satisfies FlagDefaults;

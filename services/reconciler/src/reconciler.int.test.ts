@@ -45,6 +45,7 @@ beforeAll(async () => {
     ['storefront', '@incident-lab/storefront'],
     ['payments', '@incident-lab/payments'],
     ['reconciler', '@incident-lab/reconciler'],
+    ['invoicing', '@incident-lab/invoicing'],
     ['provider_primary', '@incident-lab/provider'],
     ['provider_backup', '@incident-lab/provider'],
   ] as const;
@@ -117,6 +118,7 @@ beforeEach(async () => {
   await pool.query(`DELETE FROM ${db('storefront')}.orders`);
   await pool.query(`DELETE FROM ${db('payments')}.payments`);
   await pool.query(`DELETE FROM ${db('reconciler')}.reconciliation_actions`);
+  await pool.query(`DELETE FROM ${db('invoicing')}.invoices`);
 });
 
 /** An order as checkout left it, `minutesAgo` old, with its payment row in payments' schema. */
@@ -196,12 +198,38 @@ describe('the reconcile job, report only (reconciler-repair off)', () => {
     expect(page).toMatch(/shop_orders_pending\{age="under-1m"\} 1/);
   });
 
+  it('counts completed payments without an invoice, from the databases', async () => {
+    await order('PAID', 'COMPLETED');
+    const invoiced = await order('PAID', 'COMPLETED');
+    await pool.query(
+      `INSERT INTO ${db('invoicing')}.invoices (id, payment_id, order_id, amount_cents, customer) VALUES (UUID(), ?, ?, 1500, 'user-1')`,
+      [invoiced.paymentId, invoiced.orderId],
+    );
+    await run();
+    expect(await metrics()).toMatch(/^shop_payments_without_invoice 1$/m);
+  });
+
+  it('fails every run with reconciler-job-fault on, and says so in its metrics and on /jobs', async () => {
+    flags.set({ 'reconciler-job-fault': 'on' });
+    try {
+      const { status } = await run();
+      expect(status).toBe(500);
+      expect(await metrics()).toMatch(/shop_job_runs_total\{job="reconcile",outcome="failed"\} \d+/);
+      const jobs = (await (await fetch(`${server.url}/jobs`)).json()) as {
+        jobs: Array<{ last: { error: string } }>;
+      };
+      expect(jobs.jobs[0]?.last.error).toContain('settled_at');
+    } finally {
+      flags.set({ 'reconciler-job-fault': 'off' });
+    }
+  });
+
   it('counts a failed run, keeps the last success time, and shows the failure on /jobs', async () => {
     failing = true;
     const response = await fetch(`${server.url}/jobs/reconcile/run`, { method: 'POST' });
     failing = false;
     expect(response.status).toBe(500);
-    expect(await metrics()).toContain('shop_job_runs_total{job="reconcile",outcome="failed"} 1');
+    expect(await metrics()).toMatch(/shop_job_runs_total\{job="reconcile",outcome="failed"\} [1-9]/);
     const jobs = (await (await fetch(`${server.url}/jobs`)).json()) as {
       jobs: Array<{ last: { error: string } }>;
     };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool, RowDataPacket } from '@incident-lab/db';
+import type { Pool, ResultSetHeader, RowDataPacket } from '@incident-lab/db';
 
 export interface InvoiceInput {
   paymentId: string;
@@ -8,24 +8,37 @@ export interface InvoiceInput {
   customer: string;
 }
 
-/** Writes the invoice and its e-mail record in one transaction: both exist, or neither. */
-export async function createInvoice(pool: Pool, input: InvoiceInput): Promise<string> {
+/**
+ * Writes the invoice and its e-mail record in one transaction, once per payment: when the payment
+ * already has its invoice (a redelivery, a backfill run twice), nothing is written and `created` is
+ * false.
+ */
+export async function createInvoice(
+  pool: Pool,
+  input: InvoiceInput,
+  email: { subject: string },
+): Promise<{ invoiceId: string; created: boolean }> {
   const id = randomUUID();
   const connection = await pool.getConnection();
   try {
     await connection.beginTransaction();
-    await connection.query(
-      'INSERT INTO invoices (id, payment_id, order_id, amount_cents, customer) VALUES (?, ?, ?, ?, ?)',
+    const [inserted] = await connection.query<ResultSetHeader>(
+      'INSERT IGNORE INTO invoices (id, payment_id, order_id, amount_cents, customer) VALUES (?, ?, ?, ?, ?)',
       [id, input.paymentId, input.orderId, input.amountCents, input.customer],
     );
+    if (inserted.affectedRows === 0) {
+      await connection.rollback();
+      const [existing] = await findInvoices(pool, { paymentId: input.paymentId });
+      return { invoiceId: String(existing?.id), created: false };
+    }
     await connection.query('INSERT INTO emails (id, invoice_id, recipient, subject) VALUES (?, ?, ?, ?)', [
       randomUUID(),
       id,
       input.customer,
-      `Your invoice for order ${input.orderId}`,
+      email.subject,
     ]);
     await connection.commit();
-    return id;
+    return { invoiceId: id, created: true };
   } catch (error) {
     await connection.rollback();
     throw error;

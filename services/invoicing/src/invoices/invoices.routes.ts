@@ -1,15 +1,58 @@
 import type { Pool } from '@incident-lab/db';
-import { validate } from '@incident-lab/service-kit';
+import type { FlagReader } from '@incident-lab/flags';
+import { AppError, validate } from '@incident-lab/service-kit';
+import type { Logger } from '@incident-lab/telemetry';
 import { Router } from 'express';
 import { z } from 'zod';
-import { findInvoices } from './invoices.repo';
+import type { InvoicingMetrics } from '../metrics';
+import { createInvoice, findInvoices } from './invoices.repo';
+import { InvoiceRenderError, renderInvoice } from './render-invoice';
 
 const invoiceQuery = z.object({ paymentId: z.uuid().optional(), orderId: z.uuid().optional() });
+const invoiceBody = z.object({
+  paymentId: z.uuid(),
+  orderId: z.uuid(),
+  amountCents: z.number().int().positive(),
+  customer: z.string().min(1).max(255),
+});
 
-export function invoiceRoutes(pool: Pool): Router {
+/**
+ * `GET /invoices?paymentId=…&orderId=…` lists invoices. `POST /invoices` invoices one completed
+ * payment, once (201 new, 200 when it had its invoice already): what `lab backfill invoices` calls to
+ * repair the history a bug left behind.
+ */
+export function invoiceRoutes(deps: {
+  pool: Pool;
+  flags: FlagReader;
+  logger: Logger;
+  metrics: InvoicingMetrics;
+}): Router {
   const router = Router();
   router.get('/invoices', async (request, response) => {
-    response.json({ invoices: await findInvoices(pool, validate(invoiceQuery, request.query, 'query')) });
+    response.json({
+      invoices: await findInvoices(deps.pool, validate(invoiceQuery, request.query, 'query')),
+    });
+  });
+  router.post('/invoices', async (request, response) => {
+    const input = validate(invoiceBody, request.body);
+    let email: { subject: string };
+    try {
+      email = renderInvoice(input, await deps.flags.bool('invoicing-template-bug'));
+    } catch (error) {
+      if (!(error instanceof InvoiceRenderError)) throw error;
+      throw new AppError({
+        status: 422,
+        code: 'invoice-render-failed',
+        title: 'The invoice template cannot render this payment',
+        detail: `${error.message}; fix the template (invoicing-template-bug) and run the backfill again.`,
+      });
+    }
+    const { invoiceId, created } = await createInvoice(deps.pool, input, email);
+    if (created) {
+      deps.metrics.invoicesCreated.add(1);
+      deps.logger.info({ invoiceId, paymentId: input.paymentId }, 'invoice backfilled');
+    }
+    response.status(created ? 201 : 200).json({ invoiceId, created });
   });
   return router;
 }

@@ -88,8 +88,12 @@ export async function recordResult(
   const change: PaymentChange = charged
     ? { status: 'COMPLETED', provider: result.provider, providerChargeId: result.chargeId }
     : { status: 'FAILED', failureReason: result.reason };
+  // The silent-failure lab's "small rename": with the fault on, nobody is bound to the new name.
+  const completed = (await deps.flags.bool('payments-event-rename'))
+    ? 'payment.succeeded'
+    : 'payment.completed';
   const event = charged
-    ? envelope('payment.completed', {
+    ? envelope(completed, {
         ...ids,
         amountCents: payment.amountCents,
         customer: payment.customer,

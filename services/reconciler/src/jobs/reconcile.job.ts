@@ -58,6 +58,14 @@ const actionsTaken = meter.createCounter('shop_reconciler_actions', {
 for (const action of ['complete', 'fail', 'refund', 'refund-duplicate'] satisfies ActionKind[])
   actionsTaken.add(0, { action });
 const pendingByAge = new Map<string, number>();
+let paymentsWithoutInvoice: number | undefined;
+meter
+  .createObservableGauge('shop_payments_without_invoice', {
+    description: 'Completed payments with no invoice, counted from the databases at the last reconcile run.',
+  })
+  .addCallback((result) => {
+    if (paymentsWithoutInvoice !== undefined) result.observe(paymentsWithoutInvoice);
+  });
 meter
   .createObservableGauge('shop_orders_pending', {
     description: 'Checkout orders still PENDING at the last reconcile run, by age.',
@@ -103,6 +111,9 @@ export async function reconcile(deps: ReconcileDeps, graceS: number): Promise<Re
 }
 
 async function pass(deps: ReconcileDeps, graceS: number): Promise<ReconcileResult> {
+  if (await deps.flags.bool('reconciler-job-fault')) {
+    throw new Error("Unknown column 'o.settled_at' in 'where clause' (the job's query predates a migration)");
+  }
   const orders = `\`${databaseName(deps.namespace, 'storefront')}\`.orders`;
   const actionsTable = `\`${databaseName(deps.namespace, 'reconciler')}\`.reconciliation_actions`;
   const { pool, logger } = deps;
@@ -113,6 +124,12 @@ async function pass(deps: ReconcileDeps, graceS: number): Promise<ReconcileResul
     );
     pendingByAge.set(bucket.age, Number(row?.n ?? 0));
   }
+  const [[unbilled]] = await pool.query<RowDataPacket[]>(
+    `SELECT COUNT(*) AS n FROM \`${databaseName(deps.namespace, 'payments')}\`.payments p
+      WHERE p.status = 'COMPLETED' AND NOT EXISTS
+        (SELECT 1 FROM \`${databaseName(deps.namespace, 'invoicing')}\`.invoices i WHERE i.payment_id = p.id)`,
+  );
+  paymentsWithoutInvoice = Number(unbilled?.n ?? 0);
   const [overdue] = await pool.query<RowDataPacket[]>(
     `SELECT id FROM ${orders}
       WHERE origin = 'checkout' AND status = 'PENDING' AND created_at < NOW(3) - INTERVAL ? SECOND

@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { metricNames } from './support/dashboards';
+import { exportedMetricNames } from './support/sources';
+
+const root = path.resolve(__dirname, '../..');
+const dir = path.join(root, 'infra/prometheus');
+
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+const rules = (
+  parse(readFileSync(path.join(dir, 'alerts.yml'), 'utf8')) as { groups: Array<{ rules: Rule[] }> }
+).groups.flatMap((group) => group.rules);
+
+/** promtool comes with Debian's prometheus package (.ci/run installs it). */
+const promtool = (...args: string[]) =>
+  execFileSync('promtool', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('Prometheus alert rules (infra/prometheus/alerts.yml)', () => {
+  it('pass promtool check rules', () => {
+    expect(promtool('check', 'rules', 'alerts.yml')).toContain(`SUCCESS: ${rules.length} rules found`);
+  });
+
+  it('pass their promtool unit tests: each fires on a broken series and stays quiet on a healthy one', () => {
+    expect(promtool('test', 'rules', 'alerts.test.yml')).toContain('SUCCESS');
+    const tests = readFileSync(path.join(dir, 'alerts.test.yml'), 'utf8');
+    for (const rule of rules) {
+      expect(tests, `${rule.alert} fires somewhere`).toMatch(
+        new RegExp(`alertname: ${rule.alert}\\n\\s+exp_alerts:\\n`),
+      );
+      expect(tests, `${rule.alert} stays quiet somewhere`).toContain(
+        `alertname: ${rule.alert}, exp_alerts: [] }`,
+      );
+    }
+  });
+
+  it.each(rules)(
+    '$alert has a for, a severity, a summary, a description and a runbook that exists',
+    (rule) => {
+      expect(rule.for).toMatch(/^\d+[smh]$/);
+      expect(['critical', 'warning']).toContain(rule.labels?.severity);
+      expect(rule.annotations?.summary).toBeTruthy();
+      expect(rule.annotations?.description).toMatch(/\$value/);
+      const runbook = rule.annotations?.runbook_url ?? '';
+      expect(existsSync(path.join(root, runbook)), runbook).toBe(true);
+      expect(readFileSync(path.join(root, runbook), 'utf8')).toContain(rule.alert);
+    },
+  );
+
+  it('name only metrics the services export', () => {
+    const exported = exportedMetricNames();
+    const unknown = rules.flatMap((rule) =>
+      metricNames(rule.expr)
+        .filter((name) => !exported.has(name.replace(/_total$/, '')))
+        .map((name) => `${rule.alert}: ${name}`),
+    );
+    expect(unknown).toEqual([]);
+  });
+});

@@ -1,0 +1,90 @@
+import { databaseName } from '@incident-lab/config';
+import { createPool, type RowDataPacket } from '@incident-lab/db';
+import { sweepDeadLetters } from '@incident-lab/messaging';
+import type { LabOptions } from '../stack/lab-options';
+import { labServices } from '../stack/services';
+
+export interface UninvoicedPayment {
+  paymentId: string;
+  orderId: string;
+  amountCents: number;
+  customer: string;
+}
+
+export interface BackfillResult {
+  dryRun: boolean;
+  /** Completed payments that had no invoice when the backfill started. */
+  missing: UninvoicedPayment[];
+  invoiced: string[];
+  failed: Array<{ paymentId: string; reason: string }>;
+  deadLetters: { removed: number; kept: number };
+}
+
+/** Completed payments with no invoice: the history a swallowed error or a lost event left behind. */
+export async function uninvoicedPayments(options: LabOptions): Promise<UninvoicedPayment[]> {
+  const pool = createPool({ url: options.mysqlUrl, connectionLimit: 1 });
+  try {
+    const [rows] = await pool.query<RowDataPacket[]>(
+      `SELECT p.id AS paymentId, p.order_id AS orderId, p.amount_cents AS amountCents, p.customer
+         FROM \`${databaseName(options.namespace, 'payments')}\`.payments p
+        WHERE p.status = 'COMPLETED'
+          AND NOT EXISTS (SELECT 1 FROM \`${databaseName(options.namespace, 'invoicing')}\`.invoices i
+                           WHERE i.payment_id = p.id)
+        ORDER BY p.created_at`,
+    );
+    return rows as UninvoicedPayment[];
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * Repairs history: asks invoicing to invoice each completed payment that has none (`POST /invoices`,
+ * once per payment, so a second run changes nothing), then removes from the dead-letter queue the
+ * `payment.completed` messages whose payment now has its invoice. With `dryRun` it only lists.
+ */
+export async function backfillInvoices(
+  options: LabOptions,
+  { dryRun, onProgress }: { dryRun: boolean; onProgress?: (line: string) => void },
+): Promise<BackfillResult> {
+  const missing = await uninvoicedPayments(options);
+  const result: BackfillResult = {
+    dryRun,
+    missing,
+    invoiced: [],
+    failed: [],
+    deadLetters: { removed: 0, kept: 0 },
+  };
+  if (dryRun) return result;
+  const invoicing = labServices(options).find((service) => service.name === 'invoicing')?.url as string;
+  for (const payment of missing) {
+    let response: Response;
+    try {
+      response = await fetch(`${invoicing}/invoices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payment),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      throw new Error(
+        `invoicing does not answer at ${invoicing} (start the lab: npx lab up): ${(error as Error).message}`,
+      );
+    }
+    const body = (await response.json().catch(() => ({}))) as { detail?: string; title?: string };
+    if (response.ok) {
+      result.invoiced.push(payment.paymentId);
+      onProgress?.(`invoiced payment ${payment.paymentId} (order ${payment.orderId})`);
+    } else {
+      const reason = body.detail ?? body.title ?? `invoicing answered ${response.status}`;
+      result.failed.push({ paymentId: payment.paymentId, reason });
+      onProgress?.(`could not invoice payment ${payment.paymentId}: ${reason}`);
+    }
+  }
+  const stillMissing = new Set((await uninvoicedPayments(options)).map((payment) => payment.paymentId));
+  result.deadLetters = await sweepDeadLetters(options.amqpUrl, options.namespace, (message) => {
+    const paymentId = (message.data as { paymentId?: string }).paymentId;
+    return message.type === 'payment.completed' && paymentId !== undefined && !stillMissing.has(paymentId);
+  });
+  return result;
+}
