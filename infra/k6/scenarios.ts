@@ -4,6 +4,7 @@
 import { cascading } from '../../packages/scenarios/src/cascading.ts';
 import { partial } from '../../packages/scenarios/src/partial.ts';
 import type { Scenario } from '../../packages/scenarios/src/scenario.ts';
+import { silent } from '../../packages/scenarios/src/silent.ts';
 import { smoke } from '../../packages/scenarios/src/smoke.ts';
 
-export const SCENARIOS: Record<string, Scenario> = { smoke, cascading, partial };
+export const SCENARIOS: Record<string, Scenario> = { smoke, cascading, partial, silent };

@@ -55,3 +55,28 @@ export function metricNames(expr: string): string[] {
         !functions.has(name) && !/^\d/.test(name) && (name.includes('_') || PROMETHEUS_SERIES.has(name)),
     );
 }
+
+/**
+ * The metrics a dashboard's panels query that no running service exports, as "panel: metric"
+ * (series Prometheus writes itself, like ALERTS, are not a service's to export).
+ */
+export async function metricsMissingFrom(serviceUrls: string[], dashboardUid: string): Promise<string[]> {
+  const pages = await Promise.all(serviceUrls.map(async (url) => (await fetch(`${url}/metrics`)).text()));
+  const exported = new Set(
+    pages.flatMap((page) =>
+      page
+        .split('\n')
+        .filter((line) => !line.startsWith('#'))
+        .map((line) => line.split(/[{ ]/)[0]),
+    ),
+  );
+  const found = dashboards.find(({ dashboard }) => dashboard.uid === dashboardUid);
+  if (!found) return [`no dashboard with uid ${dashboardUid}`];
+  return found.dashboard.panels.flatMap((panel) =>
+    (panel.targets ?? []).flatMap((target) =>
+      metricNames(target.expr)
+        .filter((name) => !exported.has(name) && !PROMETHEUS_SERIES.has(name))
+        .map((name) => `${panel.title}: ${name}`),
+    ),
+  );
+}

@@ -78,6 +78,31 @@ export function metricValue(page: string, name: string, labels: Record<string, s
 
 const LAB_CLI = path.resolve(__dirname, '../../../packages/lab/bin/lab.js');
 
+/** Runs any `lab` command against the test lab; returns its exit code and what it printed. */
+export async function labCli(lab: TestLab, args: string[], timeoutMs = 60_000) {
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [LAB_CLI, ...args], {
+      env: labEnv(lab),
+      timeout: timeoutMs,
+    });
+    return { code: 0, stdout };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    if (typeof failed.code !== 'number') throw error;
+    return { code: failed.code, stdout: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+  }
+}
+
+function labEnv(lab: TestLab): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    LAB_NAMESPACE: lab.options.namespace,
+    LAB_PORT_BASE: String(lab.options.portBase),
+    FLAGD_OFFLINE_FLAG_SOURCE_PATH: lab.options.flagFile,
+    LAB_GRAFANA_URL: 'http://127.0.0.1:9',
+  };
+}
+
 /**
  * Runs `lab run <args>` against the test lab (its namespace, ports and flag file; Grafana pointed at
  * a closed port) and returns what it printed, the report folder and the parsed report.json.
@@ -85,13 +110,7 @@ const LAB_CLI = path.resolve(__dirname, '../../../packages/lab/bin/lab.js');
 export async function runLabCli(lab: TestLab, args: string[], timeoutMs: number) {
   const out = await mkdtemp(path.join(tmpdir(), 'lab-reports-'));
   const { stdout } = await promisify(execFile)(process.execPath, [LAB_CLI, 'run', ...args, '--out', out], {
-    env: {
-      ...process.env,
-      LAB_NAMESPACE: lab.options.namespace,
-      LAB_PORT_BASE: String(lab.options.portBase),
-      FLAGD_OFFLINE_FLAG_SOURCE_PATH: lab.options.flagFile,
-      LAB_GRAFANA_URL: 'http://127.0.0.1:9',
-    },
+    env: labEnv(lab),
     timeout: timeoutMs,
   });
   const dir = path.join(out, (await readdir(out))[0] as string);

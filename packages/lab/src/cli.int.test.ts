@@ -84,7 +84,7 @@ describe('lab CLI', () => {
     expect(run.stderr).toContain('--client must be one of give-up, retry, retry-after, got "sometimes"');
     const unknown = await lab(['run', 'chaos']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('name a lab to run: smoke, cascading, partial (not "chaos")');
+    expect(unknown.stderr).toContain('name a lab to run: smoke, cascading, partial, silent (not "chaos")');
   });
 
   it('reports services that are not running as not ready, with exit status 1', async () => {

@@ -46,14 +46,22 @@ export async function deleteTopology(url: string, namespace: string): Promise<vo
   }
 }
 
+/** A message parked for a person: failed twice (dead-letter) or routed nowhere (unroutable). */
+export interface ParkedMessage {
+  envelope: Envelope;
+  queue: string;
+  /** Why it was parked: the consumer's error, or "unroutable". */
+  reason: string;
+}
+
 /**
- * Goes through the dead-letter queue once: each message `settled` says is dealt with is removed, the
- * others go back to the queue untouched. Returns how many were removed and how many remain.
+ * Goes once through the dead-letter and unroutable queues: each message `settled` says is dealt
+ * with is removed, the others go back untouched. Returns how many were removed and how many remain.
  */
-export async function sweepDeadLetters(
+export async function sweepParked(
   url: string,
   namespace: string,
-  settled: (message: Envelope, reason: string) => boolean,
+  settled: (message: ParkedMessage) => boolean,
 ): Promise<{ removed: number; kept: number }> {
   const connection = await amqp.connect(url);
   try {
@@ -62,21 +70,23 @@ export async function sweepDeadLetters(
     await declareTopology(channel, spec);
     const kept: amqp.GetMessage[] = [];
     let removed = 0;
-    for (;;) {
-      const message = await channel.get(spec.queues.deadLetter.name, { noAck: false });
-      if (!message) break;
-      const reason = String(message.properties.headers?.['x-failure-reason'] ?? '');
-      let envelope: Envelope | undefined;
-      try {
-        envelope = parseEnvelope(message.content);
-      } catch {
-        envelope = undefined;
-      }
-      if (envelope && settled(envelope, reason)) {
-        channel.ack(message);
-        removed++;
-      } else {
-        kept.push(message);
+    for (const queue of [spec.queues.deadLetter.name, spec.queues.unroutable.name]) {
+      for (;;) {
+        const message = await channel.get(queue, { noAck: false });
+        if (!message) break;
+        const reason = String(message.properties.headers?.['x-failure-reason'] ?? 'unroutable');
+        let envelope: Envelope | undefined;
+        try {
+          envelope = parseEnvelope(message.content);
+        } catch {
+          envelope = undefined;
+        }
+        if (envelope && settled({ envelope, queue, reason })) {
+          channel.ack(message);
+          removed++;
+        } else {
+          kept.push(message);
+        }
       }
     }
     // Requeued only after the sweep, so the same message is not read twice.
@@ -86,4 +96,14 @@ export async function sweepDeadLetters(
   } finally {
     await connection.close();
   }
+}
+
+/** The parked messages, left where they are. */
+export async function parkedMessages(url: string, namespace: string): Promise<ParkedMessage[]> {
+  const found: ParkedMessage[] = [];
+  await sweepParked(url, namespace, (message) => {
+    found.push(message);
+    return false;
+  });
+  return found;
 }

@@ -1,4 +1,11 @@
-export { deleteTopology, purgeQueues, queueDepths, sweepDeadLetters } from './admin';
+export {
+  deleteTopology,
+  type ParkedMessage,
+  parkedMessages,
+  purgeQueues,
+  queueDepths,
+  sweepParked,
+} from './admin';
 export { Broker, type BrokerOptions, type Delivery, type Handler, SimulatedCrash } from './broker';
 export { type Envelope, envelope } from './envelope';
 export { type QueueKey, type QueueSpec, type Topology, topology } from './topology';

@@ -64,7 +64,7 @@ export const partial: Scenario = {
     // A customer whose payment failed or timed out tries again, with the same purchase.
     client: { onFailure: 'retry', retries: 1, followRetryAfter: true },
   },
-  reconcileAfterLoad: true,
+  afterLoad: 'reconcile',
   phases: {
     broken: {},
     fixed: {

@@ -70,7 +70,9 @@ export type InvariantName =
   | 'unconsumedEvents'
   | 'deadLettered'
   /** Checkout orders still PENDING: nobody settled them, whatever the card says. */
-  | 'pendingOrders';
+  | 'pendingOrders'
+  /** Completed payments with no invoice and no parked message saying why: lost without a trace. */
+  | 'unaccountedPayments';
 
 export interface Scenario {
   name: string;
@@ -85,10 +87,18 @@ export interface Scenario {
   faults: Record<string, string>;
   load: Load;
   /**
-   * After the load, run the reconciler once over every PENDING order (as its next scheduled run
-   * would) and audit again; the report shows the invariants before and after its repairs.
+   * The repair after the load, audited before and after (the report shows both):
+   * `reconcile`, the reconciler's next run over every PENDING order, brought forward (its flag
+   * decides whether it repairs or only reports); `backfill-invoices`, in the fixed phase, the
+   * faults turned off (the bug fixed) and then `lab backfill invoices`.
    */
-  reconcileAfterLoad?: boolean;
+  afterLoad?: 'reconcile' | 'backfill-invoices';
+  /**
+   * Alerts each phase should fire. With a Prometheus configured (LAB_PROMETHEUS_URL, or
+   * `--observe`), `lab run` waits up to `waitS` for them after the load, and after a repair waits
+   * for `resolvedByRepair` to resolve.
+   */
+  expectAlerts?: { broken: string[]; fixed: string[]; resolvedByRepair: string[]; waitS: number };
   /** Flags per phase; everything else is identical between them. */
   phases: { broken: Record<string, string>; fixed: Record<string, string> };
 }

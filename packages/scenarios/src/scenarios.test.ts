@@ -19,8 +19,16 @@ describe.each(Object.values(SCENARIOS))('scenario $name', (scenario) => {
       ).toBe(true);
     }
     const acts = scenario.load.acts.map((act) => act.name);
-    for (const probe of scenario.hypothesis) {
-      if ('act' in probe.target && probe.target.act) expect(acts, probe.name).toContain(probe.target.act);
+    for (const { name, target } of scenario.hypothesis) {
+      if (target.kind === 'invariant') continue;
+      // With several acts, results are kept per act: a probe must say which act it reads.
+      if (acts.length > 1) expect(target.act, `${name} names its act`).toBeDefined();
+      const act = scenario.load.acts.find((each) => each.name === (target.act ?? acts[0]));
+      expect(act, name).toBeDefined();
+      expect(
+        act?.ratePerS[target.endpoint] ?? 0,
+        `${name}: the act sends ${target.endpoint} requests`,
+      ).toBeGreaterThan(0);
     }
     expect(scenario.hypothesis.length).toBeGreaterThan(0);
     expect(new Set(scenario.hypothesis.map((probe) => probe.name)).size).toBe(scenario.hypothesis.length);

@@ -6,9 +6,9 @@ import {
   Broker,
   deleteTopology,
   envelope,
+  parkedMessages,
   purgeQueues,
   queueDepths,
-  sweepDeadLetters,
 } from '@incident-lab/messaging';
 import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
@@ -144,11 +144,9 @@ describe('a failing invoice (invoicing-template-bug on)', () => {
     expect(metrics).toMatch(
       new RegExp(`shop_messages_dead_lettered_total\\{queue="${namespace}.invoicing.payment-completed"\\} 1`),
     );
-    const reasons: string[] = [];
-    await sweepDeadLetters(amqpUrl, namespace, (message, reason) => {
-      reasons.push(`${(message.data as { paymentId: string }).paymentId}: ${reason}`);
-      return false;
-    });
+    const reasons = (await parkedMessages(amqpUrl, namespace)).map(
+      ({ envelope, reason }) => `${(envelope.data as { paymentId: string }).paymentId}: ${reason}`,
+    );
     expect(reasons).toEqual([`${failing.paymentId}: invoice template cannot render customer "user-7"`]);
   });
 });

@@ -1,6 +1,6 @@
 import { databaseName } from '@incident-lab/config';
 import { createPool, type RowDataPacket } from '@incident-lab/db';
-import { sweepDeadLetters } from '@incident-lab/messaging';
+import { sweepParked } from '@incident-lab/messaging';
 import type { LabOptions } from '../stack/lab-options';
 import { labServices } from '../stack/services';
 
@@ -17,7 +17,8 @@ export interface BackfillResult {
   missing: UninvoicedPayment[];
   invoiced: string[];
   failed: Array<{ paymentId: string; reason: string }>;
-  deadLetters: { removed: number; kept: number };
+  /** Parked messages (dead-letter and unroutable queues) the repair covered and removed, and the rest. */
+  parked: { removed: number; kept: number };
 }
 
 /** Completed payments with no invoice: the history a swallowed error or a lost event left behind. */
@@ -40,8 +41,9 @@ export async function uninvoicedPayments(options: LabOptions): Promise<Uninvoice
 
 /**
  * Repairs history: asks invoicing to invoice each completed payment that has none (`POST /invoices`,
- * once per payment, so a second run changes nothing), then removes from the dead-letter queue the
- * `payment.completed` messages whose payment now has its invoice. With `dryRun` it only lists.
+ * once per payment, so a second run changes nothing), then removes from the dead-letter and
+ * unroutable queues the completion events whose payment now has its invoice. With `dryRun` it only
+ * lists.
  */
 export async function backfillInvoices(
   options: LabOptions,
@@ -53,7 +55,7 @@ export async function backfillInvoices(
     missing,
     invoiced: [],
     failed: [],
-    deadLetters: { removed: 0, kept: 0 },
+    parked: { removed: 0, kept: 0 },
   };
   if (dryRun) return result;
   const invoicing = labServices(options).find((service) => service.name === 'invoicing')?.url as string;
@@ -82,9 +84,14 @@ export async function backfillInvoices(
     }
   }
   const stillMissing = new Set((await uninvoicedPayments(options)).map((payment) => payment.paymentId));
-  result.deadLetters = await sweepDeadLetters(options.amqpUrl, options.namespace, (message) => {
-    const paymentId = (message.data as { paymentId?: string }).paymentId;
-    return message.type === 'payment.completed' && paymentId !== undefined && !stillMissing.has(paymentId);
+  // Parked completion events (dead-lettered, or unroutable under a wrong name) whose payment now has its invoice.
+  result.parked = await sweepParked(options.amqpUrl, options.namespace, ({ envelope }) => {
+    const paymentId = (envelope.data as { paymentId?: string }).paymentId;
+    return (
+      /^payment\.(completed|succeeded)$/.test(envelope.type) &&
+      paymentId !== undefined &&
+      !stillMissing.has(paymentId)
+    );
   });
   return result;
 }

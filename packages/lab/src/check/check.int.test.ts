@@ -97,6 +97,7 @@ describe('lab check', () => {
       unconsumedEvents: [],
       deadLettered: [],
       pendingOrders: [ids.stuck],
+      unaccountedPayments: [ids.paymentNoInvoice],
     });
     expect(audit.counts).toMatchObject({ doubleCharges: 1, paymentsWithoutInvoice: 1 });
   });

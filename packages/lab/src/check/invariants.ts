@@ -1,6 +1,6 @@
 import { databaseName } from '@incident-lab/config';
 import { createPool, type RowDataPacket } from '@incident-lab/db';
-import { queueDepths, topology } from '@incident-lab/messaging';
+import { parkedMessages, queueDepths, topology } from '@incident-lab/messaging';
 import type { InvariantName } from '@incident-lab/scenarios';
 import type { LabOptions } from '../stack/lab-options';
 
@@ -46,7 +46,15 @@ export async function audit(options: LabOptions): Promise<Audit> {
       pendingOrders: await ids(
         `SELECT id FROM ${db('storefront')}.orders WHERE origin = 'checkout' AND status = 'PENDING'`,
       ),
+      unaccountedPayments: [],
     };
+    // A payment without an invoice is accounted for when its event waits, with a reason, in a parked queue.
+    const parked = new Set(
+      (await parkedMessages(options.amqpUrl, options.namespace)).map(
+        ({ envelope }) => (envelope.data as { paymentId?: string }).paymentId,
+      ),
+    );
+    findings.unaccountedPayments = findings.paymentsWithoutInvoice.filter((id) => !parked.has(id));
     const depths = await queueDepths(options.amqpUrl, options.namespace);
     for (const { name } of Object.values(topology(options.namespace).queues)) {
       // Dead-letter queues (named *.dead-letter) hold what consumers gave up on; the rest, what they have not reached.

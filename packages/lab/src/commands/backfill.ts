@@ -6,7 +6,7 @@ import { UsageError, usage } from './args';
 export const backfillHelp = `lab backfill invoices [--dry-run] [--json]
   Repairs history after a silent failure: writes the missing invoice of every completed payment
   that has none (through invoicing, once per payment: a second run changes nothing), then removes
-  from the dead-letter queue the payment.completed messages it covered. --dry-run only lists the
+  from the dead-letter and unroutable queues the completion events it covered. --dry-run only lists the
   payments. Prints each payment it repaired; exit 1 when some could not be invoiced.`;
 
 export async function backfillCommand(words: string[], options: LabOptions): Promise<number> {
@@ -37,7 +37,7 @@ export async function backfillCommand(words: string[], options: LabOptions): Pro
   } else {
     console.log(
       `${result.invoiced.length} invoice(s) written, ${result.failed.length} failed; ` +
-        `dead-letter queue: ${result.deadLetters.removed} message(s) removed, ${result.deadLetters.kept} left.`,
+        `parked messages (dead-letter, unroutable): ${result.parked.removed} removed, ${result.parked.kept} left.`,
     );
   }
   return result.failed.length === 0 ? 0 : 1;

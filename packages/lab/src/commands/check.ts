@@ -6,8 +6,8 @@ import { usage } from './args';
 export const checkHelp = `lab check [--json]
   Audits the shop against the provider ledgers (the customer's truth) and the queues: double
   charges, orders PAID without a charge, charges whose order is not PAID, completed payments
-  without an invoice, events waiting unconsumed, dead-lettered messages, orders still PENDING;
-  with the ids behind each.
+  without an invoice (and those of them no parked message accounts for), events waiting unconsumed,
+  dead-lettered messages, orders still PENDING; with the ids behind each.
   Exit status 1 when it finds anything.`;
 
 export async function checkCommand(words: string[], options: LabOptions): Promise<number> {

@@ -8,10 +8,12 @@ import { writeReport } from '../report/write-report';
 import type { RunPlan } from '../run/run-lab';
 import { runLab } from '../run/run-lab';
 import type { LabOptions } from '../stack/lab-options';
+import { DEFAULT_PROMETHEUS_PORT, startPrometheus } from '../stack/prometheus';
 import { positiveInteger, UsageError, usage } from './args';
 
 export const runHelp = `lab run <lab> [--phase broken|fixed|both] [--duration S] [--rate RPS] [--seed N]
         [--out DIR] [--json FILE] [--flags key=value,…] [--client give-up|retry|retry-after]
+        [--observe [--prometheus-port N]]
   Drives the same seeded load against the broken and the fixed shop and writes a before/after
   report (report.json, report.md, report.html) to DIR/<lab>-<time>/ (default ./reports).
   Per phase: reset, set the phase's flags and wait until applied, warm up, load, drain the queues,
@@ -21,7 +23,9 @@ export const runHelp = `lab run <lab> [--phase broken|fixed|both] [--duration S]
   Starts the lab for the run if it is not up. Labs: ${Object.keys(SCENARIOS).join(', ')}.
   Links use LAB_JAEGER_URL (default http://localhost:16686) and LAB_GRAFANA_URL (default
   http://localhost:3030, annotated with LAB_GRAFANA_AUTH, default admin:admin); firing alerts come
-  from LAB_PROMETHEUS_URL when set. Exit 0 when the run completed, whatever its results.`;
+  from LAB_PROMETHEUS_URL when set, or from the machine's Prometheus that --observe starts for the
+  run (port N, default 9090), scraping every 2 s with the lab's alert rules. Labs that expect alerts
+  (silent) wait for them after the load. Exit 0 when the run completed, whatever its results.`;
 
 /** What `--client` can make the simulated users do on a timeout or error. */
 const CLIENTS: Record<string, ClientBehaviour> = {
@@ -43,6 +47,8 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
         json: { type: 'string' },
         flags: { type: 'string' },
         client: { type: 'string' },
+        observe: { type: 'boolean' },
+        'prometheus-port': { type: 'string' },
       },
       allowPositionals: true,
       strict: true,
@@ -75,6 +81,31 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
           .filter((p) => phase === 'both' || phase === p)
           .map((p) => ({ name: p, flags: scenario.phases[p as 'broken' | 'fixed'] })),
   };
+  const port = positiveInteger(values['prometheus-port'], '--prometheus-port', DEFAULT_PROMETHEUS_PORT);
+  const prometheus = values.observe ? await startPrometheus(options, { port }) : undefined;
+  try {
+    return await execute(
+      options,
+      plan,
+      values,
+      client,
+      rate,
+      prometheus?.url ?? process.env.LAB_PROMETHEUS_URL,
+    );
+  } finally {
+    await prometheus?.stop();
+  }
+}
+
+async function execute(
+  options: LabOptions,
+  plan: RunPlan,
+  values: { seed?: string; duration?: string; out?: string; json?: string },
+  client: ClientBehaviour | undefined,
+  rate: number | undefined,
+  prometheusUrl: string | undefined,
+): Promise<number> {
+  const { scenario } = plan;
   const grafanaUrl = process.env.LAB_GRAFANA_URL ?? 'http://localhost:3030';
   const grafanaAuth = process.env.LAB_GRAFANA_AUTH ?? 'admin:admin';
   let annotated = true;
@@ -87,7 +118,7 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
     client,
     jaegerUrl: process.env.LAB_JAEGER_URL ?? 'http://localhost:16686',
     grafanaUrl,
-    prometheusUrl: process.env.LAB_PROMETHEUS_URL,
+    prometheusUrl,
     log: (line) => console.log(line),
     progress: (line) => {
       if (tty) process.stdout.write(`\r\x1b[2K${line}${line ? '' : ''}`);

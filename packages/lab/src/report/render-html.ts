@@ -46,7 +46,7 @@ ${table(['endpoint', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors
 ${table(['probe', 'value', 'tolerance'], probes)}
 <p>Slowest traces (Jaeger): ${traceLinks(phase.traces.slowest, phase.links.jaeger.slowest)}</p>
 <p>Failed traces (Jaeger): ${traceLinks(phase.traces.failed, phase.links.jaeger.failed)}</p>
-<p>Firing alerts: ${phase.alerts.firing.map(escape).join(', ') || 'none'}${phase.alerts.note ? ` <small>(${escapeHtml(phase.alerts.note)})</small>` : ''}</p>
+<p>Firing alerts after the load: ${phase.alerts.firing.map((name) => escapeHtml(name)).join(', ') || 'none'}${phase.alerts.note ? ` <small>(${escapeHtml(phase.alerts.note)})</small>` : ''}${phase.alerts.resolvedByRepair ? `; resolved by the repair: ${phase.alerts.resolvedByRepair.map((name) => escapeHtml(name)).join(', ') || 'none'}` : ''}</p>
 </section>`;
 }
 
@@ -114,7 +114,7 @@ export function renderHtml(report: LabReport): string {
     .filter(([, phase]) => phase.repair)
     .map(
       ([name, phase]) =>
-        `<p>Reconciler pass after the ${name} load: ${
+        `<p>Repair after the ${name} load: ${
           Object.entries(phase.repair?.actions ?? {})
             .map(([action, count]) => `${count} <code>${escapeHtml(action)}</code>`)
             .join(', ') || 'no repairs'

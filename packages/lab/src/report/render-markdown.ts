@@ -27,7 +27,7 @@ ${probes.join('\n')}
 
 Slowest traces: ${phase.links.jaeger.slowest.map((url, i) => `[${phase.traces.slowest[i]?.slice(0, 8)}](${url})`).join(', ') || 'none'}
 Failed traces: ${phase.links.jaeger.failed.map((url, i) => `[${phase.traces.failed[i]?.slice(0, 8)}](${url})`).join(', ') || 'none'}
-Firing alerts: ${phase.alerts.firing.join(', ') || 'none'}${phase.alerts.note ? ` (${phase.alerts.note})` : ''}
+Firing alerts after the load: ${phase.alerts.firing.join(', ') || 'none'}${phase.alerts.note ? ` (${phase.alerts.note})` : ''}${phase.alerts.resolvedByRepair ? `; resolved by the repair: ${phase.alerts.resolvedByRepair.join(', ') || 'none'}` : ''}
 `;
 }
 
@@ -49,7 +49,7 @@ export function renderMarkdown(report: LabReport): string {
     .filter(([, phase]) => phase.repair)
     .map(
       ([name, phase]) =>
-        `Reconciler pass after the ${name} load: ${
+        `Repair after the ${name} load: ${
           Object.entries(phase.repair?.actions ?? {})
             .map(([action, count]) => `${count} \`${action}\``)
             .join(', ') || 'no repairs'

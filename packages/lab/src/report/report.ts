@@ -23,7 +23,8 @@ export interface PhaseReport {
   findings: Audit['findings'];
   /** When the scenario runs the reconciler after the load: the audit before it, and what it did. */
   repair?: { invariantsBefore: Record<InvariantName, number>; actions: Record<string, number> };
-  alerts: { firing: string[]; note?: string };
+  /** Alerts firing after the load; `resolvedByRepair`, those the scenario's repair made resolve. */
+  alerts: { firing: string[]; resolvedByRepair?: string[]; note?: string };
   hypothesis: { passed: boolean; probes: ProbeResult[] };
   traces: { slowest: string[]; failed: string[] };
   /** Each service's counters over the phase (`shop_*_total`, HTTP requests served, …). */

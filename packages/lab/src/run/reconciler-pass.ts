@@ -15,18 +15,7 @@ export async function reconcilerPass(
   say: (line: string) => void,
 ) {
   const before = await audit(lab);
-  const reconciler = services.find((service) => service.name === 'reconciler');
-  if (!reconciler) throw new Error('the lab has no reconciler service to run');
-  const response = await fetch(`${reconciler.url}/jobs/reconcile/run?graceS=0`, {
-    method: 'POST',
-    signal: AbortSignal.timeout(120_000),
-  });
-  const run = (await response.json()) as {
-    outcome: string;
-    error?: string;
-    result?: { actions: Array<{ action: string }>; repaired: boolean };
-  };
-  if (run.outcome !== 'ok') throw new Error(`the reconcile run failed: ${run.error}`);
+  const run = await runReconciler(services, 0);
   const actions: Record<string, number> = {};
   for (const { action } of run.result?.actions ?? []) actions[action] = (actions[action] ?? 0) + 1;
   say(
@@ -41,4 +30,22 @@ export async function reconcilerPass(
   await settle(services, say);
   await drainQueues(lab);
   return { invariantsBefore: before.counts, actions };
+}
+
+/** Asks the reconciler to run now (`graceS`: treat orders this old as overdue) and returns the run. */
+export async function runReconciler(services: ServiceProcess[], graceS?: number) {
+  const reconciler = services.find((service) => service.name === 'reconciler');
+  if (!reconciler) throw new Error('the lab has no reconciler service to run');
+  const query = graceS === undefined ? '' : `?graceS=${graceS}`;
+  const response = await fetch(`${reconciler.url}/jobs/reconcile/run${query}`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(120_000),
+  });
+  const run = (await response.json()) as {
+    outcome: string;
+    error?: string;
+    result?: { actions: Array<{ action: string }>; repaired: boolean };
+  };
+  if (run.outcome !== 'ok') throw new Error(`the reconcile run failed: ${run.error}`);
+  return run;
 }

@@ -3,16 +3,15 @@ import type { Scenario } from '@incident-lab/scenarios';
 import { audit } from '../check/invariants';
 import { evaluateHypothesis } from '../report/hypothesis';
 import { grafanaDashboardUrl, jaegerTraceUrl } from '../report/links';
-import { firingAlerts } from '../report/prometheus-alerts';
 import type { PhaseName, PhaseReport } from '../report/report';
 import { reset } from '../stack/data';
 import type { LabOptions } from '../stack/lab-options';
 import { labServices } from '../stack/services';
+import { afterLoad } from './after-load';
 import { drainQueues } from './drain';
 import { driveLoad } from './drive-load';
 import { progressLine } from './progress';
 import { deltas } from './prometheus-text';
-import { reconcilerPass } from './reconciler-pass';
 import { actsToRun, flagsFor, type RunSettings } from './run-settings';
 import { arrivals } from './schedule';
 import { scrapeCounters } from './scrape';
@@ -77,12 +76,11 @@ export async function runPhase(
   say(`load done: ${results.length} requests measured; draining queues…`);
   await settle(services, say);
   if (!(await drainQueues(lab))) say('queues still busy after 30 s; auditing anyway');
-  const repair = scenario.reconcileAfterLoad ? await reconcilerPass(lab, services, say) : undefined;
+  const { repair, alerts } = await afterLoad(lab, scenario, settings, phase, services);
   const after = await scrapeCounters(services);
   const findings = await audit(lab);
   const endpoints = summarize(results);
   const traces = notableTraces(results);
-  const alerts = await firingAlerts(settings.prometheusUrl);
   const from = startedAt ?? finishedAt;
   return {
     flags: phase.flags,
@@ -93,9 +91,7 @@ export async function runPhase(
     invariants: findings.counts,
     findings: findings.findings,
     repair,
-    alerts: alerts
-      ? { firing: alerts }
-      : { firing: [], note: 'no Prometheus configured or reachable (LAB_PROMETHEUS_URL)' },
+    alerts,
     hypothesis: evaluateHypothesis(scenario.hypothesis, endpoints, findings),
     traces,
     server: Object.fromEntries(

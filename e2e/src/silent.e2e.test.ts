@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricsMissingFrom } from './support/dashboards';
+import { labCli, runLabCli, startTestLab, type TestLab } from './support/test-lab';
+
+type Counts = Record<
+  'paymentsWithoutInvoice' | 'unaccountedPayments' | 'deadLettered' | 'unconsumedEvents',
+  number
+>;
+interface Phase {
+  invariants: Counts;
+  endpoints: Record<string, { errorRate: number; requests: number }>;
+  alerts: { firing: string[]; resolvedByRepair?: string[]; note?: string };
+  repair?: { invariantsBefore: Counts; actions: Record<string, number> };
+}
+
+let lab: TestLab;
+let report: { phases: Record<'broken' | 'fixed', Phase> };
+
+beforeAll(async () => {
+  lab = await startTestLab(4100);
+  // A short silent run with a real Prometheus (Debian's, started by --observe): 10 s per act, then
+  // the wait for each phase's alerts (their `for` is 1 minute), the fix, the backfill.
+  ({ report } = await runLabCli(
+    lab,
+    ['silent', '--duration', '10', '--seed', '4', '--observe', '--prometheus-port', '4180'],
+    600_000,
+  ));
+}, 660_000);
+
+afterAll(() => lab?.stop());
+
+describe('lab run silent (short, with Prometheus), broken against fixed', () => {
+  it('broken: every checkout succeeds while payments lose their invoices, and the invoice alerts fire', () => {
+    const { invariants, endpoints, alerts } = report.phases.broken;
+    expect(endpoints['swallowed-errors:checkout']?.requests).toBeGreaterThan(0);
+    expect(endpoints['swallowed-errors:checkout']?.errorRate).toBe(0);
+    expect(endpoints['renamed-event:checkout']?.errorRate).toBe(0);
+    expect(invariants.paymentsWithoutInvoice).toBeGreaterThan(0);
+    // Swallowed and dropped: nothing anywhere says why.
+    expect(invariants.unaccountedPayments).toBe(invariants.paymentsWithoutInvoice);
+    expect(alerts.firing).toEqual(
+      expect.arrayContaining([
+        'InvoicesBehindPayments',
+        'PaymentsWithoutInvoice',
+        'PaymentEventsNotConsumed',
+      ]),
+    );
+  });
+
+  it('fixed: each missing invoice is parked with its reason and alerted; after the backfill nothing is left and the alert resolves', () => {
+    const { invariants, alerts, repair } = report.phases.fixed;
+    const before = repair?.invariantsBefore as Counts;
+    expect(before.paymentsWithoutInvoice).toBeGreaterThan(0);
+    expect(before.unaccountedPayments).toBe(0);
+    expect(before.deadLettered + before.unconsumedEvents).toBe(before.paymentsWithoutInvoice);
+    expect(alerts.firing).toEqual(expect.arrayContaining(['DeadLetterQueueNotEmpty', 'UnroutableEvents']));
+    expect(repair?.actions['invoices backfilled']).toBe(before.paymentsWithoutInvoice);
+    expect(invariants).toMatchObject({
+      paymentsWithoutInvoice: 0,
+      unaccountedPayments: 0,
+      deadLettered: 0,
+      unconsumedEvents: 0,
+    });
+    expect(alerts.resolvedByRepair).toEqual(
+      expect.arrayContaining(['PaymentsWithoutInvoice', 'DeadLetterQueueNotEmpty']),
+    );
+  });
+
+  it('backfills idempotently: a second run finds nothing to repair, and lab check finds nothing', async () => {
+    const again = await labCli(lab, ['backfill', 'invoices', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ missing: [], invoiced: [], failed: [] });
+    expect((await labCli(lab, ['check'])).code).toBe(0);
+  });
+
+  it('exports every service metric the "Lab 3 — Silent failures" dashboard queries', async () => {
+    const urls = lab.lab.services.map((service) => service.url);
+    expect(await metricsMissingFrom(urls, 'lab-3-silent')).toEqual([]);
+  });
+});

@@ -1,0 +1,79 @@
+import type { Scenario } from './scenario';
+
+/**
+ * Lab 3. Act one: the invoice template fails on one customer in ten. Act two: payments publishes
+ * completed payments under a new name nobody is bound to. Every HTTP answer stays a success. The
+ * fixed phase dead-letters what invoicing cannot process and guards against unroutable events;
+ * then the bug is fixed and `lab backfill invoices` repairs the history.
+ */
+export const silent: Scenario = {
+  name: 'silent',
+  title: 'Lab 3 — Silent failures: every request is 200 while invoices vanish',
+  summary:
+    'Checkout while the invoice template fails on customers whose number ends in 7, then while payments ' +
+    'publishes payment.succeeded where invoicing listens for payment.completed. Broken: invoicing swallows ' +
+    'the error and acks, and RabbitMQ drops the unroutable events. Fixed: failures go to the dead-letter ' +
+    'queue with their reason, unroutable events are returned and parked, alerts fire on the domain ' +
+    'metrics, and after the fix a backfill writes the missing invoices.',
+  dashboardUid: 'lab-3-silent',
+  seedOrders: 0,
+  hypothesis: [
+    {
+      name: 'checkout answers without errors while invoices fail (the RED dashboard is green)',
+      target: { kind: 'errorRate', endpoint: 'checkout', act: 'swallowed-errors' },
+      tolerance: 0.01,
+    },
+    {
+      name: 'checkout answers without errors while events go nowhere',
+      target: { kind: 'errorRate', endpoint: 'checkout', act: 'renamed-event' },
+      tolerance: 0.01,
+    },
+    {
+      name: 'no payment lost without a trace (invoiced, or parked with its reason)',
+      target: { kind: 'invariant', name: 'unaccountedPayments' },
+      tolerance: 0,
+    },
+    {
+      name: 'every completed payment invoiced',
+      target: { kind: 'invariant', name: 'paymentsWithoutInvoice' },
+      tolerance: 0,
+    },
+    { name: 'no dead letter left', target: { kind: 'invariant', name: 'deadLettered' }, tolerance: 0 },
+    {
+      name: 'no event left unconsumed',
+      target: { kind: 'invariant', name: 'unconsumedEvents' },
+      tolerance: 0,
+    },
+  ],
+  faults: {},
+  load: {
+    warmupS: 2,
+    acts: [
+      {
+        name: 'swallowed-errors',
+        durationS: 25,
+        ratePerS: { checkout: 3, products: 1 },
+        faults: { 'invoicing-template-bug': 'on' },
+      },
+      {
+        name: 'renamed-event',
+        durationS: 20,
+        ratePerS: { checkout: 3, products: 1 },
+        faults: { 'payments-event-rename': 'on' },
+      },
+    ],
+    clientTimeoutMs: 6_000,
+    client: { onFailure: 'retry', retries: 1, followRetryAfter: true },
+  },
+  afterLoad: 'backfill-invoices',
+  expectAlerts: {
+    broken: ['InvoicesBehindPayments', 'PaymentEventsNotConsumed', 'PaymentsWithoutInvoice'],
+    fixed: ['DeadLetterQueueNotEmpty', 'UnroutableEvents', 'PaymentsWithoutInvoice'],
+    resolvedByRepair: ['PaymentsWithoutInvoice', 'DeadLetterQueueNotEmpty'],
+    waitS: 150,
+  },
+  phases: {
+    broken: {},
+    fixed: { 'invoicing-dead-letter': 'on', 'unroutable-guard': 'on' },
+  },
+};
