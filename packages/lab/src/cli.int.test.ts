@@ -118,7 +118,7 @@ describe('lab CLI', () => {
     expect(await count('storefront', "SELECT COUNT(*) AS n FROM orders WHERE origin = 'history'")).toBe(300);
     expect(await count('storefront', 'SELECT COUNT(*) AS n FROM users')).toBe(20);
     expect(await count('provider_primary', 'SELECT COUNT(*) AS n FROM charges')).toBe(0);
-    expect(Object.values(await queueDepths(options.amqpUrl, namespace))).toEqual([0, 0, 0]);
+    expect(Object.values(await queueDepths(options.amqpUrl, namespace))).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('marks a flag change on Grafana as an annotation when Grafana answers', async () => {
