@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { SERVICE_NAMES } from '@incident-lab/config';
 import { configSchema as invoicing } from '@incident-lab/invoicing/config';
 import { configSchema as payments } from '@incident-lab/payments/config';
 import { configSchema as provider } from '@incident-lab/provider/config';
@@ -129,6 +130,31 @@ describe('docker-compose.yml', () => {
         expect(existsSync(path.join(root, source)), `${name}: ${source}`).toBe(true);
       }
     }
+  });
+
+  it("gives Prometheus the lab's alert rules, scrape targets for every app service, and Grafana the dashboards", () => {
+    const config = parse(readFileSync(path.join(root, 'infra/prometheus/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+    };
+    expect(services.prometheus?.volumes).toContain('./infra/prometheus:/etc/prometheus:ro');
+    for (const file of config.rule_files)
+      expect(existsSync(path.join(root, 'infra/prometheus', file)), file).toBe(true);
+    const targets = config.scrape_configs.flatMap((job) =>
+      job.static_configs.flatMap((each) => each.targets),
+    );
+    for (const name of [
+      'storefront',
+      'payments',
+      'provider-primary',
+      'provider-backup',
+      'invoicing',
+      'reconciler',
+    ])
+      expect(
+        targets.some((target) => target.startsWith(`${name}:`)),
+        name,
+      ).toBe(true);
   });
 });
 

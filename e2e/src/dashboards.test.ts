@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { dashboards, metricNames } from './support/dashboards';
+import { typecheckDashboard } from './support/typecheck-dashboard';
 
-describe.each(dashboards)('dashboard $file', ({ dashboard }) => {
+describe.each(dashboards)('dashboard $file', ({ file, dashboard }) => {
+  it("fits Grafana's dashboard schema (@grafana/schema), checked by the TypeScript compiler", () => {
+    expect(typecheckDashboard(file, JSON.stringify(dashboard))).toEqual([]);
+  });
+
+  it('opens with the row "Flags in force", and its latency panels link to Jaeger', () => {
+    expect(dashboard.panels[0]?.title).toBe('Flags in force');
+    for (const panel of dashboard.panels.filter((each) => /latency/i.test(each.title))) {
+      expect(panel.links?.[0]?.url, panel.title).toMatch(
+        /^http:\/\/localhost:16686\/search\?service=.+&start=\$\{__from\}000&end=\$\{__to\}000/,
+      );
+    }
+  });
+
   it('has a uid, a title and panels with unique ids, each querying Prometheus', () => {
     expect(dashboard.uid).toMatch(/^[\w-]+$/);
     expect(dashboard.title.length).toBeGreaterThan(3);
@@ -13,6 +27,16 @@ describe.each(dashboards)('dashboard $file', ({ dashboard }) => {
       for (const target of panel.targets ?? [])
         expect(metricNames(target.expr).length, target.expr).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the schema check', () => {
+  it('rejects a malformed dashboard, naming the problem', () => {
+    const [first] = dashboards;
+    const broken = structuredClone(first?.dashboard) as unknown as { panels: Array<{ gridPos: unknown }> };
+    (broken.panels[0] as { gridPos: unknown }).gridPos = { x: 0, y: 0, w: 'wide', h: 5 };
+    const errors = typecheckDashboard('broken.json', JSON.stringify(broken));
+    expect(errors.join('\n')).toMatch(/broken\.json:\d+: Type 'string' is not assignable to type 'number'/);
   });
 });
 

@@ -9,6 +9,7 @@ export interface Panel {
   title: string;
   datasource?: { uid: string };
   targets?: Array<{ refId: string; expr: string }>;
+  links?: Array<{ title: string; url: string }>;
 }
 
 export const dashboards = readdirSync(dir)

@@ -3,5 +3,11 @@ export { migrateAll, reset, seed, withPool } from './stack/data';
 export { checkInfrastructure } from './stack/infrastructure';
 export { type RunningLab, startLab } from './stack/lab';
 export { type LabOptions, labOptions, portOf, urlOf } from './stack/lab-options';
+export {
+  ALERT_RULES,
+  prometheusConfig,
+  type RunningPrometheus,
+  startPrometheus,
+} from './stack/prometheus';
 export { isReady } from './stack/run-services';
 export { labServices, type ServiceProcess } from './stack/services';

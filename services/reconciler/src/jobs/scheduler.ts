@@ -33,6 +33,8 @@ export class Scheduler {
     private readonly intervalMs: number,
     private readonly logger: Logger,
   ) {
+    // Both outcomes start at 0: "no failures yet" is a series, not an absence a query cannot see.
+    for (const outcome of ['ok', 'failed']) this.runs.add(0, { job, outcome });
     getMeter('jobs')
       .createObservableGauge('shop_job_last_success_timestamp_seconds', {
         description: "Unix time of the job's last successful run (absent until it first succeeds).",
