@@ -52,6 +52,24 @@ describe('lab run partial (short), broken against fixed', () => {
     });
   });
 
+  it('traces it: retries under one reference, replays, redeliveries, idempotency keys and the repairs', async () => {
+    // The services export spans in batches: give the last ones a moment to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const spans = lab.receiver.all();
+    const attempts = spans.filter((span) => span.name === 'provider.charge attempt');
+    const references = attempts.map((span) => span.attributes['payment.reference']);
+    expect(new Set(references).size, 'retries share their reference').toBeLessThan(references.length);
+    expect(spans.some((span) => span.attributes['charge.replayed'] === true)).toBe(true);
+    expect(spans.some((span) => span.attributes['messaging.rabbitmq.redelivered'] === true)).toBe(true);
+    const keyed = spans.filter((span) => typeof span.attributes['idempotency.key'] === 'string');
+    expect(keyed.map((span) => span.service)).toEqual(expect.arrayContaining(['storefront', 'payments']));
+    expect(
+      spans.some(
+        (span) => span.name === 'reconcile.order' && span.attributes['reconcile.action'] === 'complete',
+      ),
+    ).toBe(true);
+  });
+
   it('redelivers the messages of a crashed worker; only the fixed worker recognises them', () => {
     const payments = (phase: 'broken' | 'fixed') => report.phases[phase].server.payments ?? {};
     expect(payments('broken').shop_messages_redelivered_total).toBeGreaterThan(0);

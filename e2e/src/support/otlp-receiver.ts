@@ -69,6 +69,11 @@ export class OtlpReceiver {
     return this.spans.filter((span) => span.traceId === traceId);
   }
 
+  /** Every span received so far, from every trace. */
+  all(): ReceivedSpan[] {
+    return [...this.spans];
+  }
+
   async stop(): Promise<void> {
     await new Promise((resolve) => this.server?.close(resolve));
   }
