@@ -143,14 +143,7 @@ describe('docker-compose.yml', () => {
     const targets = config.scrape_configs.flatMap((job) =>
       job.static_configs.flatMap((each) => each.targets),
     );
-    for (const name of [
-      'storefront',
-      'payments',
-      'provider-primary',
-      'provider-backup',
-      'invoicing',
-      'reconciler',
-    ])
+    for (const name of SERVICE_NAMES)
       expect(
         targets.some((target) => target.startsWith(`${name}:`)),
         name,
