@@ -4,11 +4,13 @@ export {
   createPool,
   dropDatabase,
   ensureDatabase,
+  inTransaction,
   type Pool,
   type PoolConnection,
   type PoolOptions,
   type ResultSetHeader,
   type RowDataPacket,
+  transaction,
 } from './pool';
 export {
   isStatementTimeout,

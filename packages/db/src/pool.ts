@@ -1,4 +1,4 @@
-import mysql, { type Pool } from 'mysql2/promise';
+import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
 
 export type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 
@@ -54,5 +54,31 @@ export async function dropDatabase(url: string, database: string): Promise<void>
     await connection.query(`DROP DATABASE IF EXISTS \`${database}\``);
   } finally {
     await connection.end();
+  }
+}
+
+/** Runs `work` in one transaction on a connection already held: committed if it resolves, rolled back if not. */
+export async function transaction<T>(
+  connection: PoolConnection,
+  work: (connection: PoolConnection) => Promise<T>,
+) {
+  await connection.beginTransaction();
+  try {
+    const result = await work(connection);
+    await connection.commit();
+    return result;
+  } catch (error) {
+    await connection.rollback();
+    throw error;
+  }
+}
+
+/** Takes a connection from the pool for one transaction, and gives it back. */
+export async function inTransaction<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>) {
+  const connection = await pool.getConnection();
+  try {
+    return await transaction(connection, work);
+  } finally {
+    connection.release();
   }
 }

@@ -113,14 +113,25 @@ export function idempotent(
       lastPurge = Date.now();
       await sql('DELETE FROM idempotency_keys WHERE expires_at < NOW(3) LIMIT 1000', []);
     }
-    await sql('DELETE FROM idempotency_keys WHERE idem_key = ? AND expires_at < NOW(3)', [stored]);
-    const inserted = (await sql(
-      `INSERT IGNORE INTO idempotency_keys (idem_key, request_hash, state, expires_at)
-       VALUES (?, ?, 'IN_FLIGHT', NOW(3) + INTERVAL ? SECOND)`,
-      [stored, hash, KEY_TTL_S],
-    )) as { affectedRows: number };
+    const claim = async () =>
+      (
+        (await sql(
+          `INSERT IGNORE INTO idempotency_keys (idem_key, request_hash, state, expires_at)
+           VALUES (?, ?, 'IN_FLIGHT', NOW(3) + INTERVAL ? SECOND)`,
+          [stored, hash, KEY_TTL_S],
+        )) as { affectedRows: number }
+      ).affectedRows === 1;
+    // An expired key counts as new: it is removed only when it is in the way, so a first request
+    // costs one write.
+    let claimed = await claim();
+    if (!claimed) {
+      const expired = (await sql('DELETE FROM idempotency_keys WHERE idem_key = ? AND expires_at < NOW(3)', [
+        stored,
+      ])) as { affectedRows: number };
+      if (expired.affectedRows === 1) claimed = await claim();
+    }
 
-    if (inserted.affectedRows === 0) {
+    if (!claimed) {
       const [row] = (await sql(
         'SELECT request_hash, state, answer FROM idempotency_keys WHERE idem_key = ?',
         [stored],

@@ -1,15 +1,8 @@
-import { databaseName } from '@incident-lab/config';
-import { createPool, type RowDataPacket } from '@incident-lab/db';
+import { createPool } from '@incident-lab/db';
 import { sweepParked } from '@incident-lab/messaging';
+import { type UninvoicedPayment, uninvoicedPayments } from '../check/uninvoiced-payments';
 import type { LabOptions } from '../stack/lab-options';
 import { labServices } from '../stack/services';
-
-export interface UninvoicedPayment {
-  paymentId: string;
-  orderId: string;
-  amountCents: number;
-  customer: string;
-}
 
 export interface BackfillResult {
   dryRun: boolean;
@@ -21,19 +14,11 @@ export interface BackfillResult {
   parked: { removed: number; kept: number };
 }
 
-/** Completed payments with no invoice: the history a swallowed error or a lost event left behind. */
-export async function uninvoicedPayments(options: LabOptions): Promise<UninvoicedPayment[]> {
+/** The payments still without an invoice, on a pool of its own. */
+async function missingInvoices(options: LabOptions): Promise<UninvoicedPayment[]> {
   const pool = createPool({ url: options.mysqlUrl, connectionLimit: 1 });
   try {
-    const [rows] = await pool.query<RowDataPacket[]>(
-      `SELECT p.id AS paymentId, p.order_id AS orderId, p.amount_cents AS amountCents, p.customer
-         FROM \`${databaseName(options.namespace, 'payments')}\`.payments p
-        WHERE p.status = 'COMPLETED'
-          AND NOT EXISTS (SELECT 1 FROM \`${databaseName(options.namespace, 'invoicing')}\`.invoices i
-                           WHERE i.payment_id = p.id)
-        ORDER BY p.created_at`,
-    );
-    return rows as UninvoicedPayment[];
+    return await uninvoicedPayments(pool, options.namespace);
   } finally {
     await pool.end();
   }
@@ -49,7 +34,7 @@ export async function backfillInvoices(
   options: LabOptions,
   { dryRun, onProgress }: { dryRun: boolean; onProgress?: (line: string) => void },
 ): Promise<BackfillResult> {
-  const missing = await uninvoicedPayments(options);
+  const missing = await missingInvoices(options);
   const result: BackfillResult = {
     dryRun,
     missing,
@@ -83,7 +68,7 @@ export async function backfillInvoices(
       onProgress?.(`could not invoice payment ${payment.paymentId}: ${reason}`);
     }
   }
-  const stillMissing = new Set((await uninvoicedPayments(options)).map((payment) => payment.paymentId));
+  const stillMissing = new Set((await missingInvoices(options)).map((payment) => payment.paymentId));
   // Parked completion events (dead-lettered, or unroutable under a wrong name) whose payment now has its invoice.
   result.parked = await sweepParked(options.amqpUrl, options.namespace, ({ envelope }) => {
     const paymentId = (envelope.data as { paymentId?: string }).paymentId;

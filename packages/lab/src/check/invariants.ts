@@ -3,6 +3,7 @@ import { createPool, type RowDataPacket } from '@incident-lab/db';
 import { parkedMessages, queueDepths, topology } from '@incident-lab/messaging';
 import type { InvariantName } from '@incident-lab/scenarios';
 import type { LabOptions } from '../stack/lab-options';
+import { uninvoicedPayments } from './uninvoiced-payments';
 
 export interface Audit {
   checkedAt: string;
@@ -36,10 +37,8 @@ export async function audit(options: LabOptions): Promise<Audit> {
            LEFT JOIN ${db('storefront')}.orders o ON o.id = c.order_id
           WHERE o.id IS NULL OR o.status <> 'PAID'`,
       ),
-      paymentsWithoutInvoice: await ids(
-        `SELECT p.id FROM ${db('payments')}.payments p
-          WHERE p.status = 'COMPLETED'
-            AND NOT EXISTS (SELECT 1 FROM ${db('invoicing')}.invoices i WHERE i.payment_id = p.id)`,
+      paymentsWithoutInvoice: (await uninvoicedPayments(pool, options.namespace)).map(
+        (payment) => payment.paymentId,
       ),
       unconsumedEvents: [],
       deadLettered: [],

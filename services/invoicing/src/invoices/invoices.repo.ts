@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool, ResultSetHeader, RowDataPacket } from '@incident-lab/db';
+import { inTransaction, type Pool, type ResultSetHeader, type RowDataPacket } from '@incident-lab/db';
 
 export interface InvoiceInput {
   paymentId: string;
@@ -19,32 +19,23 @@ export async function createInvoice(
   email: { subject: string },
 ): Promise<{ invoiceId: string; created: boolean }> {
   const id = randomUUID();
-  const connection = await pool.getConnection();
-  try {
-    await connection.beginTransaction();
+  const created = await inTransaction(pool, async (connection) => {
     const [inserted] = await connection.query<ResultSetHeader>(
       'INSERT IGNORE INTO invoices (id, payment_id, order_id, amount_cents, customer) VALUES (?, ?, ?, ?, ?)',
       [id, input.paymentId, input.orderId, input.amountCents, input.customer],
     );
-    if (inserted.affectedRows === 0) {
-      await connection.rollback();
-      const [existing] = await findInvoices(pool, { paymentId: input.paymentId });
-      return { invoiceId: String(existing?.id), created: false };
-    }
+    if (inserted.affectedRows === 0) return false;
     await connection.query('INSERT INTO emails (id, invoice_id, recipient, subject) VALUES (?, ?, ?, ?)', [
       randomUUID(),
       id,
       input.customer,
       email.subject,
     ]);
-    await connection.commit();
-    return { invoiceId: id, created: true };
-  } catch (error) {
-    await connection.rollback();
-    throw error;
-  } finally {
-    connection.release();
-  }
+    return true;
+  });
+  if (created) return { invoiceId: id, created };
+  const [existing] = await findInvoices(pool, { paymentId: input.paymentId });
+  return { invoiceId: String(existing?.id), created };
 }
 
 export async function findInvoices(pool: Pool, filter: { paymentId?: string; orderId?: string }) {

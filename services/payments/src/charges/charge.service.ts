@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolConnection } from '@incident-lab/db';
+import { inTransaction, type Pool, type PoolConnection } from '@incident-lab/db';
 import type { FlagReader } from '@incident-lab/flags';
 import { type Broker, type Envelope, envelope } from '@incident-lab/messaging';
 import type { Logger } from '@incident-lab/telemetry';
@@ -8,7 +8,6 @@ import { addToOutbox, type Destination } from '../outbox/outbox.repo';
 import {
   findPayment,
   insertPayment,
-  inTransaction,
   type Payment,
   type PaymentChange,
   type PaymentStatus,

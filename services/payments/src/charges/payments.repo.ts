@@ -70,19 +70,3 @@ export async function findPaymentsForOrder(db: Db, orderId: string): Promise<Pay
   );
   return rows as Payment[];
 }
-
-/** Runs `work` in one transaction on one connection: all of it is committed, or none. */
-export async function inTransaction<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>) {
-  const connection = await pool.getConnection();
-  try {
-    await connection.beginTransaction();
-    const result = await work(connection);
-    await connection.commit();
-    return result;
-  } catch (error) {
-    await connection.rollback();
-    throw error;
-  } finally {
-    connection.release();
-  }
-}

@@ -1,7 +1,6 @@
-import type { Pool } from '@incident-lab/db';
+import { inTransaction, type Pool } from '@incident-lab/db';
 import type { Broker } from '@incident-lab/messaging';
 import { getMeter, type Logger } from '@incident-lab/telemetry';
-import { inTransaction } from '../charges/payments.repo';
 import { lockUnsent, markSent, unsentCount } from './outbox.repo';
 
 const POLL_MS = 250;
@@ -15,7 +14,6 @@ const BATCH = 50;
  */
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
-  private backlog = 0;
   private stopped = false;
 
   constructor(
@@ -23,11 +21,15 @@ export class OutboxRelay {
     private readonly broker: Broker,
     private readonly logger: Logger,
   ) {
+    // Counted when Prometheus scrapes, not on every relay tick.
     getMeter('payments')
       .createObservableGauge('shop_outbox_backlog', {
         description: 'Events in the outbox not yet confirmed by the broker.',
       })
-      .addCallback((result) => result.observe(this.backlog));
+      .addCallback(async (result) => {
+        const backlog = await unsentCount(this.pool).catch(() => undefined);
+        if (backlog !== undefined) result.observe(backlog);
+      });
   }
 
   start(): void {
@@ -51,8 +53,7 @@ export class OutboxRelay {
       }
       return rows.length;
     });
-    this.backlog = await unsentCount(this.pool);
-    if (sent > 0) this.logger.info({ sent, backlog: this.backlog }, 'outbox events published');
+    if (sent > 0) this.logger.info({ sent }, 'outbox events published');
     return sent;
   }
 

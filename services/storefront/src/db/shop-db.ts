@@ -6,6 +6,7 @@ import {
   type PoolConnection,
   type RefusalReason,
   type ServerFlavour,
+  transaction,
   withStatementTimeout,
 } from '@incident-lab/db';
 import type { FlagReader } from '@incident-lab/flags';
@@ -59,17 +60,9 @@ export class ShopDb {
   }
 
   async transaction<T>(work: (connection: PoolConnection) => Promise<T>): Promise<T> {
-    return this.shared.withConnection(await this.sharedRules(), async (connection) => {
-      await connection.beginTransaction();
-      try {
-        const result = await work(connection);
-        await connection.commit();
-        return result;
-      } catch (error) {
-        await connection.rollback();
-        throw error;
-      }
-    });
+    return this.shared.withConnection(await this.sharedRules(), (connection) =>
+      transaction(connection, work),
+    );
   }
 
   /** The heavy report: on the shared pool (broken) or in its own bulkhead (fixed), capped or not. */

@@ -8,7 +8,7 @@ export type ChargeOutcome =
   | { status: 'QUEUED'; paymentId: string }
   | { status: 'FAILED'; paymentId?: string; reason: string }
   /** No usable answer (timeout, dropped connection, 5xx, 409): the card may or may not be charged. */
-  | { status: 'UNKNOWN'; reason: string };
+  | { status: 'UNKNOWN'; reason: string; inFlight?: boolean };
 
 export interface ChargeRequest {
   orderId: string;
@@ -35,7 +35,8 @@ async function askOnce(
     if (status === 201 && paymentId) return { status: 'COMPLETED', paymentId };
     if (status === 202 && paymentId) return { status: 'QUEUED', paymentId };
     const reason = String(body.detail ?? body.title ?? `payments answered ${status}`);
-    if (status >= 500 || status === 409) return { status: 'UNKNOWN', reason: `payments answered ${status}` };
+    if (status >= 500 || status === 409)
+      return { status: 'UNKNOWN', reason: `payments answered ${status}`, inFlight: status === 409 };
     return { status: 'FAILED', paymentId, reason };
   } catch (error) {
     if (!(error instanceof UnreachableError)) throw error;
@@ -58,7 +59,7 @@ export async function requestCharge(
     trace
       .getActiveSpan()
       ?.addEvent('retrying payments', { 'retry.attempt': attempt, reason: outcome.reason });
-    if (outcome.reason.endsWith('409')) await sleep(IN_FLIGHT_PAUSE_MS);
+    if (outcome.inFlight) await sleep(IN_FLIGHT_PAUSE_MS);
     outcome = await askOnce(paymentsUrl, charge, options);
   }
   return outcome;

@@ -1,0 +1,22 @@
+import { databaseName } from '@incident-lab/config';
+import type { Pool, RowDataPacket } from '@incident-lab/db';
+
+export interface UninvoicedPayment {
+  paymentId: string;
+  orderId: string;
+  amountCents: number;
+  customer: string;
+}
+
+/** Completed payments with no invoice: what the audit reports and the backfill repairs. */
+export async function uninvoicedPayments(pool: Pool, namespace: string): Promise<UninvoicedPayment[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT p.id AS paymentId, p.order_id AS orderId, p.amount_cents AS amountCents, p.customer
+       FROM \`${databaseName(namespace, 'payments')}\`.payments p
+      WHERE p.status = 'COMPLETED'
+        AND NOT EXISTS (SELECT 1 FROM \`${databaseName(namespace, 'invoicing')}\`.invoices i
+                         WHERE i.payment_id = p.id)
+      ORDER BY p.created_at`,
+  );
+  return rows as UninvoicedPayment[];
+}
