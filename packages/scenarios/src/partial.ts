@@ -51,7 +51,10 @@ export const partial: Scenario = {
         name: 'provider-outage',
         durationS: 15,
         ratePerS: { checkout: 3, products: 1 },
-        faults: { 'provider-outage': 'on' },
+        // The crash fault is in force before the provider comes back: services notice a flag change
+        // one by one, and a worker that saw the provider return before its own crash flag would drain
+        // the whole queue without dying once.
+        faults: { 'provider-outage': 'on', 'payments-crash': 'before-publish' },
       },
       {
         name: 'worker-crashes',
