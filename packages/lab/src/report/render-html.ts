@@ -11,6 +11,23 @@ function table(head: string[], rows: string[][]): string {
     .join('')}</tbody></table>`;
 }
 
+/** A figure with one bar per phase for each category, broken beside fixed. */
+function phaseBars(
+  phases: Array<[string, PhaseReport]>,
+  caption: string,
+  title: string,
+  axis: string,
+  categories: string[],
+  value: (phase: PhaseReport, category: string) => number,
+): string {
+  const series = phases.map(([name, phase]) => ({
+    label: name,
+    colour: COLOURS[name] ?? '#000',
+    values: categories.map((category) => value(phase, category)),
+  }));
+  return `<figure><figcaption>${caption}</figcaption>${barChart(title, axis, categories, series)}</figure>`;
+}
+
 function phaseCard(name: string, phase: PhaseReport): string {
   const verdict = phase.hypothesis.passed
     ? '<span class="pass">holds</span>'
@@ -69,19 +86,17 @@ export function renderHtml(report: LabReport): string {
       return `<figure><figcaption>${endpoint}: p95 latency per second</figcaption>${lineChart(`${endpoint}: p95 latency per second`, 'p95 ms', series)}</figure>`;
     })
     .join('');
-  const errorChart = `<figure><figcaption>errors and timeouts, share of requests</figcaption>${barChart(
+  const errorChart = phaseBars(
+    phases,
+    'errors and timeouts, share of requests',
     'errors and timeouts per endpoint',
     'share of requests (%)',
     endpoints,
-    phases.map(([name, phase]) => ({
-      label: name,
-      colour: COLOURS[name] ?? '#000',
-      values: endpoints.map((endpoint) => {
-        const e = phase.endpoints[endpoint];
-        return e ? Math.round((e.errorRate + e.timeoutRate) * 1000) / 10 : 0;
-      }),
-    })),
-  )}</figure>`;
+    (phase, endpoint) => {
+      const e = phase.endpoints[endpoint];
+      return e ? Math.round((e.errorRate + e.timeoutRate) * 1000) / 10 : 0;
+    },
+  );
   const invariantNames = Object.keys(phases[0]?.[1].invariants ?? {});
   const invariants = table(
     ['invariant', ...phases.map(([name]) => name)],
@@ -99,16 +114,14 @@ export function renderHtml(report: LabReport): string {
     phases.some(([, phase]) => phase.invariants[inv as keyof PhaseReport['invariants']] > 0),
   );
   const invariantChart = broken.length
-    ? `<figure><figcaption>what the audit found after each phase</figcaption>${barChart(
+    ? phaseBars(
+        phases,
+        'what the audit found after each phase',
         'invariant violations per phase',
         'count',
         broken,
-        phases.map(([name, phase]) => ({
-          label: name,
-          colour: COLOURS[name] ?? '#000',
-          values: broken.map((inv) => phase.invariants[inv as keyof PhaseReport['invariants']]),
-        })),
-      )}</figure>`
+        (phase, inv) => phase.invariants[inv as keyof PhaseReport['invariants']],
+      )
     : '';
   const repairs = phases
     .filter(([, phase]) => phase.repair)
