@@ -18,3 +18,4 @@ export {
   serverFlavour,
   withStatementTimeout,
 } from './statement-timeout';
+export { isTransientDbError } from './transient';

@@ -28,4 +28,23 @@ describe('migrate (real MySQL)', () => {
     await pool.end();
     expect(rows).toEqual([{ id: 1, name: 'a' }]);
   });
+
+  it("applies a library's migrations after the service's own, recorded under the library's name", async () => {
+    const own = await mkdtemp(path.join(tmpdir(), 'own-'));
+    const library = await mkdtemp(path.join(tmpdir(), 'library-'));
+    await writeFile(path.join(own, '001_gadgets.sql'), 'CREATE TABLE gadgets (id INT PRIMARY KEY);');
+    await writeFile(path.join(library, '001_keys.sql'), 'CREATE TABLE lib_keys (gadget INT);');
+    const options = {
+      url,
+      database: `${database}_lib`,
+      dir: own,
+      libraries: [{ name: 'kit', dir: library }],
+    };
+    try {
+      expect(await migrate(options)).toEqual(['001_gadgets.sql', 'kit/001_keys.sql']);
+      expect(await migrate(options)).toEqual([]);
+    } finally {
+      await dropDatabase(url, options.database);
+    }
+  });
 });

@@ -3,11 +3,12 @@ export { migrateAll, reset, seed, withPool } from './stack/data';
 export { checkInfrastructure } from './stack/infrastructure';
 export { type RunningLab, startLab } from './stack/lab';
 export { type LabOptions, labOptions, portOf, urlOf } from './stack/lab-options';
+export { type LabState, readLabState } from './stack/lab-state';
 export {
   ALERT_RULES,
   prometheusConfig,
   type RunningPrometheus,
   startPrometheus,
 } from './stack/prometheus';
-export { isReady } from './stack/run-services';
+export { isReady } from './stack/readiness';
 export { labServices, type ServiceProcess } from './stack/services';

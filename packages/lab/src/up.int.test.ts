@@ -5,7 +5,7 @@ import { dropDatabase } from '@incident-lab/db';
 import { deleteTopology } from '@incident-lab/messaging';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labOptions } from './stack/lab-options';
-import { isReady } from './stack/run-services';
+import { isReady } from './stack/readiness';
 
 const namespace = `uptest_${process.pid}`;
 const options = labOptions(process.env, { namespace, portBase: 4500 });

@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { serverUrls } from '@incident-lab/config';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTopology, parkedMessages, purgeQueues, queueDepths, sweepParked } from './admin';
 import { Broker, type Delivery } from './broker';
+import { closeLabConnections, labConnections } from './connections';
 import { envelope } from './envelope';
 
 const { amqpUrl: url } = serverUrls();
@@ -90,4 +93,91 @@ describe('Broker against the real RabbitMQ', () => {
     expect(depths[`${namespace}.invoicing.payment-completed`]).toBe(0);
     expect(depths[`${namespace}.storefront.payment-events`]).toBe(0);
   });
+
+  it('names its connection after the namespace, and comes back with its consumers when the broker closes it', async () => {
+    await purgeQueues(url, namespace);
+    const consumer = await Broker.connect({ url, namespace, logger, name: 'tester' });
+    try {
+      const seen: string[] = [];
+      await consumer.consume('storefrontSettlement', async ({ envelope }) => {
+        seen.push(envelope.id);
+      });
+      expect((await labConnections(namespace)).map((each) => each.clientName)).toContain(
+        `${namespace}:tester`,
+      );
+      const closed = await closeLabConnections(namespace, 'test: connection cut');
+      expect(closed.length).toBeGreaterThanOrEqual(2);
+      // Both recover by themselves: the publisher's confirm and the consumer's delivery prove it.
+      const message = envelope('payment.failed', { paymentId: 'p-6' });
+      await until(async () => {
+        await broker.publishEvent(message).catch(() => undefined);
+        return seen.includes(message.id);
+      });
+    } finally {
+      await consumer.close();
+    }
+  });
+
+  it('requeues a message that fails on something transient, however often, without dead-lettering it', async () => {
+    await purgeQueues(url, namespace);
+    const consumer = await Broker.connect({
+      url,
+      namespace,
+      logger,
+      isTransient: (error) => (error as Error).message === 'connection lost',
+    });
+    try {
+      let tries = 0;
+      await consumer.consume('chargeRequests', async () => {
+        if (++tries <= 3) throw new Error('connection lost');
+      });
+      await broker.sendCommand(envelope('charge.requested', { paymentId: 'p-7' }));
+      await until(
+        async () =>
+          tries === 4 && (await queueDepths(url, namespace))[`${namespace}.payments.charge-requests`] === 0,
+      );
+      expect((await queueDepths(url, namespace))[`${namespace}.dead-letter`]).toBe(0);
+    } finally {
+      await consumer.close();
+    }
+  });
+
+  it('lets go of a failed message only once the dead-letter queue has confirmed its copy', async () => {
+    await purgeQueues(url, namespace);
+    const policy = `${namespace}-refuse-dead-letters`;
+    const refuse = JSON.stringify({ 'max-length': 0, overflow: 'reject-publish' });
+    await rabbitmqctl(['set_policy', '--apply-to', 'queues', policy, `^${namespace}\\.dead-letter$`, refuse]);
+    const consumer = await Broker.connect({ url, namespace, logger });
+    try {
+      let tries = 0;
+      await consumer.consume('storefrontSettlement', async () => {
+        tries++;
+        throw new Error('cannot handle this');
+      });
+      const message = envelope('payment.failed', { paymentId: 'p-8' });
+      await broker.publishEvent(message);
+      // The broker refuses the copy, so the original goes back to its queue instead of being lost.
+      await until(async () => tries >= 4);
+      await rabbitmqctl(['clear_policy', policy]);
+      await until(async () => (await queueDepths(url, namespace))[`${namespace}.dead-letter`] === 1);
+      expect((await parkedMessages(url, namespace)).map((parked) => parked.envelope.id)).toEqual([
+        message.id,
+      ]);
+    } finally {
+      await rabbitmqctl(['clear_policy', policy]).catch(() => undefined);
+      await consumer.close();
+    }
+  });
 });
+
+async function until(check: () => Promise<boolean>, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function rabbitmqctl(args: string[]) {
+  await promisify(execFile)('rabbitmqctl', args);
+}

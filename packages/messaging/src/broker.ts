@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getMeter, type Logger } from '@incident-lab/telemetry';
 import { trace } from '@opentelemetry/api';
 import amqp, {
@@ -5,6 +6,7 @@ import amqp, {
   type ChannelModel,
   type ConfirmChannel,
   type ConsumeMessage,
+  type Options,
   type RecoveringChannelModel,
 } from 'amqplib';
 import { type Envelope, parseEnvelope } from './envelope';
@@ -15,6 +17,16 @@ export interface BrokerOptions {
   url: string;
   namespace: string;
   logger: Logger;
+  /**
+   * Names the connection `<namespace>:<name>` (RabbitMQ shows it; `lab chaos` closes a lab's own
+   * connections by it). Default: `client`.
+   */
+  name?: string;
+  /**
+   * Errors that say "try again shortly" (a lost database connection): a message that fails with one
+   * goes back to its queue after a pause without counting towards the dead-letter queue.
+   */
+  isTransient?: (error: unknown) => boolean;
   /**
    * Whether events are published `mandatory` (the `unroutable-guard` flag): an event no queue is
    * bound to is then returned by the broker, counted and parked on the unroutable queue. Without
@@ -31,6 +43,9 @@ export interface Delivery {
 }
 
 export type Handler = (delivery: Delivery) => Promise<void>;
+
+/** A message that failed on something transient waits this long before going back to its queue. */
+const TRANSIENT_PAUSE_MS = 500;
 
 interface Subscription {
   queue: QueueKey;
@@ -50,6 +65,11 @@ export class Broker {
   private model?: ChannelModel;
   private channel?: ConfirmChannel;
   private readonly subscriptions: Subscription[] = [];
+  /** Consumers running now, by channel and tag, so a drain can cancel them. */
+  private readonly consumers: Array<{ channel: Channel; tag: string }> = [];
+  /** Handlers under way: a drain waits for them before the connection closes. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private draining = false;
 
   private constructor(private readonly options: BrokerOptions) {
     this.topology = topology(options.namespace);
@@ -59,6 +79,7 @@ export class Broker {
     const broker = new Broker(options);
     const { logger } = options;
     broker.connection = await amqp.connect(options.url, {
+      clientProperties: { connection_name: `${options.namespace}:${options.name ?? 'client'}` },
       // Fail fast at start (a wrong URL should stop the service), then retry forever once running.
       recovery: {
         initialMaxRetries: 3,
@@ -85,6 +106,8 @@ export class Broker {
     await declareTopology(channel, this.topology);
     this.model = model;
     this.channel = channel;
+    this.consumers.length = 0;
+    if (this.draining) return;
     for (const subscription of this.subscriptions) await this.startConsumer(subscription);
     this.options.logger.info({ consumers: this.subscriptions.length }, 'broker connected; topology declared');
   }
@@ -147,7 +170,10 @@ export class Broker {
   /**
    * Runs `handler` for each message of a queue. It is acked after the handler resolves; when the
    * handler throws, it is requeued once, and when it fails again it is moved to the dead-letter
-   * queue with the reason in its headers (and acked), logged and counted: never silently dropped.
+   * queue with the reason in its headers (the original is acked once the broker has confirmed the
+   * copy), logged and counted: never silently dropped. A failure `isTransient` recognises (a lost
+   * database connection) is requeued after a pause, however often: the message waits for the cause
+   * to pass instead of being parked for a person.
    */
   async consume(queue: QueueKey, handler: Handler, prefetch = 10): Promise<void> {
     const subscription = { queue, handler, prefetch };
@@ -162,61 +188,103 @@ export class Broker {
     await channel.prefetch(prefetch);
     const queueName = this.topology.queues[queue].name;
     messagingMetrics.redelivered.add(0, { queue: queueName });
-    await channel.consume(queueName, async (message: ConsumeMessage | null) => {
+    const { consumerTag } = await channel.consume(queueName, (message: ConsumeMessage | null) => {
       if (!message) return;
-      const { logger } = this.options;
-      let delivery: Delivery | undefined;
-      try {
-        const parsed = parseEnvelope(message.content);
-        delivery = {
-          envelope: parsed,
-          messageId: message.properties.messageId ?? parsed.id,
-          routingKey: message.fields.routingKey,
-          redelivered: message.fields.redelivered,
-        };
-        if (delivery.redelivered) messagingMetrics.redelivered.add(1, { queue: queueName });
-        trace.getActiveSpan()?.setAttributes({
-          'messaging.message.id': delivery.messageId,
-          'messaging.rabbitmq.redelivered': delivery.redelivered,
-        });
-        await handler(delivery);
-        channel.ack(message);
-        messagingMetrics.consumed.add(1, { type: parsed.type, queue: queueName, outcome: 'ok' });
-      } catch (error) {
-        // After a simulated crash the channel is gone: the broker redelivers the message by itself.
-        if (error instanceof SimulatedCrash) return;
-        const requeue = !message.fields.redelivered;
-        const deadLetter = this.topology.queues.deadLetter.name;
-        logger.error(
-          {
-            err: error,
-            queue: queueName,
-            messageId: delivery?.messageId,
-            redelivered: message.fields.redelivered,
-          },
-          requeue
-            ? 'message failed; requeued for one more try'
-            : `message failed twice; moved to ${deadLetter}`,
-        );
-        messagingMetrics.consumed.add(1, {
-          type: delivery?.envelope.type ?? 'unparseable',
-          queue: queueName,
-          outcome: 'failed',
-        });
-        if (requeue) {
-          channel.nack(message, false, true);
-          return;
-        }
-        const headers = {
-          ...message.properties.headers,
-          'x-failed-queue': queueName,
-          'x-failure-reason': String((error as Error).message).slice(0, 500),
-        };
-        this.channel?.sendToQueue(deadLetter, message.content, { ...message.properties, headers });
-        messagingMetrics.deadLettered.add(1, { queue: queueName });
-        channel.ack(message);
-      }
+      const handling = this.handle(channel, queueName, message, handler);
+      this.inFlight.add(handling);
+      void handling.finally(() => this.inFlight.delete(handling));
     });
+    this.consumers.push({ channel, tag: consumerTag });
+  }
+
+  private async handle(channel: Channel, queueName: string, message: ConsumeMessage, handler: Handler) {
+    const { logger } = this.options;
+    let delivery: Delivery | undefined;
+    try {
+      const parsed = parseEnvelope(message.content);
+      delivery = {
+        envelope: parsed,
+        messageId: message.properties.messageId ?? parsed.id,
+        routingKey: message.fields.routingKey,
+        redelivered: message.fields.redelivered,
+      };
+      if (delivery.redelivered) messagingMetrics.redelivered.add(1, { queue: queueName });
+      trace.getActiveSpan()?.setAttributes({
+        'messaging.message.id': delivery.messageId,
+        'messaging.rabbitmq.redelivered': delivery.redelivered,
+      });
+      await handler(delivery);
+      channel.ack(message);
+      messagingMetrics.consumed.add(1, { type: parsed.type, queue: queueName, outcome: 'ok' });
+    } catch (error) {
+      // After a simulated crash the channel is gone: the broker redelivers the message by itself.
+      if (error instanceof SimulatedCrash) return;
+      const ids = {
+        queue: queueName,
+        messageId: delivery?.messageId,
+        redelivered: message.fields.redelivered,
+      };
+      messagingMetrics.consumed.add(1, {
+        type: delivery?.envelope.type ?? 'unparseable',
+        queue: queueName,
+        outcome: 'failed',
+      });
+      if (this.options.isTransient?.(error)) {
+        logger.warn(
+          { ...ids, err: error },
+          'message failed on something that comes back (a lost connection); requeued',
+        );
+        await sleep(TRANSIENT_PAUSE_MS);
+        channel.nack(message, false, true);
+        return;
+      }
+      if (!message.fields.redelivered) {
+        logger.error({ ...ids, err: error }, 'message failed; requeued for one more try');
+        channel.nack(message, false, true);
+        return;
+      }
+      const deadLetter = this.topology.queues.deadLetter.name;
+      const headers = {
+        ...message.properties.headers,
+        'x-failed-queue': queueName,
+        'x-failure-reason': String((error as Error).message).slice(0, 500),
+      };
+      try {
+        // The copy must be safe with the broker before the original is let go, or a crash between
+        // the two loses the message.
+        await this.sendConfirmed(deadLetter, message.content, { ...message.properties, headers });
+      } catch (parkError) {
+        logger.error({ ...ids, err: parkError }, 'could not dead-letter the message; requeued');
+        channel.nack(message, false, true);
+        return;
+      }
+      logger.error({ ...ids, err: error }, `message failed twice; moved to ${deadLetter}`);
+      messagingMetrics.deadLettered.add(1, { queue: queueName });
+      channel.ack(message);
+    }
+  }
+
+  /** Sends to a queue and resolves once the broker has confirmed it. */
+  private async sendConfirmed(queue: string, content: Buffer, properties: Options.Publish): Promise<void> {
+    const channel = this.channel;
+    if (!channel) throw new Error(`broker unavailable: cannot send to ${queue}`);
+    await new Promise<void>((resolve, reject) => {
+      channel.sendToQueue(queue, content, properties, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /**
+   * Stops taking messages and waits (up to `timeoutMs`) for the handlers under way to finish and
+   * ack; then closes. What is still unacked goes back to its queue when the connection closes.
+   */
+  async drain(timeoutMs = 8_000): Promise<void> {
+    this.draining = true;
+    for (const { channel, tag } of this.consumers.splice(0)) {
+      await channel.cancel(tag).catch(() => undefined);
+    }
+    const settled = Promise.allSettled([...this.inFlight]);
+    await Promise.race([settled, sleep(timeoutMs)]);
+    await this.close();
   }
 
   /**

@@ -72,7 +72,17 @@ export type InvariantName =
   /** Checkout orders still PENDING: nobody settled them, whatever the card says. */
   | 'pendingOrders'
   /** Completed payments with no invoice and no parked message saying why: lost without a trace. */
-  | 'unaccountedPayments';
+  | 'unaccountedPayments'
+  /** Purchases (one Idempotency-Key of one customer) with more than one charge on the card. */
+  | 'purchasesChargedTwice'
+  /** Purchases with more than one order: a retry that started over. */
+  | 'duplicateOrders'
+  /** Payments that are not FAILED yet not the payment their settled order stands on (or with no order). */
+  | 'orphanPayments'
+  /** Idempotency keys still IN_FLIGHT though nobody holds them: the lease passed or was released. */
+  | 'stuckKeys'
+  /** Orders checkout answered 202 PENDING (a promise) that ended FAILED: accepted, then lost. */
+  | 'acceptedThenFailed';
 
 export interface Scenario {
   name: string;

@@ -1,6 +1,18 @@
 export { AppError, type AppErrorOptions, type InvalidParam } from './app-error';
 export { createServiceApp, type ServiceAppOptions } from './create-service-app';
 export type { ReadinessCheck } from './health';
-export { type IdempotentOptions, idempotent, KEY_TTL_S, type RunSql, type StoredAnswer } from './idempotency';
+export {
+  IDEMPOTENCY_MIGRATIONS,
+  type IdempotentOptions,
+  idempotent,
+  KEY_LEASE_S,
+  KEY_TTL_S,
+  type KeyProgress,
+  NO_KEY,
+  parseIdempotencyKey,
+  type RunSql,
+  type StoredAnswer,
+} from './idempotency';
+export { type Poller, poll } from './poller';
 export { type Listening, listen, runMain, type ServeOptions, serve } from './serve';
 export { validate } from './validate';

@@ -1,3 +1,4 @@
+import { isTransientDbError } from '@incident-lab/db';
 import { currentTraceId, type Logger } from '@incident-lab/telemetry';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from './app-error';
@@ -27,6 +28,17 @@ function fromBodyParser(error: { type?: string; status?: number }): AppError | u
   return undefined;
 }
 
+/** A database that could not be reached just now: the client should try again shortly. */
+function fromDatabase(error: unknown): AppError | undefined {
+  if (!isTransientDbError(error)) return undefined;
+  return new AppError({
+    status: 503,
+    code: 'database-unavailable',
+    title: 'The database could not be reached; try again shortly',
+    headers: { 'retry-after': '1' },
+  });
+}
+
 export const notFound: RequestHandler = (request) => {
   throw new AppError({
     status: 404,
@@ -42,10 +54,12 @@ export const notFound: RequestHandler = (request) => {
  */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, request, response, _next) => {
-    const known = error instanceof AppError ? error : fromBodyParser(error);
+    const transient = fromDatabase(error);
+    const known = error instanceof AppError ? error : (transient ?? fromBodyParser(error));
     const problem =
       known ?? new AppError({ status: 500, code: 'internal', title: 'Something went wrong on our side' });
-    if (!known) logger.error({ err: error, path: request.path }, 'unhandled error; answered 500');
+    if (transient) logger.warn({ err: error, path: request.path }, 'database unreachable; answered 503');
+    else if (!known) logger.error({ err: error, path: request.path }, 'unhandled error; answered 500');
     const traceId = currentTraceId();
     response
       .status(problem.status)

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool, type RowDataPacket } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
@@ -17,6 +16,7 @@ import { createApp } from './app';
 import { INVOICING_FLAGS } from './flags';
 import { consumePaymentCompleted } from './invoices/payment-completed.consumer';
 import { invoicingMetrics } from './metrics';
+import { MIGRATIONS } from './migrations';
 
 const { mysqlUrl, amqpUrl } = serverUrls();
 const namespace = `invtest_${process.pid}`;
@@ -31,7 +31,7 @@ let server: Listening;
 let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
 
 beforeAll(async () => {
-  await migrate({ url: mysqlUrl, database, dir: path.join(__dirname, '../migrations') });
+  await migrate({ url: mysqlUrl, database, ...MIGRATIONS });
   pool = createPool({ url: mysqlUrl, database });
   broker = await Broker.connect({ url: amqpUrl, namespace, logger });
   await purgeQueues(amqpUrl, namespace);

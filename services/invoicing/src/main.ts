@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { databaseName, flagSource } from '@incident-lab/config';
-import { createPool, migrate } from '@incident-lab/db';
+import { createPool, isTransientDbError, migrate } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
 import { Broker } from '@incident-lab/messaging';
 import { runMain, serve } from '@incident-lab/service-kit';
@@ -10,14 +9,21 @@ import { loadConfig } from './config';
 import { INVOICING_FLAGS } from './flags';
 import { consumePaymentCompleted } from './invoices/payment-completed.consumer';
 import { invoicingMetrics } from './metrics';
+import { MIGRATIONS } from './migrations';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger('invoicing');
   const database = databaseName(config.LAB_NAMESPACE, 'invoicing');
-  await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
+  await migrate({ url: config.MYSQL_URL, database, ...MIGRATIONS });
   const pool = createPool({ url: config.MYSQL_URL, database });
-  const broker = await Broker.connect({ url: config.AMQP_URL, namespace: config.LAB_NAMESPACE, logger });
+  const broker = await Broker.connect({
+    url: config.AMQP_URL,
+    namespace: config.LAB_NAMESPACE,
+    logger,
+    name: 'invoicing',
+    isTransient: isTransientDbError,
+  });
   const flags = await startFlags('invoicing', flagSource(config), INVOICING_FLAGS);
   const metrics = invoicingMetrics();
   await consumePaymentCompleted({ broker, pool, logger, flags, metrics });
@@ -28,7 +34,7 @@ async function main() {
     host: config.HOST,
     port: config.PORT,
     logger,
-    onShutdown: [async () => stopWatching(), () => broker.close(), () => pool.end(), () => stopFlags()],
+    onShutdown: [async () => stopWatching(), () => broker.drain(), () => pool.end(), () => stopFlags()],
   });
 }
 

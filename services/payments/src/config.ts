@@ -6,8 +6,11 @@ export const configSchema = commonEnv.extend({
   PROVIDER_PRIMARY_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS['provider-primary']}`),
   PROVIDER_BACKUP_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS['provider-backup']}`),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  /** How long the worker keeps retrying a queued charge while the provider is still down. */
-  WORKER_RETRY_FOR_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * A charge payments accepted (202) is retried by the worker, or charged again under its reference by
+   * the reconciler's resolve, until this long after the payment was made; then it is failed.
+   */
+  CHARGE_DEADLINE_S: z.coerce.number().int().min(1).default(600),
 });
 
 export type PaymentsConfig = z.infer<typeof configSchema>;

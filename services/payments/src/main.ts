@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { databaseName, flagSource } from '@incident-lab/config';
-import { createPool, migrate } from '@incident-lab/db';
+import { createPool, isTransientDbError, migrate } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
 import { Broker } from '@incident-lab/messaging';
 import { runMain, serve } from '@incident-lab/service-kit';
@@ -10,6 +9,7 @@ import { ProviderClient } from './charges/provider-client';
 import { loadConfig } from './config';
 import { PAYMENTS_FLAGS } from './flags';
 import { paymentsMetrics } from './metrics';
+import { MIGRATIONS } from './migrations';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { startChargeWorker } from './worker/charge-worker';
 
@@ -17,13 +17,15 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger('payments');
   const database = databaseName(config.LAB_NAMESPACE, 'payments');
-  await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
+  await migrate({ url: config.MYSQL_URL, database, ...MIGRATIONS });
   const pool = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.DB_POOL_SIZE });
   const flags = await startFlags('payments', flagSource(config), PAYMENTS_FLAGS);
   const broker = await Broker.connect({
     url: config.AMQP_URL,
     namespace: config.LAB_NAMESPACE,
     logger,
+    name: 'payments',
+    isTransient: isTransientDbError,
     guardUnroutable: () => flags.bool('unroutable-guard'),
   });
   const deps = {
@@ -36,8 +38,9 @@ async function main() {
       { primary: config.PROVIDER_PRIMARY_URL, backup: config.PROVIDER_BACKUP_URL },
       flags,
     ),
+    chargeDeadlineS: config.CHARGE_DEADLINE_S,
   };
-  await startChargeWorker(deps, { retryForMs: config.WORKER_RETRY_FOR_MS });
+  await startChargeWorker(deps);
   const relay = new OutboxRelay(pool, broker, logger);
   relay.start();
   await serve({
@@ -45,7 +48,7 @@ async function main() {
     host: config.HOST,
     port: config.PORT,
     logger,
-    onShutdown: [async () => relay.stop(), () => broker.close(), () => pool.end(), () => stopFlags()],
+    onShutdown: [() => relay.stop(), () => broker.drain(), () => pool.end(), () => stopFlags()],
   });
 }
 

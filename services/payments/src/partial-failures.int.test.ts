@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KEY_LEASE_S } from '@incident-lab/service-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findPayment, findPaymentsForOrder } from './charges/payments.repo';
 import { unsentCount } from './outbox/outbox.repo';
@@ -17,13 +18,13 @@ let relay: OutboxRelay;
 beforeAll(async () => {
   stack = await startPaymentsStack('partialtest');
   // The worker dies on every first delivery when `payments-crash` says so (the lab uses one in four).
-  await startChargeWorker(stack.deps, { retryForMs: 3_000, crashEvery: 1 });
+  await startChargeWorker(stack.deps, { crashEvery: 1 });
   relay = new OutboxRelay(stack.deps.pool, stack.deps.broker, stack.deps.logger);
   relay.start();
 });
 
 afterAll(async () => {
-  relay?.stop();
+  await relay?.stop();
   await stack?.stop();
 });
 
@@ -111,7 +112,9 @@ describe('Idempotency-Key on POST /payments (IETF draft semantics, idempotency-k
     const during = await pay({ key, orderId });
     expect(during.response.status).toBe(409);
     expect(during.body.type).toBe('/problems/idempotency-key-in-flight');
-    expect(during.response.headers.get('retry-after')).toBe('1');
+    // Retry-After says when the holder's lease ends: the soonest a retry can take the key over.
+    expect(Number(during.response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(during.response.headers.get('retry-after'))).toBeLessThanOrEqual(KEY_LEASE_S);
     expect((await first).response.status).toBe(201);
     expect(await charged(orderId)).toHaveLength(1);
   });
@@ -156,6 +159,56 @@ describe('Idempotency-Key on POST /payments (IETF draft semantics, idempotency-k
     expect(await charged(orderId)).toHaveLength(2);
   });
 });
+
+describe('a failure after the provider charged (a lost database connection, a crash)', () => {
+  it('broken: the key is ignored, so the retry is a new payment and a second charge', async () => {
+    stack.paymentsFlags.set(BROKEN);
+    const key = crypto.randomUUID();
+    const { failed, sent } = await payWhileRecordingFails(key);
+    expect(failed.status).toBe(500);
+    const retry = await pay({ key, orderId: sent.orderId });
+    expect(retry.response.status).toBe(201);
+    expect(await charged(sent.orderId)).toHaveLength(2);
+  });
+
+  it('fixed: the retry resumes the payment it recorded and charges under the same reference: one payment, one charge', async () => {
+    stack.paymentsFlags.set(FIXED);
+    const key = crypto.randomUUID();
+    const { failed, sent } = await payWhileRecordingFails(key);
+    expect(failed.status).toBe(500);
+    expect(await charged(sent.orderId)).toHaveLength(1);
+
+    const retry = await pay({ key, orderId: sent.orderId });
+    expect(retry.response.status).toBe(201);
+    expect(retry.response.headers.get('idempotent-replayed')).toBeNull();
+    const payments = await findPaymentsForOrder(stack.deps.pool, sent.orderId);
+    expect(payments).toEqual([expect.objectContaining({ id: retry.body.id, status: 'COMPLETED' })]);
+    expect(await charged(sent.orderId)).toEqual([
+      expect.objectContaining({ id: retry.body.providerChargeId, reference: retry.body.id }),
+    ]);
+  });
+});
+
+/**
+ * Sends a charge and, while the provider takes its time over it, takes the outbox table away: the
+ * provider charges the card, then payments cannot record it and answers 500, as after a lost
+ * connection. The table is back when this returns.
+ */
+async function payWhileRecordingFails(key: string) {
+  stack.paymentsFlags.set({ outbox: 'on' });
+  stack.providerFlags.set({ 'provider-latency-ms': 'slow' });
+  const orderId = crypto.randomUUID();
+  const answer = pay({ key, orderId });
+  await until(async () => (await findPaymentsForOrder(stack.deps.pool, orderId)).length > 0, 5_000);
+  await stack.deps.pool.query('RENAME TABLE outbox TO outbox_gone');
+  try {
+    const { response, sent } = await answer;
+    return { failed: response, sent };
+  } finally {
+    await stack.deps.pool.query('RENAME TABLE outbox_gone TO outbox');
+    stack.providerFlags.set({ 'provider-latency-ms': 'none' });
+  }
+}
 
 describe('the lost answer: the provider charges, then drops the connection', () => {
   beforeEach(() => {
@@ -248,7 +301,7 @@ describe('the dual write: the worker dies after committing the payment, before p
 describe('the outbox relay', () => {
   it('publishes, when it comes back, what was committed while it was down', async () => {
     stack.paymentsFlags.set(FIXED);
-    relay.stop();
+    await relay.stop();
     const { response } = await pay({ key: crypto.randomUUID() });
     expect(response.status).toBe(201);
     expect(await unsentCount(stack.deps.pool)).toBe(1);

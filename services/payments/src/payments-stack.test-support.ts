@@ -1,15 +1,16 @@
-import path from 'node:path';
 import { databaseName, serverUrls } from '@incident-lab/config';
-import { createPool, dropDatabase, migrate, type Pool } from '@incident-lab/db';
+import { createPool, dropDatabase, type MigrateOptions, migrate, type Pool } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
 import { Broker, deleteTopology, purgeQueues, queueDepths } from '@incident-lab/messaging';
 import { createApp as createProvider, PROVIDER_FLAGS, providerMetrics } from '@incident-lab/provider/app';
+import { MIGRATIONS as PROVIDER_MIGRATIONS } from '@incident-lab/provider/migrations';
 import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp, type PaymentsDeps } from './app';
 import { ProviderClient } from './charges/provider-client';
 import { PAYMENTS_FLAGS } from './flags';
 import { paymentsMetrics } from './metrics';
+import { MIGRATIONS } from './migrations';
 
 /**
  * Payments with both provider instances, on the real MySQL and RabbitMQ under a namespace of its
@@ -21,10 +22,12 @@ export async function startPaymentsStack(name: string) {
   const logger = createLogger(`${name}-test`);
   logger.level = 'silent';
   const pools: Pool[] = [];
-  const schema = async (owner: 'payments' | 'provider_primary' | 'provider_backup', service: string) => {
+  const schema = async (
+    owner: 'payments' | 'provider_primary' | 'provider_backup',
+    migrations: Omit<MigrateOptions, 'url' | 'database'>,
+  ) => {
     const database = databaseName(namespace, owner);
-    const dir = path.join(path.dirname(require.resolve(`${service}/package.json`)), 'migrations');
-    await migrate({ url: mysqlUrl, database, dir });
+    await migrate({ url: mysqlUrl, database, ...migrations });
     const pool = createPool({ url: mysqlUrl, database });
     pools.push(pool);
     return pool;
@@ -33,7 +36,7 @@ export async function startPaymentsStack(name: string) {
   const provider = async (instance: 'primary' | 'backup') =>
     listen(
       createProvider({
-        pool: await schema(`provider_${instance}`, '@incident-lab/provider'),
+        pool: await schema(`provider_${instance}`, PROVIDER_MIGRATIONS),
         flags: providerFlags.flags,
         logger,
         instance,
@@ -45,12 +48,13 @@ export async function startPaymentsStack(name: string) {
   const paymentsFlags = await startFlagsInMemory(`${name}-payments`, PAYMENTS_FLAGS);
   const broker = await Broker.connect({ url: amqpUrl, namespace, logger });
   const deps: PaymentsDeps = {
-    pool: await schema('payments', '@incident-lab/payments'),
+    pool: await schema('payments', MIGRATIONS),
     broker,
     logger,
     flags: paymentsFlags.flags,
     metrics: paymentsMetrics(),
     provider: new ProviderClient({ primary: primary.url, backup: backup.url }, paymentsFlags.flags),
+    chargeDeadlineS: 600,
   };
   const payments = await listen(createApp(deps));
   const servers: Listening[] = [primary, backup, payments];

@@ -61,7 +61,7 @@ describe('payments against a real provider, MySQL and RabbitMQ', () => {
     expect(await depth('payments.charge-requests')).toBe(1);
 
     stack.providerFlags.set({ 'provider-outage': 'off' });
-    await startChargeWorker(stack.deps, { retryForMs: 5_000 });
+    await startChargeWorker(stack.deps);
     const deadline = Date.now() + 10_000;
     while (
       (await findPayment(stack.deps.pool, body.paymentId as string))?.status !== 'COMPLETED' &&

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { databaseName, flagSource } from '@incident-lab/config';
 import { createPool, migrate } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
@@ -8,13 +7,14 @@ import { createApp } from './app';
 import { PROVIDER_FLAGS } from './charges/faults';
 import { loadConfig } from './config';
 import { providerMetrics } from './metrics';
+import { MIGRATIONS } from './migrations';
 
 async function main() {
   const config = loadConfig();
   const instance = config.PROVIDER_INSTANCE;
   const logger = createLogger(`provider-${instance}`);
   const database = databaseName(config.LAB_NAMESPACE, `provider_${instance}`);
-  await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
+  await migrate({ url: config.MYSQL_URL, database, ...MIGRATIONS });
   const pool = createPool({ url: config.MYSQL_URL, database });
   const flags = await startFlags(`provider-${instance}`, flagSource(config), PROVIDER_FLAGS);
   await serve({

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app';
 import { PROVIDER_FLAGS } from './charges/faults';
 import { providerMetrics } from './metrics';
+import { MIGRATIONS } from './migrations';
 
 const { mysqlUrl } = serverUrls();
 const database = databaseName(`prtest_${process.pid}`, 'provider_primary');
@@ -19,7 +19,7 @@ let server: Listening;
 let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
 
 beforeAll(async () => {
-  await migrate({ url: mysqlUrl, database, dir: path.join(__dirname, '../migrations') });
+  await migrate({ url: mysqlUrl, database, ...MIGRATIONS });
   pool = createPool({ url: mysqlUrl, database });
   flags = await startFlagsInMemory('provider-test', PROVIDER_FLAGS);
   server = await listen(

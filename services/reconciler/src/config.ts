@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 export const configSchema = commonEnv.extend({
   PORT: z.coerce.number().int().min(1).max(65535).default(DEFAULT_PORTS.reconciler),
+  STOREFRONT_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.storefront}`),
   PAYMENTS_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.payments}`),
   PROVIDER_PRIMARY_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS['provider-primary']}`),
   PROVIDER_BACKUP_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS['provider-backup']}`),

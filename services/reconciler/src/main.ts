@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { databaseName, flagSource } from '@incident-lab/config';
 import { createPool, migrate } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
@@ -9,6 +8,7 @@ import { loadConfig } from './config';
 import { RECONCILER_FLAGS } from './flags';
 import { reconcile } from './jobs/reconcile.job';
 import { Scheduler } from './jobs/scheduler';
+import { MIGRATIONS } from './migrations';
 
 async function main() {
   const config = loadConfig();
@@ -17,7 +17,7 @@ async function main() {
   await migrate({
     url: config.MYSQL_URL,
     database: databaseName(config.LAB_NAMESPACE, 'reconciler'),
-    dir: path.join(__dirname, '../migrations'),
+    ...MIGRATIONS,
   });
   const pool = createPool({ url: config.MYSQL_URL, connectionLimit: 3 });
   const flags = await startFlags('reconciler', flagSource(config), RECONCILER_FLAGS);
@@ -27,6 +27,7 @@ async function main() {
     logger,
     namespace: config.LAB_NAMESPACE,
     urls: {
+      storefront: config.STOREFRONT_URL,
       payments: config.PAYMENTS_URL,
       providers: { primary: config.PROVIDER_PRIMARY_URL, backup: config.PROVIDER_BACKUP_URL },
     },
@@ -43,7 +44,7 @@ async function main() {
     host: config.HOST,
     port: config.PORT,
     logger,
-    onShutdown: [async () => scheduler.stop(), () => pool.end(), () => stopFlags()],
+    onShutdown: [() => scheduler.stop(), () => pool.end(), () => stopFlags()],
   });
 }
 

@@ -1,7 +1,14 @@
-import path from 'node:path';
 import { databaseName, serverUrls } from '@incident-lab/config';
-import { createPool, dropDatabase, migrate, type Pool, type RowDataPacket } from '@incident-lab/db';
+import {
+  createPool,
+  dropDatabase,
+  migrate,
+  type Pool,
+  type RowDataPacket,
+  serverFlavour,
+} from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
+import { MIGRATIONS as INVOICING_MIGRATIONS } from '@incident-lab/invoicing/migrations';
 import { Broker, deleteTopology } from '@incident-lab/messaging';
 import {
   createApp as createPayments,
@@ -9,14 +16,24 @@ import {
   ProviderClient,
   paymentsMetrics,
 } from '@incident-lab/payments/app';
+import { MIGRATIONS as PAYMENTS_MIGRATIONS } from '@incident-lab/payments/migrations';
 import { createApp as createProvider, PROVIDER_FLAGS, providerMetrics } from '@incident-lab/provider/app';
+import { MIGRATIONS as PROVIDER_MIGRATIONS } from '@incident-lab/provider/migrations';
 import { type Listening, listen } from '@incident-lab/service-kit';
+import {
+  createApp as createStorefront,
+  ShopDb,
+  STOREFRONT_FLAGS,
+  storefrontMetrics,
+} from '@incident-lab/storefront/app';
+import { MIGRATIONS as STOREFRONT_MIGRATIONS } from '@incident-lab/storefront/migrations';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app';
 import { RECONCILER_FLAGS } from './flags';
 import { type ReconcileDeps, reconcile } from './jobs/reconcile.job';
 import { Scheduler } from './jobs/scheduler';
+import { MIGRATIONS } from './migrations';
 
 /**
  * The reconciler against real schemas, a real payments service and both real provider ledgers:
@@ -36,21 +53,20 @@ let server: Listening;
 let deps: ReconcileDeps;
 let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
 let failing = false;
-
-const dirOf = (service: string) =>
-  path.join(path.dirname(require.resolve(`${service}/package.json`)), 'migrations');
+/** Payments fails a charge it could not make this long after the payment was made. */
+const CHARGE_DEADLINE_S = 600;
 
 beforeAll(async () => {
   const schemas = [
-    ['storefront', '@incident-lab/storefront'],
-    ['payments', '@incident-lab/payments'],
-    ['reconciler', '@incident-lab/reconciler'],
-    ['invoicing', '@incident-lab/invoicing'],
-    ['provider_primary', '@incident-lab/provider'],
-    ['provider_backup', '@incident-lab/provider'],
+    ['storefront', STOREFRONT_MIGRATIONS],
+    ['payments', PAYMENTS_MIGRATIONS],
+    ['reconciler', MIGRATIONS],
+    ['invoicing', INVOICING_MIGRATIONS],
+    ['provider_primary', PROVIDER_MIGRATIONS],
+    ['provider_backup', PROVIDER_MIGRATIONS],
   ] as const;
-  for (const [owner, service] of schemas)
-    await migrate({ url: mysqlUrl, database: databaseName(namespace, owner), dir: dirOf(service) });
+  for (const [owner, migrations] of schemas)
+    await migrate({ url: mysqlUrl, database: databaseName(namespace, owner), ...migrations });
   pool = createPool({ url: mysqlUrl, connectionLimit: 4 });
   const providerFlags = await startFlagsInMemory('rec-provider', PROVIDER_FLAGS);
   const provider = (instance: 'primary' | 'backup') =>
@@ -75,16 +91,39 @@ beforeAll(async () => {
       flags: paymentsFlags.flags,
       metrics: paymentsMetrics(),
       provider: new ProviderClient({ primary: primary.url, backup: backup.url }, paymentsFlags.flags),
+      chargeDeadlineS: CHARGE_DEADLINE_S,
     }),
   );
-  servers = [primary, backup, payments];
+  const storefrontPool = createPool({ url: mysqlUrl, database: databaseName(namespace, 'storefront') });
+  const storefrontFlags = await startFlagsInMemory('rec-storefront', STOREFRONT_FLAGS);
+  const storefront = await listen(
+    createStorefront({
+      db: new ShopDb(
+        { shared: storefrontPool, sharedSize: 10, reports: storefrontPool, reportsSize: 10 },
+        storefrontFlags.flags,
+        await serverFlavour(storefrontPool),
+      ),
+      flags: storefrontFlags.flags,
+      broker,
+      logger,
+      metrics: storefrontMetrics(),
+      paymentsUrl: payments.url,
+      sessionSecret: 'test-secret-test-secret',
+      paymentRequestDeadlineS: 600,
+    }),
+  );
+  servers = [primary, backup, payments, storefront];
   flags = await startFlagsInMemory('reconciler-test', RECONCILER_FLAGS);
   deps = {
     pool,
     namespace,
     flags: flags.flags,
     logger,
-    urls: { payments: payments.url, providers: { primary: primary.url, backup: backup.url } },
+    urls: {
+      storefront: storefront.url,
+      payments: payments.url,
+      providers: { primary: primary.url, backup: backup.url },
+    },
   };
   const scheduler = new Scheduler(
     'reconcile',
@@ -106,6 +145,7 @@ afterAll(async () => {
     'storefront',
     'payments',
     'reconciler',
+    'invoicing',
     'provider_primary',
     'provider_backup',
   ] as const)
@@ -116,16 +156,21 @@ afterAll(async () => {
 beforeEach(async () => {
   flags.set({ 'reconciler-repair': 'off' });
   await pool.query(`DELETE FROM ${db('storefront')}.orders`);
+  await pool.query(`DELETE FROM ${db('storefront')}.payment_requests`);
   await pool.query(`DELETE FROM ${db('payments')}.payments`);
   await pool.query(`DELETE FROM ${db('reconciler')}.reconciliation_actions`);
   await pool.query(`DELETE FROM ${db('invoicing')}.invoices`);
 });
 
-/** An order as checkout left it, `minutesAgo` old, with its payment row in payments' schema. */
+/**
+ * An order as checkout left it, `minutesAgo` old, with its payment row in payments' schema. With a
+ * `reference` (as payments makes with idempotency-keys) the provider knows the charge by the payment
+ * id; without, it cannot be looked up.
+ */
 async function order(
   status: 'PENDING' | 'PAID' | 'FAILED',
-  payment: 'QUEUED' | 'COMPLETED' | 'FAILED',
-  minutesAgo = 10,
+  payment: 'PENDING' | 'QUEUED' | 'COMPLETED' | 'FAILED',
+  { minutesAgo = 2, reference = true }: { minutesAgo?: number; reference?: boolean } = {},
 ) {
   const orderId = crypto.randomUUID();
   const paymentId = crypto.randomUUID();
@@ -135,8 +180,9 @@ async function order(
     [orderId, status, paymentId, minutesAgo],
   );
   await pool.query(
-    `INSERT INTO ${db('payments')}.payments (id, order_id, amount_cents, customer, status) VALUES (?, ?, 1500, 'user-1', ?)`,
-    [paymentId, orderId, payment],
+    `INSERT INTO ${db('payments')}.payments (id, order_id, amount_cents, customer, status, provider_reference, created_at)
+     VALUES (?, ?, 1500, 'user-1', ?, ?, NOW(3) - INTERVAL ? MINUTE)`,
+    [paymentId, orderId, payment, reference ? paymentId : null, minutesAgo],
   );
   return { orderId, paymentId };
 }
@@ -166,6 +212,15 @@ const chargeStatus = async (id: string) =>
       [id, id],
     )
   )[0][0]?.status;
+/** The card statement: what both providers charged for an order. */
+const ledger = async (orderId: string) =>
+  (
+    await pool.query<RowDataPacket[]>(
+      `SELECT reference, status FROM ${db('provider_primary')}.charges WHERE order_id = ?
+       UNION ALL SELECT reference, status FROM ${db('provider_backup')}.charges WHERE order_id = ?`,
+      [orderId, orderId],
+    )
+  )[0];
 const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
 const run = async (graceS?: number) => {
   const response = await fetch(
@@ -179,9 +234,9 @@ const run = async (graceS?: number) => {
 
 describe('the reconcile job, report only (reconciler-repair off)', () => {
   it('finds only orders PENDING past the grace period, changes nothing, and exports when it last succeeded', async () => {
-    const overdue = await order('PENDING', 'QUEUED', 10);
-    await order('PENDING', 'QUEUED', 0);
-    await order('PAID', 'COMPLETED', 10);
+    const overdue = await order('PENDING', 'QUEUED', { minutesAgo: 10 });
+    await order('PENDING', 'QUEUED', { minutesAgo: 0 });
+    await order('PAID', 'COMPLETED', { minutesAgo: 10 });
     const { status, body } = await run();
     expect(status).toBe(200);
     expect(body).toMatchObject({
@@ -250,21 +305,46 @@ describe('the reconcile job, repairing (reconciler-repair on)', () => {
     expect(await chargeStatus(chargeId)).toBe('CHARGED');
   });
 
-  it('fails a PENDING order the provider never charged', async () => {
-    const { orderId, paymentId } = await order('PENDING', 'QUEUED');
+  it('charges a PENDING payment the provider never saw, under its reference, and completes the order', async () => {
+    const { orderId, paymentId } = await order('PENDING', 'PENDING');
+    const { body } = await run();
+    expect(body.result.actions).toEqual([expect.objectContaining({ orderId, action: 'complete' })]);
+    expect(await orderStatus(orderId)).toBe('PAID');
+    expect(await paymentStatus(paymentId)).toBe('COMPLETED');
+    const charges = await ledger(orderId);
+    expect(charges).toEqual([expect.objectContaining({ reference: paymentId, status: 'CHARGED' })]);
+  });
+
+  it('fails a PENDING order the provider never charged once the charge deadline has passed', async () => {
+    const { orderId, paymentId } = await order('PENDING', 'PENDING', {
+      minutesAgo: CHARGE_DEADLINE_S / 60 + 1,
+    });
     const { body } = await run();
     expect(body.result.actions).toEqual([expect.objectContaining({ orderId, action: 'fail' })]);
     expect(await orderStatus(orderId)).toBe('FAILED');
     expect(await paymentStatus(paymentId)).toBe('FAILED');
+    expect(await ledger(orderId)).toEqual([]);
   });
 
   it('leaves a PENDING order inside the grace period alone, unless asked with graceS=0', async () => {
-    const { orderId } = await order('PENDING', 'QUEUED', 0);
+    // Made without a reference, so nothing can be looked up or charged again: it is failed.
+    const { orderId } = await order('PENDING', 'PENDING', { minutesAgo: 0, reference: false });
     expect((await run()).body.result.actions).toEqual([]);
     expect(await orderStatus(orderId)).toBe('PENDING');
     expect((await run(0)).body.result.actions).toEqual([
       expect.objectContaining({ orderId, action: 'fail' }),
     ]);
+  });
+
+  it('does not fail an order storefront still owes payments a charge request for', async () => {
+    const { orderId } = await order('PENDING', 'PENDING', { reference: false });
+    await pool.query(
+      `INSERT INTO ${db('storefront')}.payment_requests (order_id, amount_cents, customer, next_attempt_at, deadline_at)
+       VALUES (?, 1500, 'user-1', NOW(3) + INTERVAL 1 HOUR, NOW(3) + INTERVAL 1 HOUR)`,
+      [orderId],
+    );
+    expect((await run()).body.result.actions).toEqual([]);
+    expect(await orderStatus(orderId)).toBe('PENDING');
   });
 
   it('compensates: refunds the charge of an order the shop recorded as FAILED', async () => {

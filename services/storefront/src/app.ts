@@ -18,6 +18,7 @@ export interface StorefrontDeps {
   metrics: StorefrontMetrics;
   paymentsUrl: string;
   sessionSecret: string;
+  paymentRequestDeadlineS: number;
 }
 
 export function createApp(deps: StorefrontDeps): Express {
@@ -36,3 +37,7 @@ export function createApp(deps: StorefrontDeps): Express {
     },
   });
 }
+
+export { ShopDb } from './db/shop-db';
+export { STOREFRONT_FLAGS } from './flags';
+export { storefrontMetrics } from './metrics';

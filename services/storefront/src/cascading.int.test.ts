@@ -1,65 +1,28 @@
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { databaseName, serverUrls } from '@incident-lab/config';
-import { createPool, dropDatabase, migrate, type Pool, serverFlavour } from '@incident-lab/db';
-import { startFlagsInMemory } from '@incident-lab/flags';
-import { Broker, deleteTopology } from '@incident-lab/messaging';
-import { type Listening, listen } from '@incident-lab/service-kit';
-import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from './app';
-import { ShopDb } from './db/shop-db';
-import { STOREFRONT_FLAGS } from './flags';
-import { storefrontMetrics } from './metrics';
-import { SEED_PASSWORD, seedCatalog, seedOrders } from './seed/seed-shop';
+import type { ShopDb } from './db/shop-db';
+import { SEED_PASSWORD } from './seed/seed-shop';
+import { type StorefrontStack, startStorefrontStack } from './storefront-stack.test-support';
 
-const { mysqlUrl, amqpUrl } = serverUrls();
-const namespace = `casctest_${process.pid}`;
-const database = databaseName(namespace, 'storefront');
-const logger = createLogger('cascading-test');
-logger.level = 'silent';
-
-let shared: Pool;
-let reports: Pool;
+let stack: StorefrontStack;
 let db: ShopDb;
-let broker: Broker;
-let server: Listening;
-let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
+let flags: StorefrontStack['flags'];
+let server: { url: string };
 
 beforeAll(async () => {
-  await migrate({ url: mysqlUrl, database, dir: path.join(__dirname, '../migrations') });
-  shared = createPool({ url: mysqlUrl, database, connectionLimit: 2 });
-  reports = createPool({ url: mysqlUrl, database, connectionLimit: 1 });
-  await seedCatalog(shared);
-  await seedOrders(shared, 20_000, { seed: 3 });
-  flags = await startFlagsInMemory('cascading-test', STOREFRONT_FLAGS);
-  // A 1 ms cap: any honest scan of 20 000 orders runs past it.
-  db = new ShopDb(
-    { shared, sharedSize: 2, reports, reportsSize: 1 },
-    flags.flags,
-    await serverFlavour(shared),
-    1,
-  );
-  broker = await Broker.connect({ url: amqpUrl, namespace, logger });
-  const app = createApp({
-    db,
-    flags: flags.flags,
-    broker,
-    logger,
-    metrics: storefrontMetrics(),
-    paymentsUrl: 'http://127.0.0.1:9',
-    sessionSecret: 'test-secret-test-secret',
+  // Two shared connections, one for reports, and a 1 ms report cap: any honest scan of 20 000
+  // orders runs past it.
+  stack = await startStorefrontStack('casctest', {
+    sharedSize: 2,
+    reportsSize: 1,
+    reportTimeoutMs: 1,
+    historyOrders: 20_000,
   });
-  server = await listen(app);
+  ({ db, flags } = stack);
+  server = { url: stack.url };
 }, 120_000);
 
-afterAll(async () => {
-  await server.close();
-  await broker.close();
-  await db.end();
-  await dropDatabase(mysqlUrl, database);
-  await deleteTopology(amqpUrl, namespace);
-});
+afterAll(() => stack?.stop());
 
 beforeEach(() =>
   flags.set({ 'db-query-timeout': 'off', 'db-pool-shedding': 'off', 'reports-bulkhead': 'off' }),

@@ -12,6 +12,8 @@ export const configSchema = commonEnv.extend({
   REPORTS_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(2),
   /** The report query's server-side time cap when the `db-query-timeout` flag is on. */
   REPORT_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
+  /** With `idempotency-keys`: how long storefront keeps asking payments to charge an order it answered 202 for. */
+  PAYMENT_REQUEST_DEADLINE_S: z.coerce.number().int().min(1).default(600),
 });
 
 export type StorefrontConfig = z.infer<typeof configSchema>;

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { databaseName, flagSource } from '@incident-lab/config';
-import { createPool, migrate, serverFlavour } from '@incident-lab/db';
+import { createPool, isTransientDbError, migrate, serverFlavour } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
 import { Broker } from '@incident-lab/messaging';
 import { runMain, serve } from '@incident-lab/service-kit';
@@ -10,13 +9,15 @@ import { loadConfig } from './config';
 import { ShopDb } from './db/shop-db';
 import { STOREFRONT_FLAGS } from './flags';
 import { storefrontMetrics } from './metrics';
+import { MIGRATIONS } from './migrations';
+import { PaymentRequestRelay } from './orders/payment-request-relay';
 import { consumeSettlements } from './orders/settlement.consumer';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger('storefront');
   const database = databaseName(config.LAB_NAMESPACE, 'storefront');
-  await migrate({ url: config.MYSQL_URL, database, dir: path.join(__dirname, '../migrations') });
+  await migrate({ url: config.MYSQL_URL, database, ...MIGRATIONS });
   const shared = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.DB_POOL_SIZE });
   const reports = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.REPORTS_POOL_SIZE });
   const flags = await startFlags('storefront', flagSource(config), STOREFRONT_FLAGS);
@@ -26,7 +27,13 @@ async function main() {
     await serverFlavour(shared),
     config.REPORT_TIMEOUT_MS,
   );
-  const broker = await Broker.connect({ url: config.AMQP_URL, namespace: config.LAB_NAMESPACE, logger });
+  const broker = await Broker.connect({
+    url: config.AMQP_URL,
+    namespace: config.LAB_NAMESPACE,
+    logger,
+    name: 'storefront',
+    isTransient: isTransientDbError,
+  });
   const metrics = storefrontMetrics();
   await consumeSettlements({ broker, db, logger, metrics });
 
@@ -38,13 +45,16 @@ async function main() {
     metrics,
     paymentsUrl: config.PAYMENTS_URL,
     sessionSecret: config.SESSION_SECRET,
+    paymentRequestDeadlineS: config.PAYMENT_REQUEST_DEADLINE_S,
   });
+  const relay = new PaymentRequestRelay({ db, paymentsUrl: config.PAYMENTS_URL, logger, metrics });
+  relay.start();
   await serve({
     app,
     host: config.HOST,
     port: config.PORT,
     logger,
-    onShutdown: [() => broker.close(), () => db.end(), () => stopFlags()],
+    onShutdown: [() => relay.stop(), () => broker.drain(), () => db.end(), () => stopFlags()],
   });
 }
 

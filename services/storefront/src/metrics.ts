@@ -7,7 +7,11 @@ export function storefrontMetrics() {
     ordersCreated: meter.createCounter('shop_orders_created', { description: 'Orders created by checkout.' }),
     ordersSettled: meter.createCounter('shop_orders_settled', {
       description:
-        'Orders moved out of PENDING, by final status and by what settled them (checkout or event).',
+        'Orders moved out of PENDING, by final status and by what settled them (checkout, event, relay or reconciler).',
+    }),
+    paymentRequests: meter.createCounter('shop_payment_requests', {
+      description:
+        'Attempts of the relay that asks payments again for charges checkout got no answer to, by outcome: answered, no-answer, expired.',
     }),
   };
 }

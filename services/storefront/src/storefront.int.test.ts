@@ -1,72 +1,22 @@
-import path from 'node:path';
-import { databaseName, serverUrls } from '@incident-lab/config';
-import {
-  createPool,
-  dropDatabase,
-  migrate,
-  type Pool,
-  type RowDataPacket,
-  serverFlavour,
-} from '@incident-lab/db';
-import { startFlagsInMemory } from '@incident-lab/flags';
-import { Broker, deleteTopology } from '@incident-lab/messaging';
-import { type Listening, listen } from '@incident-lab/service-kit';
-import { createLogger } from '@incident-lab/telemetry';
+import { randomUUID } from 'node:crypto';
+import type { RowDataPacket } from '@incident-lab/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from './app';
-import { ShopDb } from './db/shop-db';
-import { STOREFRONT_FLAGS } from './flags';
-import { storefrontMetrics } from './metrics';
-import { SEED_PASSWORD, seedCatalog, seedOrders } from './seed/seed-shop';
+import { SEED_PASSWORD } from './seed/seed-shop';
+import { type StorefrontStack, startStorefrontStack } from './storefront-stack.test-support';
 
-const { mysqlUrl, amqpUrl } = serverUrls();
-const namespace = `sftest_${process.pid}`;
-const database = databaseName(namespace, 'storefront');
-const logger = createLogger('storefront-test');
-logger.level = 'silent';
-
-let pool: Pool;
-let reportsPool: Pool;
-let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
-let broker: Broker;
-let server: Listening;
+let stack: StorefrontStack;
+let pool: StorefrontStack['pool'];
+let flags: StorefrontStack['flags'];
 let base: string;
 
 beforeAll(async () => {
-  await migrate({ url: mysqlUrl, database, dir: path.join(__dirname, '../migrations') });
-  pool = createPool({ url: mysqlUrl, database });
-  await seedCatalog(pool);
-  await seedOrders(pool, 500, { seed: 7 });
-  broker = await Broker.connect({ url: amqpUrl, namespace, logger });
-  // Port 9 (discard) on loopback has no listener: payments is "down" for these tests.
-  flags = await startFlagsInMemory('storefront-test', STOREFRONT_FLAGS);
-  reportsPool = createPool({ url: mysqlUrl, database, connectionLimit: 1 });
-  const db = new ShopDb(
-    { shared: pool, sharedSize: 10, reports: reportsPool, reportsSize: 1 },
-    flags.flags,
-    await serverFlavour(pool),
-  );
-  const app = createApp({
-    db,
-    flags: flags.flags,
-    broker,
-    logger,
-    metrics: storefrontMetrics(),
-    paymentsUrl: 'http://127.0.0.1:9',
-    sessionSecret: 'test-secret-test-secret',
-  });
-  server = await listen(app);
-  base = server.url;
+  // Payments is "down" for these tests: nothing listens where storefront calls it.
+  stack = await startStorefrontStack('sftest', { historyOrders: 500 });
+  ({ pool, flags } = stack);
+  base = stack.url;
 });
 
-afterAll(async () => {
-  await server.close();
-  await broker.close();
-  await pool.end();
-  await reportsPool.end();
-  await dropDatabase(mysqlUrl, database);
-  await deleteTopology(amqpUrl, namespace);
-});
+afterAll(() => stack?.stop());
 
 /** The fields these tests read from storefront's answers. */
 interface Answer {

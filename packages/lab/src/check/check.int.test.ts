@@ -18,6 +18,10 @@ const ids = {
   stuck: '00000000-0000-4000-8000-00000000000f',
   paymentNoInvoice: '00000000-0000-4000-8000-0000000000e1',
   paymentInvoiced: '00000000-0000-4000-8000-0000000000e2',
+  orphanPayment: '00000000-0000-4000-8000-0000000000e3',
+  firstOfPurchase: '00000000-0000-4000-8000-0000000000a1',
+  secondOfPurchase: '00000000-0000-4000-8000-0000000000a2',
+  promisedThenFailed: '00000000-0000-4000-8000-0000000000a3',
 };
 
 async function labCheck() {
@@ -53,23 +57,49 @@ describe('lab check', () => {
   });
 
   it('reports planted inconsistencies with the ids behind them', async () => {
-    await withPool(options, 'storefront', (pool) =>
-      pool.query(
-        `INSERT INTO orders (id, user_id, status, total_cents) VALUES
-           (?, 1, 'PAID', 100), (?, 1, 'PAID', 100), (?, 1, 'FAILED', 100), (?, 1, 'PAID', 100),
-           (?, 1, 'PENDING', 100)`,
-        [ids.doubleCharged, ids.paidNoCharge, ids.failedButCharged, ids.healthy, ids.stuck],
-      ),
-    );
+    await withPool(options, 'storefront', async (pool) => {
+      await pool.query(
+        `INSERT INTO orders (id, user_id, status, total_cents, payment_id) VALUES
+           (?, 1, 'PAID', 100, ?), (?, 1, 'PAID', 100, NULL), (?, 1, 'FAILED', 100, NULL),
+           (?, 1, 'PAID', 100, ?), (?, 1, 'PENDING', 100, NULL)`,
+        [
+          ids.doubleCharged,
+          ids.paymentInvoiced,
+          ids.paidNoCharge,
+          ids.failedButCharged,
+          ids.healthy,
+          ids.paymentNoInvoice,
+          ids.stuck,
+        ],
+      );
+      // One purchase (customer 7, one key) made into two orders, each charged once: clean per order.
+      await pool.query(
+        `INSERT INTO orders (id, user_id, status, total_cents, purchase_key, answered) VALUES
+           (?, 7, 'FAILED', 100, '7:buy-once', 'FAILED'), (?, 7, 'PAID', 100, '7:buy-once', 'PAID'),
+           (?, 7, 'FAILED', 100, '7:promised', 'PENDING')`,
+        [ids.firstOfPurchase, ids.secondOfPurchase, ids.promisedThenFailed],
+      );
+      await pool.query(
+        `INSERT INTO idempotency_keys (idem_key, request_hash, state, recovery_point, progress, lease_token, locked_until, expires_at)
+         VALUES ('7:abandoned', 'h', 'IN_FLIGHT', 'order-created', '{}', NULL, NULL, NOW() + INTERVAL 1 DAY),
+                ('7:held', 'h', 'IN_FLIGHT', 'started', '{}', UUID(), NOW() + INTERVAL 1 MINUTE, NOW() + INTERVAL 1 DAY),
+                ('7:done', 'h', 'DONE', 'finished', '{}', NULL, NULL, NOW() + INTERVAL 1 DAY)`,
+      );
+    });
     const charge = (orderId: string) => [crypto.randomUUID(), `ref-${orderId}`, orderId, 100, 'user-1'];
     await withPool(options, 'provider_primary', (pool) =>
       pool.query('INSERT INTO charges (id, reference, order_id, amount_cents, customer) VALUES ?', [
-        [charge(ids.doubleCharged), charge(ids.failedButCharged), charge(ids.healthy)],
+        [
+          charge(ids.doubleCharged),
+          charge(ids.failedButCharged),
+          charge(ids.healthy),
+          charge(ids.secondOfPurchase),
+        ],
       ]),
     );
     await withPool(options, 'provider_backup', (pool) =>
       pool.query('INSERT INTO charges (id, reference, order_id, amount_cents, customer) VALUES ?', [
-        [charge(ids.doubleCharged)],
+        [charge(ids.doubleCharged), charge(ids.firstOfPurchase)],
       ]),
     );
     await withPool(options, 'payments', (pool) =>
@@ -77,6 +107,8 @@ describe('lab check', () => {
         [
           [ids.paymentNoInvoice, ids.healthy, 100, 'user-1', 'COMPLETED'],
           [ids.paymentInvoiced, ids.doubleCharged, 100, 'user-1', 'COMPLETED'],
+          // A second payment for the healthy order, left PENDING after the order was paid.
+          [ids.orphanPayment, ids.healthy, 100, 'user-1', 'PENDING'],
         ],
       ]),
     );
@@ -92,12 +124,17 @@ describe('lab check', () => {
     expect(audit.findings).toEqual({
       doubleCharges: [ids.doubleCharged],
       paidWithoutCharge: [ids.paidNoCharge],
-      chargedNotPaid: [ids.failedButCharged],
+      chargedNotPaid: [ids.failedButCharged, ids.firstOfPurchase],
       paymentsWithoutInvoice: [ids.paymentNoInvoice],
       unconsumedEvents: [],
       deadLettered: [],
       pendingOrders: [ids.stuck],
       unaccountedPayments: [ids.paymentNoInvoice],
+      purchasesChargedTwice: ['7:buy-once'],
+      duplicateOrders: ['7:buy-once'],
+      orphanPayments: [ids.orphanPayment],
+      stuckKeys: ['storefront:7:abandoned'],
+      acceptedThenFailed: [ids.promisedThenFailed],
     });
     expect(audit.counts).toMatchObject({ doubleCharges: 1, paymentsWithoutInvoice: 1 });
   });

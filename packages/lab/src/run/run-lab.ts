@@ -5,7 +5,7 @@ import type { LabReport, PhaseName } from '../report/report';
 import { seed, withPool } from '../stack/data';
 import { type RunningLab, startLab } from '../stack/lab';
 import type { LabOptions } from '../stack/lab-options';
-import { isReady } from '../stack/run-services';
+import { isReady } from '../stack/readiness';
 import { labServices } from '../stack/services';
 import { runPhase } from './run-phase';
 import { actsToRun, type RunSettings } from './run-settings';

@@ -1,19 +1,22 @@
-import path from 'node:path';
 import { databaseName, type SchemaOwner } from '@incident-lab/config';
-import { createPool, migrate, type Pool } from '@incident-lab/db';
+import { createPool, type MigrateOptions, migrate, type Pool } from '@incident-lab/db';
+import { MIGRATIONS as invoicingMigrations } from '@incident-lab/invoicing/migrations';
 import { purgeQueues } from '@incident-lab/messaging';
+import { MIGRATIONS as paymentsMigrations } from '@incident-lab/payments/migrations';
+import { MIGRATIONS as providerMigrations } from '@incident-lab/provider/migrations';
+import { MIGRATIONS as reconcilerMigrations } from '@incident-lab/reconciler/migrations';
+import { MIGRATIONS as storefrontMigrations } from '@incident-lab/storefront/migrations';
 import { SEED_PASSWORD, seedCatalog, seedOrders } from '@incident-lab/storefront/seed';
 import type { LabOptions } from './lab-options';
-import { packageDir } from './services';
 
 /** Which service's migrations build each schema: both provider ledgers come from one service. */
-const MIGRATIONS_OF: Record<SchemaOwner, string> = {
-  storefront: '@incident-lab/storefront',
-  payments: '@incident-lab/payments',
-  invoicing: '@incident-lab/invoicing',
-  reconciler: '@incident-lab/reconciler',
-  provider_primary: '@incident-lab/provider',
-  provider_backup: '@incident-lab/provider',
+const MIGRATIONS_OF: Record<SchemaOwner, Omit<MigrateOptions, 'url' | 'database'>> = {
+  storefront: storefrontMigrations,
+  payments: paymentsMigrations,
+  invoicing: invoicingMigrations,
+  reconciler: reconcilerMigrations,
+  provider_primary: providerMigrations,
+  provider_backup: providerMigrations,
 };
 
 /**
@@ -24,6 +27,7 @@ const RESET_STATEMENTS: Record<SchemaOwner, string[]> = {
   storefront: [
     "DELETE i FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.origin = 'checkout'",
     "DELETE FROM orders WHERE origin = 'checkout'",
+    'DELETE FROM payment_requests',
     'DELETE FROM idempotency_keys',
   ],
   payments: [
@@ -60,8 +64,7 @@ export async function migrateAll(options: LabOptions): Promise<Record<string, st
   const applied: Record<string, string[]> = {};
   for (const owner of Object.keys(MIGRATIONS_OF) as SchemaOwner[]) {
     const database = databaseName(options.namespace, owner);
-    const dir = path.join(packageDir(MIGRATIONS_OF[owner]), 'migrations');
-    applied[database] = await migrate({ url: options.mysqlUrl, database, dir });
+    applied[database] = await migrate({ url: options.mysqlUrl, database, ...MIGRATIONS_OF[owner] });
   }
   return applied;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { DEFAULT_NAMESPACE, DEFAULT_PORTS, type ServiceName, serverUrls } from '@incident-lab/config';
 import { DEFAULT_FLAG_FILE } from '@incident-lab/flags';
 
@@ -10,19 +11,26 @@ export interface LabOptions {
   portBase: number;
   host: string;
   flagFile: string;
+  /** Where the running lab keeps its state (processes, restarts): `.lab/<namespace>/`, git-ignored. */
+  stateDir: string;
 }
+
+/** The repository's `.lab/` folder (from src/stack or dist/stack of packages/lab). */
+const STATE_ROOT = path.resolve(__dirname, '../../../../.lab');
 
 /** Options from the environment, the same variables the services read. */
 export function labOptions(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<LabOptions> = {},
 ): LabOptions {
+  const namespace = overrides.namespace ?? env.LAB_NAMESPACE ?? DEFAULT_NAMESPACE;
   return {
     ...serverUrls(env),
-    namespace: env.LAB_NAMESPACE ?? DEFAULT_NAMESPACE,
+    namespace,
     portBase: Number(env.LAB_PORT_BASE ?? DEFAULT_PORTS.storefront),
     host: env.HOST ?? '127.0.0.1',
     flagFile: env.FLAGD_OFFLINE_FLAG_SOURCE_PATH ?? DEFAULT_FLAG_FILE,
+    stateDir: path.join(env.LAB_STATE_DIR ?? STATE_ROOT, namespace),
     ...overrides,
   };
 }

@@ -1,22 +1,44 @@
 import { migrateAll, seed } from './data';
 import { checkInfrastructure } from './infrastructure';
 import type { LabOptions } from './lab-options';
-import { type RunningService, type RunOptions, runServices, stopServices } from './run-services';
+import { writeLabState } from './lab-state';
 import { labServices } from './services';
+import { type SupervisedService, Supervisor, type SupervisorOptions } from './supervisor';
 
 export interface RunningLab {
-  services: RunningService[];
+  services: SupervisedService[];
+  supervisor: Supervisor;
   stop(): Promise<void>;
 }
 
 /**
  * Everything `lab up` does before it waits: check MySQL and RabbitMQ, migrate, make sure there are
- * users and products to shop with, start every service and wait until each is ready.
+ * users and products to shop with, start every service under the supervisor and wait until each is
+ * ready. The supervisor keeps the lab's state file current for `lab status` and `lab chaos`.
  */
-export async function startLab(options: LabOptions, run: RunOptions = {}): Promise<RunningLab> {
+export async function startLab(
+  options: LabOptions,
+  run: Omit<SupervisorOptions, 'onChange'> = {},
+): Promise<RunningLab> {
   await checkInfrastructure(options);
   await migrateAll(options);
   await seed(options, 0);
-  const services = await runServices(labServices(options), run);
-  return { services, stop: () => stopServices(services) };
+  const startedAt = new Date().toISOString();
+  let writing = Promise.resolve();
+  const supervisor = new Supervisor(labServices(options), {
+    ...run,
+    onChange: (services) => {
+      const state = { supervisorPid: process.pid, startedAt, services };
+      writing = writing.then(() => writeLabState(options.stateDir, state)).catch(() => undefined);
+    },
+  });
+  await supervisor.start();
+  return {
+    services: supervisor.services,
+    supervisor,
+    stop: async () => {
+      await supervisor.stop();
+      await writing;
+    },
+  };
 }

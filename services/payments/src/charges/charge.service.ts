@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { inTransaction, type Pool, type PoolConnection } from '@incident-lab/db';
 import type { FlagReader } from '@incident-lab/flags';
 import { type Broker, type Envelope, envelope } from '@incident-lab/messaging';
+import type { KeyProgress } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
 import type { PaymentsMetrics } from '../metrics';
 import { addToOutbox, type Destination } from '../outbox/outbox.repo';
 import {
   findPayment,
+  findPaymentWithDeadline,
   insertPayment,
   type Payment,
   type PaymentChange,
@@ -23,20 +25,14 @@ export interface ChargeDeps {
   metrics: PaymentsMetrics;
   flags: FlagReader;
   provider: ProviderClient;
+  /** A charge payments accepted is retried (worker) or re-driven (reconciler) this long, then failed. */
+  chargeDeadlineS: number;
 }
 
 export interface ChargeRequest {
   orderId: string;
   amountCents: number;
   customer: string;
-}
-
-/**
- * The reference the provider charges once. With `idempotency-keys` it is the payment id, the same on
- * every retry and in the worker; without, none is sent and every attempt is a new charge.
- */
-export async function providerReference(deps: ChargeDeps, payment: Payment): Promise<string | undefined> {
-  return (await deps.flags.bool('idempotency-keys')) ? payment.id : undefined;
 }
 
 /**
@@ -131,12 +127,25 @@ export async function recordResult(
  * When no answer came back at all, the card may have been charged. Broken: that is recorded as a
  * failure. Fixed (`idempotency-keys`, so the provider knows the charge by the payment id): the payment
  * stays PENDING (202) until the reconciler asks the provider what happened.
+ *
+ * With a key, the payment and the recovery point naming it commit in one transaction before the
+ * provider is called: a retry after a crash or a 5xx finds the payment and charges under the same
+ * reference, so the provider answers with the charge it already made. Without a key every request is
+ * a new payment, and the provider sees a new purchase.
  */
-export async function charge(deps: ChargeDeps, request: ChargeRequest): Promise<Payment> {
-  const id = randomUUID();
-  await insertPayment(deps.pool, { id, ...request });
-  const payment = (await findPayment(deps.pool, id)) as Payment;
-  const reference = await providerReference(deps, payment);
+export async function charge(
+  deps: ChargeDeps,
+  request: ChargeRequest,
+  progress: KeyProgress,
+): Promise<Payment> {
+  const recorded = progress.ids.paymentId;
+  const resumed = recorded ? await findPayment(deps.pool, recorded) : undefined;
+  if (recorded && !resumed) throw new Error(`payment ${recorded} on the key is missing`);
+  // Settled, or queued for the worker, since the last attempt: that is the answer.
+  if (resumed && resumed.status !== 'PENDING') return resumed;
+  const payment = resumed ?? (await createPayment(deps, request, progress));
+  const { id } = payment;
+  const reference = payment.providerReference ?? undefined;
   const result = await deps.provider.charge({ reference, ...request });
   const ids = {
     paymentId: id,
@@ -145,12 +154,14 @@ export async function charge(deps: ChargeDeps, request: ChargeRequest): Promise<
   };
 
   if (result.outcome === 'unavailable' && (await deps.flags.bool('payments-queue-when-provider-down'))) {
-    await commitAndAnnounce(
+    const queued = await commitAndAnnounce(
       deps,
-      (connection) => updatePayment(connection, id, { status: 'QUEUED', failureReason: result.reason }),
+      (connection) =>
+        updatePayment(connection, id, { status: 'QUEUED', failureReason: result.reason }, ['PENDING']),
       'commands',
       envelope('charge.requested', { paymentId: id, orderId: request.orderId }),
     );
+    if (!queued) return (await findPayment(deps.pool, id)) as Payment;
     deps.metrics.queued.add(1);
     deps.logger.warn(ids, 'provider down; charge queued for the worker');
     return { ...payment, status: 'QUEUED', failureReason: result.reason };
@@ -160,18 +171,60 @@ export async function charge(deps: ChargeDeps, request: ChargeRequest): Promise<
     deps.logger.warn(ids, 'no answer from the provider; payment left PENDING for the reconciler');
     return { ...payment, failureReason: result.reason };
   }
-  return recordResult(deps, payment, result);
+  return recordResult(deps, payment, result, { from: ['PENDING'] });
+}
+
+async function createPayment(
+  deps: ChargeDeps,
+  request: ChargeRequest,
+  progress: KeyProgress,
+): Promise<Payment> {
+  const id = randomUUID();
+  // With a key, the provider charges once per reference, and the reference is fixed here, once.
+  const payment: Payment = {
+    id,
+    ...request,
+    status: 'PENDING',
+    provider: null,
+    providerChargeId: null,
+    failureReason: null,
+    providerReference: progress.key === undefined ? null : id,
+  };
+  await inTransaction(deps.pool, async (connection) => {
+    await insertPayment(connection, payment);
+    await progress.record(connection, 'payment-created', { paymentId: id });
+  });
+  return payment;
 }
 
 /**
- * Reconciliation: asks the provider what it charged under this payment's reference and records
- * that. Payments already COMPLETED or FAILED are returned as they are.
+ * Reconciliation: asks the provider what it charged under this payment's reference and records it.
+ * When the provider has no charge, a payment with a reference is charged now, under that same
+ * reference (the provider charges a reference once, so this cannot charge twice), until the charge
+ * deadline; only after it is the payment failed. A payment without a reference cannot be looked up
+ * and is failed. Payments already COMPLETED or FAILED are returned as they are; a QUEUED one is the
+ * worker's until the deadline.
  */
-export async function resolvePayment(deps: ChargeDeps, payment: Payment): Promise<Payment> {
-  if (payment.status === 'COMPLETED' || payment.status === 'FAILED') return payment;
-  const found = await deps.provider.findCharge(payment.id);
-  const result: ProviderResult = found
-    ? { outcome: 'charged', ...found }
-    : { outcome: 'declined', reason: 'no charge at the provider (reconciled)', provider: 'primary' };
-  return recordResult(deps, payment, result, { from: ['PENDING', 'QUEUED'] });
+export async function resolvePayment(deps: ChargeDeps, id: string): Promise<Payment | undefined> {
+  const payment = await findPaymentWithDeadline(deps.pool, id, deps.chargeDeadlineS);
+  if (!payment || payment.status === 'COMPLETED' || payment.status === 'FAILED') return payment;
+  const reference = payment.providerReference;
+  const found = reference ? await deps.provider.findCharge(reference) : undefined;
+  const from: PaymentStatus[] = ['PENDING', 'QUEUED'];
+  if (found) return recordResult(deps, payment, { outcome: 'charged', ...found }, { from });
+  if (reference && payment.msToDeadline > 0) {
+    if (payment.status === 'QUEUED') return payment;
+    const { orderId, amountCents, customer } = payment;
+    const result = await deps.provider.charge({ reference, orderId, amountCents, customer });
+    if (result.outcome === 'unknown' || result.outcome === 'unavailable') return payment;
+    deps.logger.warn(
+      { paymentId: id, orderId },
+      'resolve: the provider has no charge under this reference; charged now, under the same one',
+    );
+    return recordResult(deps, payment, result, { from });
+  }
+  const reason = reference
+    ? 'no charge at the provider by the charge deadline (reconciled)'
+    : 'no charge at the provider (reconciled)';
+  return recordResult(deps, payment, { outcome: 'declined', reason, provider: 'primary' }, { from });
 }

@@ -23,8 +23,8 @@ export function chargeRoutes(deps: ChargeDeps): Router {
 
   router.post(
     '/payments',
-    idempotent({ sql, enabled: () => deps.flags.bool('idempotency-keys') }, async (request) => {
-      const payment = await charge(deps, validate(chargeBody, request.body));
+    idempotent({ sql, enabled: () => deps.flags.bool('idempotency-keys') }, async (request, progress) => {
+      const payment = await charge(deps, validate(chargeBody, request.body), progress);
       if (payment.status === 'FAILED') {
         throw new AppError({
           status: 402,
@@ -57,9 +57,9 @@ export function chargeRoutes(deps: ChargeDeps): Router {
   /** For the reconciler: settle a payment whose outcome was never learned from the provider's ledger. */
   router.post('/payments/:id/resolve', async (request, response) => {
     const { id } = validate(paymentId, request.params, 'path');
-    const payment = await findPayment(deps.pool, id);
+    const payment = await resolvePayment(deps, id);
     if (!payment) throw new AppError({ status: 404, code: 'payment-not-found', title: 'No such payment' });
-    response.json(await resolvePayment(deps, payment));
+    response.json(payment);
   });
 
   return router;

@@ -11,6 +11,8 @@ export interface Payment {
   provider: string | null;
   providerChargeId: string | null;
   failureReason: string | null;
+  /** The reference the provider charges once; null when each attempt was a new purchase (no keys). */
+  providerReference: string | null;
 }
 
 /** A pool or a connection inside a transaction: the repo functions work on either. */
@@ -24,15 +26,17 @@ export interface PaymentChange {
 }
 
 const COLUMNS = `id, order_id AS orderId, amount_cents AS amountCents, customer, status, provider,
-                 provider_charge_id AS providerChargeId, failure_reason AS failureReason`;
+                 provider_charge_id AS providerChargeId, failure_reason AS failureReason,
+                 provider_reference AS providerReference`;
 
 export async function insertPayment(
   db: Db,
-  payment: Pick<Payment, 'id' | 'orderId' | 'amountCents' | 'customer'>,
+  payment: Pick<Payment, 'id' | 'orderId' | 'amountCents' | 'customer' | 'providerReference'>,
 ) {
   await db.query(
-    'INSERT INTO payments (id, order_id, amount_cents, customer, status) VALUES (?, ?, ?, ?, "PENDING")',
-    [payment.id, payment.orderId, payment.amountCents, payment.customer],
+    `INSERT INTO payments (id, order_id, amount_cents, customer, status, provider_reference)
+     VALUES (?, ?, ?, ?, 'PENDING', ?)`,
+    [payment.id, payment.orderId, payment.amountCents, payment.customer, payment.providerReference],
   );
 }
 
@@ -61,6 +65,24 @@ export async function updatePayment(
 export async function findPayment(db: Db, id: string): Promise<Payment | undefined> {
   const [rows] = await db.query<RowDataPacket[]>(`SELECT ${COLUMNS} FROM payments WHERE id = ?`, [id]);
   return rows[0] as Payment | undefined;
+}
+
+/** A payment, and the milliseconds left until its charge deadline (`deadlineS` after it was made). */
+export async function findPaymentWithDeadline(
+  db: Db,
+  id: string,
+  deadlineS: number,
+): Promise<(Payment & { msToDeadline: number }) | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${COLUMNS},
+            GREATEST(0, TIMESTAMPDIFF(MICROSECOND, NOW(3), created_at + INTERVAL ? SECOND)) DIV 1000 AS msToDeadline
+       FROM payments WHERE id = ?`,
+    [deadlineS, id],
+  );
+  const row = rows[0];
+  return row
+    ? ({ ...row, msToDeadline: Number(row.msToDeadline) } as Payment & { msToDeadline: number })
+    : undefined;
 }
 
 export async function findPaymentsForOrder(db: Db, orderId: string): Promise<Payment[]> {

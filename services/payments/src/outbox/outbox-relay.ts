@@ -1,5 +1,6 @@
 import { inTransaction, type Pool } from '@incident-lab/db';
 import type { Broker } from '@incident-lab/messaging';
+import { type Poller, poll } from '@incident-lab/service-kit';
 import { getMeter, type Logger } from '@incident-lab/telemetry';
 import { lockUnsent, markSent, unsentCount } from './outbox.repo';
 
@@ -13,8 +14,7 @@ const BATCH = 50;
  * while the outbox was on are never stranded.
  */
 export class OutboxRelay {
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
+  private poller?: Poller;
 
   constructor(
     private readonly pool: Pool,
@@ -33,13 +33,11 @@ export class OutboxRelay {
   }
 
   start(): void {
-    const tick = async () => {
-      await this.relayOnce().catch((error) =>
-        this.logger.warn({ err: error }, 'outbox relay could not publish; will retry'),
-      );
-      if (!this.stopped) this.timer = setTimeout(tick, POLL_MS);
-    };
-    this.timer = setTimeout(tick, 0);
+    this.poller = poll(
+      () => this.relayOnce(),
+      POLL_MS,
+      (error) => this.logger.warn({ err: error }, 'outbox relay could not publish; will retry'),
+    );
   }
 
   /** Publishes one batch; returns how many were sent. */
@@ -57,8 +55,8 @@ export class OutboxRelay {
     return sent;
   }
 
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
+  /** Stops relaying and waits for the batch under way. */
+  async stop(): Promise<void> {
+    await this.poller?.stop();
   }
 }

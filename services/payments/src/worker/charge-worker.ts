@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ChargeDeps, providerReference, recordResult } from '../charges/charge.service';
-import { findPayment } from '../charges/payments.repo';
+import { type ChargeDeps, recordResult } from '../charges/charge.service';
+import { findPaymentWithDeadline } from '../charges/payments.repo';
 import { wasProcessed } from '../charges/processed-messages.repo';
 import type { ProviderResult } from '../charges/provider-client';
 
@@ -12,8 +12,9 @@ type CrashPoint = 'off' | 'after-charge' | 'before-publish';
 
 /**
  * Drains the charge-requests queue: charges each queued payment once the provider answers again.
- * While it is still down the worker keeps trying for `retryForMs`, then fails the payment, so a
- * queued charge always ends COMPLETED or FAILED, never forgotten.
+ * While it is still down the worker keeps trying until the payment's charge deadline
+ * (`chargeDeadlineS` after it was made), then fails it, so a queued charge always ends COMPLETED or
+ * FAILED, never forgotten.
  *
  * Broken: every message is a charge, so a redelivered message charges again. Fixed
  * (`idempotent-consumer`): a message already processed, or a payment no longer QUEUED, is only acked,
@@ -21,7 +22,7 @@ type CrashPoint = 'off' | 'after-charge' | 'before-publish';
  */
 export async function startChargeWorker(
   deps: ChargeDeps,
-  { retryForMs, crashEvery = CRASH_EVERY }: { retryForMs: number; crashEvery?: number },
+  { crashEvery = CRASH_EVERY }: { crashEvery?: number } = {},
 ): Promise<void> {
   let taken = 0;
   await deps.broker.consume(
@@ -35,7 +36,7 @@ export async function startChargeWorker(
         deps.logger.info(log, 'message already processed; acked without charging again');
         return;
       }
-      const payment = await findPayment(deps.pool, paymentId);
+      const payment = await findPaymentWithDeadline(deps.pool, paymentId, deps.chargeDeadlineS);
       if (!payment) {
         deps.logger.warn(log, 'charge request for an unknown payment; dropped');
         return;
@@ -48,14 +49,14 @@ export async function startChargeWorker(
 
       const crash = await deps.flags.string<CrashPoint>('payments-crash');
       const crashHere = crash !== 'off' && !redelivered && ++taken % crashEvery === 0;
-      const reference = await providerReference(deps, payment);
+      const reference = payment.providerReference ?? undefined;
       const charge = {
         reference,
         orderId: payment.orderId,
         amountCents: payment.amountCents,
         customer: payment.customer,
       };
-      const giveUpAt = Date.now() + retryForMs;
+      const giveUpAt = Date.now() + payment.msToDeadline;
       let result: ProviderResult = await deps.provider.charge(charge);
       const noAnswer = () => result.outcome === 'unavailable' || result.outcome === 'unknown';
       while (noAnswer() && Date.now() < giveUpAt) {

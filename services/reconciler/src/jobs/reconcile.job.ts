@@ -6,10 +6,12 @@ import { trace } from '@opentelemetry/api';
 import {
   type LedgerCharge,
   ledgerSince,
+  type PaymentView,
   paymentsOf,
   refund,
   resolvePayment,
   type ShopUrls,
+  settleOrder,
 } from './shop-apis';
 
 export type ActionKind = 'complete' | 'fail' | 'refund' | 'refund-duplicate';
@@ -173,15 +175,6 @@ async function pass(deps: ReconcileDeps, graceS: number): Promise<ReconcileResul
         span.end();
       }
     });
-  const settle = async (orderId: string, status: 'PAID' | 'FAILED', reason: string, paymentId?: string) => {
-    const [moved] = await pool.query<ResultSetHeader>(
-      `UPDATE ${orders} SET status = ?, payment_id = COALESCE(?, payment_id), failure_reason = ?
-        WHERE id = ? AND status = 'PENDING'`,
-      [status, paymentId ?? null, status === 'FAILED' ? reason : null, orderId],
-    );
-    return moved.affectedRows === 1;
-  };
-
   const ledger = await ledgerSince(deps.urls, new Date(Date.now() - LEDGER_WINDOW_MS));
   const chargesOf = new Map<string, LedgerCharge[]>();
   for (const charge of ledger.filter((each) => each.status === 'CHARGED')) {
@@ -189,27 +182,41 @@ async function pass(deps: ReconcileDeps, graceS: number): Promise<ReconcileResul
   }
 
   // 1. Overdue PENDING orders: learn the outcome from the provider, then settle the order to match.
+  //    Payments resolves its own payments (it may charge one that never reached the provider, under
+  //    its reference); storefront settles its own orders, and will not fail one it is still paying.
   for (const orderId of orderIds) {
     await onOrder(orderId, async () => {
-      const payments = await paymentsOf(deps.urls, orderId);
-      for (const payment of payments) {
-        if (payment.status === 'PENDING' || payment.status === 'QUEUED')
-          await resolvePayment(deps.urls, payment.id);
+      const payments: PaymentView[] = [];
+      for (const payment of await paymentsOf(deps.urls, orderId)) {
+        const unsettled = payment.status === 'PENDING' || payment.status === 'QUEUED';
+        payments.push(unsettled ? await resolvePayment(deps.urls, payment.id) : payment);
       }
-      const charges = chargesOf.get(orderId) ?? [];
-      const kept = charges[0];
-      if (kept) {
-        const paymentId = payments.find((payment) => payment.id === kept.reference)?.id;
-        if (await settle(orderId, 'PAID', 'charged at the provider', paymentId)) {
+      const completed = payments.find((payment) => payment.status === 'COMPLETED');
+      const charge = chargesOf.get(orderId)?.[0];
+      if (completed || charge) {
+        const paymentId = completed?.id ?? payments.find((payment) => payment.id === charge?.reference)?.id;
+        const settled = await settleOrder(deps.urls, orderId, {
+          status: 'PAID',
+          paymentId,
+          reason: 'charged at the provider',
+        });
+        if (settled.moved) {
           await act({
             orderId,
             action: 'complete',
-            chargeId: kept.id,
+            chargeId: completed?.providerChargeId ?? charge?.id,
             reason: 'pending, but the card was charged',
           });
         }
-      } else if (await settle(orderId, 'FAILED', 'no charge at the provider (reconciled)')) {
-        await act({ orderId, action: 'fail', reason: 'pending, and the provider has no charge' });
+      } else if (payments.some((payment) => payment.status === 'PENDING' || payment.status === 'QUEUED')) {
+        logger.info({ orderId }, 'reconciler: the charge is still being made; left for the next run');
+      } else {
+        const settled = await settleOrder(deps.urls, orderId, {
+          status: 'FAILED',
+          reason: 'no charge at the provider (reconciled)',
+        });
+        if (settled.moved)
+          await act({ orderId, action: 'fail', reason: 'pending, and the provider has no charge' });
       }
     });
   }

@@ -21,6 +21,7 @@ export interface JobRun {
 export class Scheduler {
   private timer?: NodeJS.Timeout;
   private running?: Promise<JobRun>;
+  private stopped = false;
   private lastSuccessS?: number;
   last?: JobRun;
   private readonly runs = getMeter('jobs').createCounter('shop_job_runs', {
@@ -47,7 +48,7 @@ export class Scheduler {
   start(): void {
     const tick = () => {
       void this.runNow().finally(() => {
-        this.timer = setTimeout(tick, this.intervalMs);
+        if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
       });
     };
     this.timer = setTimeout(tick, 0);
@@ -83,7 +84,10 @@ export class Scheduler {
     return this.last;
   }
 
-  stop(): void {
+  /** Stops scheduling runs and waits for the one under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
+    await this.running;
   }
 }

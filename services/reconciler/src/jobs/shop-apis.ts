@@ -1,6 +1,7 @@
 /**
- * The reconciler's view of the outside: payments' API and each provider's ledger. The provider is
- * the customer's truth; the reconciler asks it instead of trusting what the shop recorded.
+ * The reconciler's view of the outside: storefront's and payments' APIs and each provider's ledger.
+ * The provider is the customer's truth; the reconciler asks it instead of trusting what the shop
+ * recorded, and changes orders and payments only through the services that own them.
  */
 export interface LedgerCharge {
   id: string;
@@ -12,14 +13,21 @@ export interface LedgerCharge {
 }
 
 export interface ShopUrls {
+  storefront: string;
   payments: string;
   providers: Record<'primary' | 'backup', string>;
 }
 
 const TIMEOUT_MS = 5_000;
 
-async function call<T>(url: URL, method: 'GET' | 'POST' = 'GET'): Promise<T> {
-  const response = await fetch(url, { method, signal: AbortSignal.timeout(TIMEOUT_MS) });
+async function call<T>(url: URL, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
   if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}`);
   return (await response.json()) as T;
 }
@@ -56,4 +64,22 @@ export async function paymentsOf(urls: ShopUrls, orderId: string): Promise<Payme
 /** Payments asks the provider by the payment's reference and records what really happened. */
 export async function resolvePayment(urls: ShopUrls, paymentId: string): Promise<PaymentView> {
   return call<PaymentView>(new URL(`/payments/${paymentId}/resolve`, urls.payments), 'POST');
+}
+
+export interface Settlement {
+  status: 'PAID' | 'FAILED';
+  paymentId?: string;
+  reason: string;
+}
+
+/**
+ * Asks storefront to settle a PENDING order. `moved` is false when it was settled already, or when
+ * storefront refuses to fail it because it is still asking payments to charge it.
+ */
+export async function settleOrder(
+  urls: ShopUrls,
+  orderId: string,
+  settlement: Settlement,
+): Promise<{ moved: boolean; status: string }> {
+  return call(new URL(`/internal/orders/${orderId}/settle`, urls.storefront), 'POST', settlement);
 }

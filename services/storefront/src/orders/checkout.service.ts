@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { FlagReader } from '@incident-lab/flags';
-import { AppError } from '@incident-lab/service-kit';
+import { AppError, type KeyProgress } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
 import type { ShopDb } from '../db/shop-db';
 import type { StorefrontMetrics } from '../metrics';
-import { insertPendingOrder, priceProducts, settleOrder } from './orders.repo';
+import {
+  findOrder,
+  insertPendingOrder,
+  type Order,
+  priceProducts,
+  recordAnswer,
+  settleOrder,
+} from './orders.repo';
 import type { CheckoutRequest } from './orders.schema';
-import { requestCharge } from './payments-client';
+import { closePaymentRequest, openPaymentRequest, retryPaymentRequest } from './payment-requests.repo';
+import { type ChargeOutcome, requestCharge } from './payments-client';
 
 export interface CheckoutDeps {
   db: ShopDb;
@@ -14,10 +22,16 @@ export interface CheckoutDeps {
   logger: Logger;
   metrics: StorefrontMetrics;
   flags: FlagReader;
+  /** How long storefront keeps asking payments to charge an order it answered 202 for. */
+  paymentRequestDeadlineS: number;
 }
 
 /** With `http-timeouts` on, checkout waits this long for payments (which waits 1.5 s per provider call). */
 export const PAYMENTS_TIMEOUT_MS = 4_000;
+/** The relay leaves a fresh charge request to checkout itself for this long (checkout's own tries). */
+const RELAY_WAITS_S = 30;
+/** After checkout got no usable answer, the relay asks again this soon. */
+const RELAY_RETRY_S = 2;
 
 export interface CheckoutResult {
   orderId: string;
@@ -27,16 +41,68 @@ export interface CheckoutResult {
   failureReason?: string;
 }
 
+/** Who is buying, and the Idempotency-Key they sent for this purchase (`<user id>:<key>`), if any. */
+export interface Purchase {
+  userId: number;
+  customer: string;
+  purchaseKey: string | null;
+}
+
+function resultOf(order: Order): CheckoutResult {
+  return {
+    orderId: order.id,
+    status: order.status,
+    totalCents: order.totalCents,
+    paymentId: order.paymentId ?? undefined,
+    failureReason: order.failureReason ?? undefined,
+  };
+}
+
 /**
  * Checkout: record the order as PENDING, ask payments to charge it, then record what payments said.
  * The order row and the payment live in two databases, so no transaction covers both: an order can
  * stay PENDING when the answer is lost (the partial-failure lab is about exactly that gap).
+ *
+ * With an Idempotency-Key (`progress` from service-kit's `idempotent()`), checkout is made of atomic
+ * phases. The order, the charge request storefront now owes payments, and the recovery point naming
+ * the order id commit in one transaction; a retry after a crash or a 5xx finds that order and asks
+ * payments again under the same key (the order id), so the card is charged once. Without a key every
+ * request is a new purchase with a new order id: a retry makes a second order and a second charge.
  */
 export async function checkout(
   deps: CheckoutDeps,
-  userId: number,
-  customer: string,
+  purchase: Purchase,
   request: CheckoutRequest,
+  progress: KeyProgress,
+): Promise<CheckoutResult> {
+  const keyed = progress.key !== undefined;
+  const resumed = progress.ids.orderId ? await findOrder(deps.db, progress.ids.orderId) : undefined;
+  if (progress.ids.orderId && !resumed)
+    throw new Error(`order ${progress.ids.orderId} on the key is missing`);
+  // A retry of a purchase that has ended meanwhile (by the payment event or the relay) gets its end.
+  if (resumed && resumed.status !== 'PENDING') return resultOf(resumed);
+  const { orderId, totalCents } = resumed
+    ? { orderId: resumed.id, totalCents: resumed.totalCents }
+    : await createOrder(deps, purchase, request, progress, keyed);
+
+  const timeouts = await deps.flags.bool('http-timeouts');
+  const outcome = await requestCharge(
+    deps.paymentsUrl,
+    { orderId, amountCents: totalCents, customer: purchase.customer },
+    // One payment per order: the order id is the key, so every retry asks for the same charge.
+    { timeoutMs: timeouts ? PAYMENTS_TIMEOUT_MS : undefined, idempotencyKey: keyed ? orderId : undefined },
+  );
+  const result = await recordOutcome(deps, { orderId, totalCents }, outcome, keyed);
+  await recordAnswer(deps.db, orderId, result.status);
+  return result;
+}
+
+async function createOrder(
+  deps: CheckoutDeps,
+  purchase: Purchase,
+  request: CheckoutRequest,
+  progress: KeyProgress,
+  keyed: boolean,
 ) {
   const productIds = [...new Set(request.items.map((item) => item.productId))];
   const prices = await priceProducts(deps.db, productIds);
@@ -63,42 +129,74 @@ export async function checkout(
   const orderId = randomUUID();
   const items = request.items.map((item) => ({ ...item, priceCents: prices.get(item.productId) as number }));
   const totalCents = items.reduce((sum, item) => sum + item.quantity * item.priceCents, 0);
-  await insertPendingOrder(deps.db, { id: orderId, userId, totalCents, items });
+  await deps.db.transaction(async (connection) => {
+    await insertPendingOrder(connection, {
+      id: orderId,
+      userId: purchase.userId,
+      totalCents,
+      items,
+      purchaseKey: purchase.purchaseKey,
+    });
+    if (keyed) {
+      await openPaymentRequest(
+        connection,
+        { orderId, amountCents: totalCents, customer: purchase.customer },
+        { firstAttemptInS: RELAY_WAITS_S, deadlineS: deps.paymentRequestDeadlineS },
+      );
+    }
+    await progress.record(connection, 'order-created', { orderId });
+  });
   deps.metrics.ordersCreated.add(1);
-  deps.logger.info({ orderId, userId, totalCents }, 'order created; asking payments to charge it');
-
-  const [timeouts, keys] = await Promise.all([
-    deps.flags.bool('http-timeouts'),
-    deps.flags.bool('idempotency-keys'),
-  ]);
-  const outcome = await requestCharge(
-    deps.paymentsUrl,
-    { orderId, amountCents: totalCents, customer },
-    // One payment per order: the order id is the key, so every retry asks for the same charge.
-    { timeoutMs: timeouts ? PAYMENTS_TIMEOUT_MS : undefined, idempotencyKey: keys ? orderId : undefined },
+  deps.logger.info(
+    { orderId, userId: purchase.userId, totalCents },
+    'order created; asking payments to charge it',
   );
-  // Broken: no answer counts as a failed payment, though the card may be charged.
-  // Fixed: an unknown outcome stays PENDING; the payment event or the reconciler settles it.
-  if (outcome.status === 'QUEUED' || (outcome.status === 'UNKNOWN' && keys)) {
-    const paymentId = 'paymentId' in outcome ? outcome.paymentId : undefined;
+  return { orderId, totalCents };
+}
+
+/**
+ * Broken: no answer counts as a failed payment, though the card may be charged. Fixed: an unknown
+ * outcome stays PENDING, and the charge request stays open for the relay to ask again; an answer
+ * payments stands behind (paid, queued, failed) closes it in the transaction that settles the order.
+ */
+async function recordOutcome(
+  deps: CheckoutDeps,
+  order: { orderId: string; totalCents: number },
+  outcome: ChargeOutcome,
+  keyed: boolean,
+): Promise<CheckoutResult> {
+  const { orderId } = order;
+  const paymentId = 'paymentId' in outcome ? outcome.paymentId : undefined;
+  if (outcome.status === 'QUEUED' || (outcome.status === 'UNKNOWN' && keyed)) {
+    if (keyed) {
+      await deps.db.transaction((connection) =>
+        outcome.status === 'QUEUED'
+          ? closePaymentRequest(connection, orderId, 'ANSWERED')
+          : retryPaymentRequest(connection, orderId, RELAY_RETRY_S, outcome.reason),
+      );
+    }
     deps.logger.info(
       { orderId, paymentId, outcome: outcome.status },
-      'charge outcome not known yet; order stays PENDING until the event or the reconciler',
+      keyed && outcome.status === 'UNKNOWN'
+        ? 'no answer from payments; order stays PENDING and the relay asks again with the same key'
+        : 'charge outcome not known yet; order stays PENDING until the event or the reconciler',
     );
-    return { orderId, status: 'PENDING', totalCents, paymentId } satisfies CheckoutResult;
+    const now = await findOrder(deps.db, orderId);
+    return now ? resultOf(now) : { ...order, status: 'PENDING', paymentId };
   }
   const status = outcome.status === 'COMPLETED' ? 'PAID' : 'FAILED';
   const failureReason = outcome.status === 'COMPLETED' ? undefined : outcome.reason;
-  const paymentId = 'paymentId' in outcome ? outcome.paymentId : undefined;
-  if (await settleOrder(deps.db, orderId, status, { paymentId, failureReason })) {
-    deps.metrics.ordersSettled.add(1, { status, by: 'checkout' });
+  const moved = await deps.db.transaction(async (connection) => {
+    const settled = await settleOrder(connection, orderId, status, { paymentId, failureReason });
+    if (keyed) await closePaymentRequest(connection, orderId, 'ANSWERED');
+    return settled;
+  });
+  if (!moved) {
+    // Settled meanwhile (by the payment event): the order says how it ended.
+    const now = await findOrder(deps.db, orderId);
+    if (now) return resultOf(now);
   }
+  deps.metrics.ordersSettled.add(1, { status, by: 'checkout' });
   deps.logger.info({ orderId, paymentId, status, failureReason }, 'order settled by checkout');
-  return {
-    orderId,
-    status,
-    totalCents,
-    paymentId,
-    failureReason,
-  } satisfies CheckoutResult;
+  return { ...order, status, paymentId, failureReason };
 }

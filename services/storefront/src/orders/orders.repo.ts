@@ -1,4 +1,4 @@
-import type { ResultSetHeader, RowDataPacket } from '@incident-lab/db';
+import type { PoolConnection, ResultSetHeader, RowDataPacket } from '@incident-lab/db';
 import type { ShopDb } from '../db/shop-db';
 import type { OrderStatus } from './orders.schema';
 
@@ -18,6 +18,8 @@ export interface NewOrder {
   userId: number;
   totalCents: number;
   items: Order['items'];
+  /** The purchase's Idempotency-Key as `<user id>:<key>`, when the client sent one. */
+  purchaseKey: string | null;
 }
 
 export async function priceProducts(db: ShopDb, ids: number[]): Promise<Map<number, number>> {
@@ -25,34 +27,47 @@ export async function priceProducts(db: ShopDb, ids: number[]): Promise<Map<numb
   return new Map(rows.map((row) => [row.id as number, row.price_cents as number]));
 }
 
-export async function insertPendingOrder(db: ShopDb, order: NewOrder): Promise<void> {
-  await db.transaction(async (connection) => {
-    await connection.query(
-      'INSERT INTO orders (id, user_id, status, total_cents) VALUES (?, ?, "PENDING", ?)',
-      [order.id, order.userId, order.totalCents],
-    );
-    await connection.query('INSERT INTO order_items (order_id, product_id, quantity, price_cents) VALUES ?', [
-      order.items.map((item) => [order.id, item.productId, item.quantity, item.priceCents]),
-    ]);
-  });
+/** Writes the order and its items inside the caller's transaction. */
+export async function insertPendingOrder(connection: PoolConnection, order: NewOrder): Promise<void> {
+  await connection.query(
+    `INSERT INTO orders (id, user_id, status, total_cents, purchase_key) VALUES (?, ?, 'PENDING', ?, ?)`,
+    [order.id, order.userId, order.totalCents, order.purchaseKey],
+  );
+  await connection.query('INSERT INTO order_items (order_id, product_id, quantity, price_cents) VALUES ?', [
+    order.items.map((item) => [order.id, item.productId, item.quantity, item.priceCents]),
+  ]);
+}
+
+export interface Settlement {
+  paymentId?: string | null;
+  failureReason?: string | null;
 }
 
 /**
- * Moves a PENDING order to its final state. Only PENDING orders move, so the checkout answer and the
- * payment event can both settle the same order without one overwriting the other.
+ * Moves a PENDING order to its final state. Only PENDING orders move, so the checkout answer, the
+ * payment event and the reconciler can all settle the same order without one overwriting another.
+ * `unlessRequestOpen` keeps an order PENDING while storefront still owes payments its charge request:
+ * nobody may fail an order that is still being paid.
  */
 export async function settleOrder(
-  db: ShopDb,
+  connection: PoolConnection,
   id: string,
   status: Exclude<OrderStatus, 'PENDING'>,
-  details: { paymentId?: string | null; failureReason?: string | null },
+  details: Settlement,
+  options: { unlessRequestOpen?: boolean } = {},
 ): Promise<boolean> {
-  const result = await db.query<ResultSetHeader>(
+  const [result] = await connection.query<ResultSetHeader>(
     `UPDATE orders SET status = ?, payment_id = COALESCE(?, payment_id), failure_reason = ?
-      WHERE id = ? AND status = 'PENDING'`,
+      WHERE id = ? AND status = 'PENDING'
+        ${options.unlessRequestOpen ? `AND NOT EXISTS (SELECT 1 FROM payment_requests r WHERE r.order_id = orders.id AND r.state = 'OPEN')` : ''}`,
     [status, details.paymentId ?? null, details.failureReason ?? null, id],
   );
   return result.affectedRows === 1;
+}
+
+/** Records what checkout told the customer, the first time only: the promise the audit holds it to. */
+export async function recordAnswer(db: ShopDb, id: string, answered: OrderStatus): Promise<void> {
+  await db.query('UPDATE orders SET answered = COALESCE(answered, ?) WHERE id = ?', [answered, id]);
 }
 
 export async function findOrder(db: ShopDb, id: string): Promise<Order | undefined> {

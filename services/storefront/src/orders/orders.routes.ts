@@ -1,9 +1,24 @@
-import { AppError, idempotent, validate } from '@incident-lab/service-kit';
+import { AppError, idempotent, parseIdempotencyKey, validate } from '@incident-lab/service-kit';
 import { type Request, Router } from 'express';
+import { z } from 'zod';
 import { requireUser } from '../auth/require-user';
 import { type CheckoutDeps, checkout } from './checkout.service';
-import { findOrder } from './orders.repo';
+import { findOrder, settleOrder } from './orders.repo';
 import { checkoutBody, orderIdParam } from './orders.schema';
+import { closePaymentRequest } from './payment-requests.repo';
+
+/** The purchase's Idempotency-Key as the order records it, whatever the flags: what the audit groups by. */
+function purchaseKey(request: Request, userId: number): string | null {
+  const header = request.get('idempotency-key');
+  const parsed = header === undefined ? undefined : parseIdempotencyKey(header);
+  return parsed?.ok ? `${userId}:${parsed.key}` : null;
+}
+
+const settleBody = z.object({
+  status: z.enum(['PAID', 'FAILED']),
+  paymentId: z.uuid().optional(),
+  reason: z.string().min(1).max(255),
+});
 
 /**
  * `POST /api/orders` answers 201 when the order is paid, 202 while its charge is queued, and a 402
@@ -21,10 +36,11 @@ export function orderRoutes(deps: CheckoutDeps & { secret: string }): Router {
 
   router.post(
     '/api/orders',
-    idempotent(idempotency, async (request) => {
+    idempotent(idempotency, async (request, progress) => {
       const userId = requireUser(request, deps.secret);
       const body = validate(checkoutBody, request.body);
-      const result = await checkout(deps, userId, `user-${userId}`, body);
+      const purchase = { userId, customer: `user-${userId}`, purchaseKey: purchaseKey(request, userId) };
+      const result = await checkout(deps, purchase, body, progress);
       if (result.status === 'FAILED') {
         throw new AppError({
           status: 402,
@@ -55,6 +71,34 @@ export function orderRoutes(deps: CheckoutDeps & { secret: string }): Router {
       });
     }
     response.json(order);
+  });
+
+  /**
+   * For the reconciler: settle a PENDING order from what the provider's ledger says. Storefront owns
+   * its orders, so the rule lives here: an order whose charge request storefront still owes payments
+   * is not failed (`moved: false`); it is still being paid. Repeating a call changes nothing.
+   */
+  router.post('/internal/orders/:id/settle', async (request, response) => {
+    const { id } = validate(orderIdParam, request.params, 'path');
+    const { status, paymentId, reason } = validate(settleBody, request.body);
+    const moved = await deps.db.transaction(async (connection) => {
+      const settled = await settleOrder(
+        connection,
+        id,
+        status,
+        { paymentId, failureReason: status === 'FAILED' ? reason : null },
+        { unlessRequestOpen: status === 'FAILED' },
+      );
+      if (settled) await closePaymentRequest(connection, id, 'ANSWERED');
+      return settled;
+    });
+    const order = await findOrder(deps.db, id);
+    if (!order) throw new AppError({ status: 404, code: 'order-not-found', title: 'No such order' });
+    if (moved) {
+      deps.metrics.ordersSettled.add(1, { status, by: 'reconciler' });
+      deps.logger.warn({ orderId: id, paymentId, status, reason }, 'order settled by the reconciler');
+    }
+    response.json({ orderId: id, moved, status: order.status });
   });
 
   return router;

@@ -20,7 +20,8 @@ export interface ChargeRequest {
 export const PAYMENT_TRIES = 3;
 const IN_FLIGHT_PAUSE_MS = 1_000;
 
-async function askOnce(
+/** One request to payments, reduced to what checkout needs. */
+export async function askPayments(
   paymentsUrl: string,
   charge: ChargeRequest,
   options: { timeoutMs?: number; idempotencyKey?: string },
@@ -54,13 +55,13 @@ export async function requestCharge(
   charge: ChargeRequest,
   options: { timeoutMs?: number; idempotencyKey?: string } = {},
 ): Promise<ChargeOutcome> {
-  let outcome = await askOnce(paymentsUrl, charge, options);
+  let outcome = await askPayments(paymentsUrl, charge, options);
   for (let attempt = 2; attempt <= PAYMENT_TRIES && outcome.status === 'UNKNOWN'; attempt++) {
     trace
       .getActiveSpan()
       ?.addEvent('retrying payments', { 'retry.attempt': attempt, reason: outcome.reason });
     if (outcome.inFlight) await sleep(IN_FLIGHT_PAUSE_MS);
-    outcome = await askOnce(paymentsUrl, charge, options);
+    outcome = await askPayments(paymentsUrl, charge, options);
   }
   return outcome;
 }

@@ -3,6 +3,7 @@ import type { Logger } from '@incident-lab/telemetry';
 import type { ShopDb } from '../db/shop-db';
 import type { StorefrontMetrics } from '../metrics';
 import { settleOrder } from './orders.repo';
+import { closePaymentRequest } from './payment-requests.repo';
 
 interface PaymentEventData {
   orderId: string;
@@ -23,7 +24,15 @@ export async function consumeSettlements(deps: {
   await deps.broker.consume('storefrontSettlement', async ({ envelope, messageId }) => {
     const { orderId, paymentId, reason } = envelope.data as PaymentEventData;
     const status = envelope.type === 'payment.completed' ? 'PAID' : 'FAILED';
-    const moved = await settleOrder(deps.db, orderId, status, { paymentId, failureReason: reason ?? null });
+    // Payments has answered for this order: the charge request storefront owed it is closed too.
+    const moved = await deps.db.transaction(async (connection) => {
+      const settled = await settleOrder(connection, orderId, status, {
+        paymentId,
+        failureReason: reason ?? null,
+      });
+      await closePaymentRequest(connection, orderId, 'ANSWERED');
+      return settled;
+    });
     if (moved) deps.metrics.ordersSettled.add(1, { status, by: 'event' });
     deps.logger.info(
       { orderId, paymentId, messageId, status, moved },

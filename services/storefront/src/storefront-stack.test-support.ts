@@ -1,0 +1,82 @@
+import { databaseName, serverUrls } from '@incident-lab/config';
+import { createPool, dropDatabase, migrate, serverFlavour } from '@incident-lab/db';
+import { startFlagsInMemory } from '@incident-lab/flags';
+import { Broker, deleteTopology } from '@incident-lab/messaging';
+import { listen } from '@incident-lab/service-kit';
+import { createLogger } from '@incident-lab/telemetry';
+import { createApp } from './app';
+import { ShopDb } from './db/shop-db';
+import { STOREFRONT_FLAGS } from './flags';
+import { storefrontMetrics } from './metrics';
+import { MIGRATIONS } from './migrations';
+import { seedCatalog, seedOrders } from './seed/seed-shop';
+
+export interface StorefrontStackOptions {
+  /** The shared pool's connections (default 10) and the reports pool's (default 1). */
+  sharedSize?: number;
+  reportsSize?: number;
+  /** The report query's cap with `db-query-timeout` on. */
+  reportTimeoutMs?: number;
+  /** Seeded history orders (the sales report's data). */
+  historyOrders?: number;
+  /** Where payments listens; by default port 9 on loopback, where nothing does: payments is "down". */
+  paymentsUrl?: string;
+  paymentRequestDeadlineS?: number;
+}
+
+/**
+ * Storefront on the real MySQL and RabbitMQ under a namespace of its own, seeded, for the
+ * integration tests. Flags live in memory so a test can flip them.
+ */
+export async function startStorefrontStack(name: string, options: StorefrontStackOptions = {}) {
+  const { mysqlUrl, amqpUrl } = serverUrls();
+  const namespace = `${name}_${process.pid}`;
+  const database = databaseName(namespace, 'storefront');
+  const logger = createLogger(`${name}-test`);
+  logger.level = 'silent';
+  await migrate({ url: mysqlUrl, database, ...MIGRATIONS });
+  const sharedSize = options.sharedSize ?? 10;
+  const reportsSize = options.reportsSize ?? 1;
+  const pool = createPool({ url: mysqlUrl, database, connectionLimit: sharedSize });
+  const reports = createPool({ url: mysqlUrl, database, connectionLimit: reportsSize });
+  await seedCatalog(pool);
+  if (options.historyOrders) await seedOrders(pool, options.historyOrders, { seed: 7 });
+  const flags = await startFlagsInMemory(`${name}-storefront`, STOREFRONT_FLAGS);
+  const db = new ShopDb(
+    { shared: pool, sharedSize, reports, reportsSize },
+    flags.flags,
+    await serverFlavour(pool),
+    options.reportTimeoutMs,
+  );
+  const broker = await Broker.connect({ url: amqpUrl, namespace, logger });
+  const metrics = storefrontMetrics();
+  const paymentsUrl = options.paymentsUrl ?? 'http://127.0.0.1:9';
+  const deps = {
+    db,
+    flags: flags.flags,
+    broker,
+    logger,
+    metrics,
+    paymentsUrl,
+    sessionSecret: 'test-secret-test-secret',
+    paymentRequestDeadlineS: options.paymentRequestDeadlineS ?? 600,
+  };
+  const server = await listen(createApp(deps));
+  return {
+    namespace,
+    deps,
+    pool,
+    db,
+    flags,
+    url: server.url,
+    async stop() {
+      await server.close();
+      await broker.close();
+      await db.end();
+      await dropDatabase(mysqlUrl, database);
+      await deleteTopology(amqpUrl, namespace);
+    },
+  };
+}
+
+export type StorefrontStack = Awaited<ReturnType<typeof startStorefrontStack>>;
