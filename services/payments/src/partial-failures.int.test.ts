@@ -169,6 +169,7 @@ describe('a failure after the provider charged (a lost database connection, a cr
     const retry = await pay({ key, orderId: sent.orderId });
     expect(retry.response.status).toBe(201);
     expect(await charged(sent.orderId)).toHaveLength(2);
+    await until(async () => (await stack.depth('invoicing.payment-completed')) === 1);
   });
 
   it('fixed: the retry resumes the payment it recorded and charges under the same reference: one payment, one charge', async () => {
@@ -186,6 +187,8 @@ describe('a failure after the provider charged (a lost database connection, a cr
     expect(await charged(sent.orderId)).toEqual([
       expect.objectContaining({ id: retry.body.providerChargeId, reference: retry.body.id }),
     ]);
+    // One payment.completed, from the outbox row committed with the resumed payment.
+    await until(async () => (await stack.depth('invoicing.payment-completed')) === 1);
   });
 });
 
