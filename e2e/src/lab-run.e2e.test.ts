@@ -39,6 +39,11 @@ describe('lab run smoke, on the running test lab', () => {
         deadLettered: 0,
         pendingOrders: 0,
         unaccountedPayments: 0,
+        purchasesChargedTwice: 0,
+        duplicateOrders: 0,
+        orphanPayments: 0,
+        stuckKeys: 0,
+        acceptedThenFailed: 0,
       });
       expect(result.traces.slowest[0]).toMatch(/^[0-9a-f]{32}$/);
       expect(result.links.jaeger.slowest[0]).toBe(`http://localhost:16686/trace/${result.traces.slowest[0]}`);

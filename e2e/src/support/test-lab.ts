@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -35,7 +35,15 @@ export async function startTestLab(portBase: number): Promise<TestLab> {
   process.env.OTEL_BSP_SCHEDULE_DELAY = '200';
   process.env.LOG_LEVEL = 'warn';
   const flagFile = await copyDefaultFlagFile();
-  const options = labOptions(process.env, { namespace: `e2e_${process.pid}`, portBase, flagFile });
+  // The lab's state (its processes, their restarts) in a folder of its own, not the repository's.
+  const stateRoot = await mkdtemp(path.join(tmpdir(), 'lab-state-'));
+  const namespace = `e2e_${process.pid}`;
+  const options = labOptions(process.env, {
+    namespace,
+    portBase,
+    flagFile,
+    stateDir: path.join(stateRoot, namespace),
+  });
   const lab = await startLab(options);
   return {
     options,
@@ -48,6 +56,7 @@ export async function startTestLab(portBase: number): Promise<TestLab> {
       for (const owner of SCHEMA_OWNERS)
         await dropDatabase(options.mysqlUrl, databaseName(options.namespace, owner));
       await deleteTopology(options.amqpUrl, options.namespace);
+      await rm(stateRoot, { recursive: true, force: true });
     },
   };
 }
@@ -99,6 +108,7 @@ function labEnv(lab: TestLab): NodeJS.ProcessEnv {
     LAB_NAMESPACE: lab.options.namespace,
     LAB_PORT_BASE: String(lab.options.portBase),
     FLAGD_OFFLINE_FLAG_SOURCE_PATH: lab.options.flagFile,
+    LAB_STATE_DIR: path.dirname(lab.options.stateDir),
     LAB_GRAFANA_URL: 'http://127.0.0.1:9',
   };
 }

@@ -7,5 +7,6 @@ export {
   type RetryMode,
   retryPolicy,
   ServerError,
+  surelyNotProcessed,
 } from './resilience';
 export { RetryBudget } from './retry-budget';

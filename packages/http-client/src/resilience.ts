@@ -33,6 +33,23 @@ export function isRetryable(error: Error): boolean {
   return error instanceof UnreachableError || error instanceof ServerError;
 }
 
+/**
+ * The call surely did nothing at the server: it answered 5xx, the connection was refused (nothing
+ * was sent), or an open breaker kept it from being made. A timeout or a reset is not this: the
+ * request may have been processed and only the answer lost.
+ */
+export function surelyNotProcessed(error: unknown): boolean {
+  if (error instanceof ServerError || error instanceof BrokenCircuitError) return true;
+  for (
+    let cause = error as { code?: string; cause?: unknown } | undefined;
+    cause;
+    cause = cause.cause as typeof cause
+  ) {
+    if (cause.code === 'ECONNREFUSED') return true;
+  }
+  return false;
+}
+
 export type RetryMode = 'none' | 'immediate' | 'backoff';
 
 const meter = getMeter('resilience');

@@ -49,6 +49,9 @@ describe('lab CLI', () => {
       'lab flags list',
       'lab flags set',
       'lab reset',
+      'lab run',
+      'lab check',
+      'lab chaos',
     ]) {
       expect(stdout).toContain(command);
     }
@@ -84,7 +87,15 @@ describe('lab CLI', () => {
     expect(run.stderr).toContain('--client must be one of give-up, retry, retry-after, got "sometimes"');
     const unknown = await lab(['run', 'chaos']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('name a lab to run: smoke, cascading, partial, silent (not "chaos")');
+    expect(unknown.stderr).toContain('name a lab to run: smoke, cascading, partial, silent (not "chaos":');
+    expect(unknown.stderr).toContain('lab chaos');
+    const phase = await lab(['chaos', '--phase', 'sometimes']);
+    expect(phase.code).toBe(2);
+    expect(phase.stderr).toContain('--phase must be broken, fixed or both, got "sometimes"');
+    expect(phase.stderr).toContain('lab chaos [--phase broken|fixed|both]');
+    const rate = await lab(['chaos', '--rate', '0']);
+    expect(rate.code).toBe(2);
+    expect(rate.stderr).toContain('--rate must be checkouts per second');
   });
 
   it('reports services that are not running as not ready, with exit status 1', async () => {

@@ -1,6 +1,7 @@
 import { FlagError } from '@incident-lab/flags';
 import { UsageError } from './commands/args';
 import { backfillCommand, backfillHelp } from './commands/backfill';
+import { chaosCommand, chaosHelp } from './commands/chaos';
 import { checkCommand, checkHelp } from './commands/check';
 import { flagsCommand, flagsHelp } from './commands/flags';
 import { migrateCommand, migrateHelp } from './commands/migrate';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise
   migrate: { help: migrateHelp, run: (words) => migrateCommand(words, labOptions()) },
   run: { help: runHelp, run: (words) => runCommand(words, labOptions()) },
   check: { help: checkHelp, run: (words) => checkCommand(words, labOptions()) },
+  chaos: { help: chaosHelp, run: (words) => chaosCommand(words, labOptions()) },
   backfill: { help: backfillHelp, run: (words) => backfillCommand(words, labOptions()) },
 };
 

@@ -170,6 +170,35 @@ describe('Broker against the real RabbitMQ', () => {
   });
 });
 
+describe('Broker.drain, as a service stops on SIGTERM', () => {
+  it('lets the handler under way finish and ack, and takes no new message', async () => {
+    await purgeQueues(url, namespace);
+    const consumer = await Broker.connect({ url, namespace, logger });
+    const handled: string[] = [];
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await consumer.consume('chargeRequests', async ({ envelope }) => {
+      await gate;
+      handled.push(envelope.id);
+    });
+    const first = envelope('charge.requested', { paymentId: 'p-9' });
+    await broker.sendCommand(first);
+    await until(
+      async () => (await queueDepths(url, namespace))[`${namespace}.payments.charge-requests`] === 0,
+    );
+    const drained = consumer.drain();
+    const second = envelope('charge.requested', { paymentId: 'p-10' });
+    await broker.sendCommand(second);
+    release();
+    await drained;
+    expect(handled).toEqual([first.id]);
+    // The first was acked before the connection closed; the second waits for the next consumer.
+    expect((await queueDepths(url, namespace))[`${namespace}.payments.charge-requests`]).toBe(1);
+  });
+});
+
 async function until(check: () => Promise<boolean>, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

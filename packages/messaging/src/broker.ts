@@ -279,11 +279,13 @@ export class Broker {
    */
   async drain(timeoutMs = 8_000): Promise<void> {
     this.draining = true;
-    for (const { channel, tag } of this.consumers.splice(0)) {
-      await channel.cancel(tag).catch(() => undefined);
-    }
+    const consumers = this.consumers.splice(0);
+    for (const { channel, tag } of consumers) await channel.cancel(tag).catch(() => undefined);
     const settled = Promise.allSettled([...this.inFlight]);
     await Promise.race([settled, sleep(timeoutMs)]);
+    // A channel's close waits for the broker to have read what was sent on it, acks included;
+    // closing the connection alone can drop the last acks, and the messages would come back.
+    for (const { channel } of consumers) await channel.close().catch(() => undefined);
     await this.close();
   }
 

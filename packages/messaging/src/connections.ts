@@ -18,7 +18,7 @@ export interface BrokerConnection {
 
 async function rabbitmqctl(args: string[]): Promise<string> {
   const [command = 'rabbitmqctl', ...prefix] = (process.env.LAB_RABBITMQCTL ?? 'rabbitmqctl').split(/\s+/);
-  const { stdout } = await promisify(execFile)(command, [...prefix, ...args], { timeout: 30_000 });
+  const { stdout } = await promisify(execFile)(command, [...prefix, ...args], { timeout: 120_000 });
   return stdout;
 }
 
@@ -41,4 +41,11 @@ export async function closeLabConnections(namespace: string, reason: string): Pr
     await rabbitmqctl(['close_connection', connection.name, reason]).catch(() => undefined);
   }
   return connections;
+}
+
+/** Stops and starts the whole RabbitMQ application: every lab and test on it loses its connections. */
+export async function restartBroker(): Promise<void> {
+  await rabbitmqctl(['stop_app']);
+  await rabbitmqctl(['start_app']);
+  await rabbitmqctl(['await_startup']);
 }

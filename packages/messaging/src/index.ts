@@ -7,6 +7,6 @@ export {
   sweepParked,
 } from './admin';
 export { Broker, type BrokerOptions, type Delivery, type Handler, SimulatedCrash } from './broker';
-export { type BrokerConnection, closeLabConnections, labConnections } from './connections';
+export { type BrokerConnection, closeLabConnections, labConnections, restartBroker } from './connections';
 export { type Envelope, envelope } from './envelope';
 export { type QueueKey, type QueueSpec, type Topology, topology } from './topology';

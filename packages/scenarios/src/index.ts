@@ -1,4 +1,12 @@
 export {
+  type CarefulClient,
+  type ChaosExperiment,
+  type ChaosFault,
+  type ChaosProbe,
+  chaos,
+  type ShopProcess,
+} from './chaos';
+export {
   type Act,
   type ClientBehaviour,
   ENDPOINT_GROUPS,

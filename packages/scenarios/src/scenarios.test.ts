@@ -1,5 +1,6 @@
 import { applyAssignments, DEFAULT_FLAG_FILE, readFlagFile } from '@incident-lab/flags';
 import { describe, expect, it } from 'vitest';
+import { chaos } from './chaos';
 import { SCENARIOS } from './scenarios';
 
 describe.each(Object.values(SCENARIOS))('scenario $name', (scenario) => {
@@ -32,5 +33,21 @@ describe.each(Object.values(SCENARIOS))('scenario $name', (scenario) => {
     }
     expect(scenario.hypothesis.length).toBeGreaterThan(0);
     expect(new Set(scenario.hypothesis.map((probe) => probe.name)).size).toBe(scenario.hypothesis.length);
+  });
+});
+
+describe('the chaos experiment', () => {
+  it('sets only flags that exist, to variants they have, and turns every fix flag on in its fixed phase and off in its broken one', async () => {
+    const flags = await readFlagFile(DEFAULT_FLAG_FILE);
+    for (const assignments of [chaos.shop, chaos.phases.broken, chaos.phases.fixed]) {
+      expect(() => applyAssignments(structuredClone(flags), assignments)).not.toThrow();
+    }
+    const fixes = Object.entries(flags.flags)
+      .filter(([, flag]) => flag.metadata.kind === 'fix')
+      .map(([key]) => key)
+      .sort();
+    expect(Object.keys(chaos.phases.fixed).sort()).toEqual(fixes);
+    expect(Object.keys(chaos.phases.broken).sort()).toEqual(fixes);
+    for (const key of fixes) expect(chaos.phases.broken[key], key).not.toBe(chaos.phases.fixed[key]);
   });
 });

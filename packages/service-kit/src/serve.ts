@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, shutdownTelemetry } from '@incident-lab/telemetry';
 import type { Express } from 'express';
 
@@ -13,6 +14,7 @@ export interface ServeOptions {
 }
 
 const SHUTDOWN_GRACE_MS = 8_000;
+const TELEMETRY_FLUSH_MS = 1_000;
 
 export interface Listening {
   server: Server;
@@ -43,27 +45,52 @@ export async function serve(options: ServeOptions): Promise<Server> {
   logger.info({ url }, 'listening');
 
   let stopping = false;
+  // While draining, every answer tells the client to close its connection and open a new one
+  // (to the next instance) rather than bring more requests on this one.
+  server.prependListener('request', (_request, response) => {
+    if (stopping) response.setHeader('connection', 'close');
+  });
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests, then closing connections');
+    const began = performance.now();
     const closed = new Promise((resolve) => server.close(resolve));
+    // Keep-alive connections would go on bringing requests: each is closed as soon as it is idle.
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
     server.closeIdleConnections();
     // A request stuck on a hanging dependency must not hold the shutdown forever.
     setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
     await closed;
+    clearInterval(idle);
+    const httpMs = Math.round(performance.now() - began);
     for (const close of options.onShutdown) {
       await close().catch((error) =>
         logger.error({ err: error }, 'error while closing; continuing shutdown'),
       );
     }
-    await shutdownTelemetry().catch(() => undefined);
-    logger.info('stopped');
+    const resourcesMs = Math.round(performance.now() - began) - httpMs;
+    // Spans not yet sent get a moment; a collector that is not there must not hold the stop.
+    await Promise.race([shutdownTelemetry().catch(() => undefined), sleep(TELEMETRY_FLUSH_MS)]);
+    logger.info({ httpMs, resourcesMs, totalMs: Math.round(performance.now() - began) }, 'stopped');
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  watchSupervisor(() => void stop('supervisor gone'));
   return server;
+}
+
+/**
+ * A service that `lab up` supervises (LAB_SUPERVISED=1) stops by itself when its supervisor is
+ * gone — killed, crashed — instead of living on with nobody to stop or restart it.
+ */
+function watchSupervisor(stop: () => void): void {
+  if (process.env.LAB_SUPERVISED !== '1') return;
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 1_000).unref();
 }
 
 /** Runs a service's `main`; a service that cannot start prints why and exits 1, so `lab up` can show it. */

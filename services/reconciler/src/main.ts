@@ -19,7 +19,12 @@ async function main() {
     database: databaseName(config.LAB_NAMESPACE, 'reconciler'),
     ...MIGRATIONS,
   });
-  const pool = createPool({ url: config.MYSQL_URL, connectionLimit: 3 });
+  // Its own schema is the default one (it names the others in full), so the lab's connections are known by schema.
+  const pool = createPool({
+    url: config.MYSQL_URL,
+    database: databaseName(config.LAB_NAMESPACE, 'reconciler'),
+    connectionLimit: 3,
+  });
   const flags = await startFlags('reconciler', flagSource(config), RECONCILER_FLAGS);
   const deps = {
     pool,

@@ -56,10 +56,13 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
   );
   const name = positionals[0];
   const scenario = name ? SCENARIOS[name] : undefined;
-  if (!scenario)
-    throw new UsageError(
-      `name a lab to run: ${Object.keys(SCENARIOS).join(', ')}${name ? ` (not "${name}")` : ''}`,
-    );
+  if (!scenario) {
+    const not =
+      name === 'chaos'
+        ? ' (not "chaos": the chaos experiment is its own command, `lab chaos`)'
+        : ` (not "${name}")`;
+    throw new UsageError(`name a lab to run: ${Object.keys(SCENARIOS).join(', ')}${name ? not : ''}`);
+  }
   const phase = values.phase ?? 'both';
   if (!['broken', 'fixed', 'both'].includes(phase))
     throw new UsageError(`--phase must be broken, fixed or both, got "${phase}"`);

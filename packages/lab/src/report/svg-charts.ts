@@ -43,9 +43,21 @@ function frame(
   return `<svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" xmlns="http://www.w3.org/2000/svg"><title>${escapeHtml(title)}</title>${ticks}<text x="12" y="${PAD.top + innerH / 2}" font-size="10" transform="rotate(-90 12 ${PAD.top + innerH / 2})" text-anchor="middle">${escapeHtml(yLabel)}</text>${legendSvg}${body}</svg>`;
 }
 
-/** Lines over a shared x axis (seconds into the phase). */
-export function lineChart(title: string, yLabel: string, series: Series[]): string {
-  const xMax = Math.max(1, ...series.flatMap((s) => s.points.map(([x]) => x)));
+/** A vertical line across a line chart at `x`, labelled: a fault striking, an act starting. */
+export interface Marker {
+  x: number;
+  label: string;
+}
+
+/** Lines over a shared x axis (seconds into the phase), with optional markers. */
+export function lineChart(
+  title: string,
+  yLabel: string,
+  series: Series[],
+  options: { markers?: Marker[]; xLabel?: string } = {},
+): string {
+  const markers = options.markers ?? [];
+  const xMax = Math.max(1, ...series.flatMap((s) => s.points.map(([x]) => x)), ...markers.map((m) => m.x));
   const yMax = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map(([, y]) => y))));
   const innerW = WIDTH - PAD.left - PAD.right;
   const innerH = HEIGHT - PAD.top - PAD.bottom;
@@ -57,8 +69,22 @@ export function lineChart(title: string, yLabel: string, series: Series[]): stri
         `<polyline class="series" data-series="${escapeHtml(s.label)}" fill="none" stroke="${s.colour}" stroke-width="2" points="${s.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"/>`,
     )
     .join('');
-  const axis = `<text x="${PAD.left + innerW / 2}" y="${HEIGHT - 6}" font-size="10" text-anchor="middle">seconds into the phase</text>`;
-  return frame(title, yLabel, yMax, lines + axis, series);
+  const axis = `<text x="${PAD.left + innerW / 2}" y="${HEIGHT - 6}" font-size="10" text-anchor="middle">${escapeHtml(options.xLabel ?? 'seconds into the phase')}</text>`;
+  const step = niceMax(xMax / 5);
+  const xTicks = Array.from({ length: Math.floor(xMax / step) + 1 }, (_, i) => i * step)
+    .map(
+      (value) =>
+        `<text x="${x(value).toFixed(1)}" y="${HEIGHT - 18}" font-size="9" text-anchor="middle">${value}</text>`,
+    )
+    .join('');
+  // Markers alternate between two label rows so that faults close together stay readable.
+  const marks = markers
+    .map(
+      (marker, i) =>
+        `<g class="marker"><line x1="${x(marker.x).toFixed(1)}" x2="${x(marker.x).toFixed(1)}" y1="${PAD.top}" y2="${PAD.top + innerH}" stroke="#6b7280" stroke-dasharray="3 3"/><text x="${(x(marker.x) + 2).toFixed(1)}" y="${PAD.top + 10 + (i % 2) * 10}" font-size="8" fill="#374151">${escapeHtml(marker.label)}</text></g>`,
+    )
+    .join('');
+  return frame(title, yLabel, yMax, marks + lines + axis + xTicks, series);
 }
 
 /** Grouped bars: one group per category, one bar per series. */

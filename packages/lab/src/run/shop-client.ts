@@ -48,7 +48,7 @@ export class ShopClient {
   }
 
   /** `key` is the purchase's Idempotency-Key: one per purchase, the same on each of its retries. */
-  private request(endpoint: EndpointGroup, pick: number, key: string): [string, RequestInit] {
+  request(endpoint: EndpointGroup, pick: number, key: string): [string, RequestInit] {
     const base = this.storefrontUrl;
     switch (endpoint) {
       case 'login':
@@ -72,6 +72,21 @@ export class ShopClient {
           },
         ];
       }
+    }
+  }
+
+  /** A user's view of one of their orders: its status, or undefined when storefront does not answer. */
+  async orderStatus(pick: number, orderId: string): Promise<string | undefined> {
+    try {
+      const response = await fetch(`${this.storefrontUrl}/api/orders/${orderId}`, {
+        headers: { authorization: `Bearer ${this.tokens.get(userEmail(pick))}` },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (response.status === 404) return 'NOT FOUND';
+      if (!response.ok) return undefined;
+      return ((await response.json()) as { status: string }).status;
+    } catch {
+      return undefined;
     }
   }
 

@@ -1,7 +1,8 @@
 import { migrateAll, seed } from './data';
 import { checkInfrastructure } from './infrastructure';
 import type { LabOptions } from './lab-options';
-import { writeLabState } from './lab-state';
+import { readLabState, writeLabState } from './lab-state';
+import { isLive } from './readiness';
 import { labServices } from './services';
 import { type SupervisedService, Supervisor, type SupervisorOptions } from './supervisor';
 
@@ -21,6 +22,7 @@ export async function startLab(
   run: Omit<SupervisorOptions, 'onChange'> = {},
 ): Promise<RunningLab> {
   await checkInfrastructure(options);
+  await refuseIfRunning(options);
   await migrateAll(options);
   await seed(options, 0);
   const startedAt = new Date().toISOString();
@@ -41,4 +43,21 @@ export async function startLab(
       await writing;
     },
   };
+}
+
+/** Two labs on the same ports would answer for each other: start only where nothing answers yet. */
+async function refuseIfRunning(options: LabOptions): Promise<void> {
+  const running = await readLabState(options.stateDir);
+  if (running) {
+    throw new Error(
+      `lab "${options.namespace}" is already up (supervisor pid ${running.supervisorPid}): see \`lab status\`, or stop it first`,
+    );
+  }
+  for (const service of labServices(options)) {
+    if (await isLive(service.url)) {
+      throw new Error(
+        `something already answers at ${service.url} (${service.name}'s port): stop it, or give this lab other ports with LAB_PORT_BASE`,
+      );
+    }
+  }
 }

@@ -7,3 +7,13 @@ export async function isReady(url: string): Promise<boolean> {
     return false;
   }
 }
+
+/** True when anything answers `/health/live` there: the port is taken by a running service. */
+export async function isLive(url: string): Promise<boolean> {
+  try {
+    await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(1_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -31,6 +31,7 @@ export function labServices(options: LabOptions): ServiceProcess[] {
     LAB_NAMESPACE: options.namespace,
     HOST: options.host,
     FLAGD_OFFLINE_FLAG_SOURCE_PATH: options.flagFile,
+    STOREFRONT_URL: urlOf(options, 'storefront'),
     PAYMENTS_URL: urlOf(options, 'payments'),
     PROVIDER_PRIMARY_URL: urlOf(options, 'provider-primary'),
     PROVIDER_BACKUP_URL: urlOf(options, 'provider-backup'),

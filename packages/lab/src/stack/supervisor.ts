@@ -120,7 +120,7 @@ export class Supervisor {
 
   private spawn(service: SupervisedService): void {
     const child = spawn(process.execPath, ['--require', TELEMETRY_PRELOAD, service.process.main], {
-      env: { ...process.env, ...service.process.env },
+      env: { ...process.env, ...service.process.env, LAB_SUPERVISED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     service.markStarted(child);

@@ -11,6 +11,7 @@ import {
   type RetryMode,
   retryPolicy,
   ServerError,
+  surelyNotProcessed,
 } from '@incident-lab/http-client';
 import { getMeter } from '@incident-lab/telemetry';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
@@ -129,6 +130,10 @@ export class ProviderClient {
           answer = await this.breaker.execute(() => this.withRetries('primary', charge, mode, timeoutMs));
         } catch (error) {
           if (!(error instanceof BrokenCircuitError) && !isRetryable(error as Error)) throw error;
+          // Under a stable reference, a charge whose answer was lost may have gone through at the
+          // primary: the backup, another provider, would charge the card a second time. Only a charge
+          // the primary surely never took goes to the backup; the rest stays unknown for the reconciler.
+          if (charge.reference && !surelyNotProcessed(error)) throw error;
           trace
             .getActiveSpan()
             ?.addEvent('failing over to the backup provider', { reason: (error as Error).message });
@@ -148,6 +153,9 @@ export class ProviderClient {
       if (!isRetryable(error as Error)) throw error;
       if (error instanceof ServerError)
         return { outcome: 'unavailable', reason: `provider answered ${error.status}`, provider };
+      // Refused: nothing reached the provider, so nothing was charged.
+      if (surelyNotProcessed(error))
+        return { outcome: 'unavailable', reason: (error as Error).message, provider };
       return { outcome: 'unknown', reason: (error as Error).message, provider };
     }
   }

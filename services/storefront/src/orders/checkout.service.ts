@@ -181,8 +181,10 @@ async function recordOutcome(
         ? 'no answer from payments; order stays PENDING and the relay asks again with the same key'
         : 'charge outcome not known yet; order stays PENDING until the event or the reconciler',
     );
+    // The answer names the payment payments made, though the order does not point at it yet.
     const now = await findOrder(deps.db, orderId);
-    return now ? resultOf(now) : { ...order, status: 'PENDING', paymentId };
+    const result: CheckoutResult = now ? resultOf(now) : { ...order, status: 'PENDING' };
+    return { ...result, paymentId: result.paymentId ?? paymentId };
   }
   const status = outcome.status === 'COMPLETED' ? 'PAID' : 'FAILED';
   const failureReason = outcome.status === 'COMPLETED' ? undefined : outcome.reason;

@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { databaseName } from '@incident-lab/config';
+import { createPool, type RowDataPacket } from '@incident-lab/db';
+import { queueDepths } from '@incident-lab/messaging';
+import { runReconciler } from '../run/reconciler-pass';
+import type { LabOptions } from '../stack/lab-options';
+import type { ServiceProcess } from '../stack/services';
+
+/** What is still moving in the shop: work that has been accepted and not finished. */
+interface Unfinished {
+  pendingOrders: number;
+  openPaymentRequests: number;
+  unsentEvents: number;
+  queuedMessages: number;
+}
+
+const RECONCILE_EVERY_MS = 10_000;
+/** Nothing moved for this long: what is left will not finish by itself. */
+const STUCK_AFTER_MS = 20_000;
+
+async function unfinished(lab: LabOptions): Promise<Unfinished> {
+  const pool = createPool({ url: lab.mysqlUrl, connectionLimit: 1 });
+  const count = async (sql: string) => Number((await pool.query<RowDataPacket[]>(sql))[0][0]?.n ?? 0);
+  const db = (owner: Parameters<typeof databaseName>[1]) => `\`${databaseName(lab.namespace, owner)}\``;
+  try {
+    const depths = await queueDepths(lab.amqpUrl, lab.namespace);
+    return {
+      pendingOrders: await count(
+        `SELECT COUNT(*) AS n FROM ${db('storefront')}.orders WHERE origin = 'checkout' AND status = 'PENDING'`,
+      ),
+      openPaymentRequests: await count(
+        `SELECT COUNT(*) AS n FROM ${db('storefront')}.payment_requests WHERE state = 'OPEN'`,
+      ),
+      unsentEvents: await count(`SELECT COUNT(*) AS n FROM ${db('payments')}.outbox WHERE sent_at IS NULL`),
+      queuedMessages: Object.entries(depths)
+        .filter(([name]) => !name.endsWith('.dead-letter') && !name.endsWith('.unroutable'))
+        .reduce((sum, [, depth]) => sum + depth, 0),
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * After the load: lets the shop finish what it accepted — relays, workers, the reconciler (asked to
+ * run every 10 s over every PENDING order, as its schedule would, sooner) — until nothing is left,
+ * nothing has moved for 20 s, or `timeoutS` is up. The audit comes after.
+ */
+export async function settleShop(
+  lab: LabOptions,
+  services: ServiceProcess[],
+  timeoutS: number,
+  say: (line: string) => void,
+): Promise<{ seconds: number; quiet: boolean; reconcilerRuns: number }> {
+  const started = performance.now();
+  let lastReconcile = 0;
+  let reconcilerRuns = 0;
+  let last = '';
+  let lastChange = performance.now();
+  for (;;) {
+    const now = await unfinished(lab).catch(() => undefined);
+    const seconds = Math.round((performance.now() - started) / 1000);
+    if (now && Object.values(now).every((value) => value === 0))
+      return { seconds, quiet: true, reconcilerRuns };
+    const text = JSON.stringify(now);
+    if (text !== last) {
+      last = text;
+      lastChange = performance.now();
+      if (now)
+        say(
+          `settling: ${now.pendingOrders} orders pending, ${now.openPaymentRequests} charge requests open, ${now.unsentEvents} events unsent, ${now.queuedMessages} messages queued`,
+        );
+    }
+    const stuck = performance.now() - lastChange > STUCK_AFTER_MS && reconcilerRuns > 0;
+    if (stuck || seconds >= timeoutS) return { seconds, quiet: false, reconcilerRuns };
+    if (performance.now() - lastReconcile > RECONCILE_EVERY_MS) {
+      lastReconcile = performance.now();
+      await runReconciler(services, 0).then(
+        () => reconcilerRuns++,
+        (error: Error) => say(`reconciler: ${error.message}`),
+      );
+    }
+    await sleep(1_000);
+  }
+}

@@ -1,0 +1,202 @@
+import type { InvariantName } from './scenario';
+
+/**
+ * `lab chaos`: not one fault and its fix, but the faults real systems see — processes killed, database
+ * and broker connections cut, a provider outage, a rolling restart — thrown at a shop with every fix
+ * on, while careful clients buy. Fixed means fixed: no accepted order lost, nobody charged twice,
+ * and the audit would see it if it happened. Plain data, like the scenarios.
+ */
+
+/** The lab's processes a fault can kill. */
+export type ShopProcess =
+  | 'storefront'
+  | 'payments'
+  | 'provider-primary'
+  | 'provider-backup'
+  | 'invoicing'
+  | 'reconciler';
+
+export type ChaosFault =
+  /** SIGKILL: no drain, no goodbye; the supervisor starts it again. */
+  | { kind: 'kill'; service: ShopProcess }
+  /** KILL every MySQL connection of the lab (its schemas only: other labs share the server). */
+  | { kind: 'kill-mysql-connections' }
+  /** Close every AMQP connection of the lab (by the namespace in their names), as a network cut would. */
+  | { kind: 'close-amqp-connections' }
+  /** The primary provider answers 503 for this long. */
+  | { kind: 'provider-outage'; durationS: number }
+  /** SIGTERM each service in turn, waiting until it is ready again: a deploy. */
+  | { kind: 'rolling-restart' }
+  /** Stop and start the whole RabbitMQ application: only with `--broker-restart`, on a machine of one's own. */
+  | { kind: 'restart-broker' };
+
+/**
+ * What a careful client does: one Idempotency-Key per checkout; on a network error, a 5xx or a 409
+ * it retries the same key with exponential backoff and full jitter (or the server's Retry-After
+ * when that is longer), for up to `retryForS`; after a 202 it asks for the order until it is
+ * settled, for up to `pollForS`.
+ */
+export interface CarefulClient {
+  retryForS: number;
+  backoffMs: { first: number; max: number };
+  pollForS: number;
+  /** One attempt gives up after this long (and counts as a network error). */
+  attemptTimeoutMs: number;
+}
+
+/** A claim the experiment checks: an audit finding that must stay at most `atMost`, or a client or recovery figure. */
+export type ChaosProbe =
+  | { name: string; measure: { kind: 'invariant'; name: InvariantName }; atMost: number }
+  /** Checkouts that ended with a definitive answer (PAID, or a final 4xx), as a share of all. */
+  | { name: string; measure: { kind: 'definitive-share' }; atLeast: number }
+  /** Checkouts answered 201/202 whose order did not end PAID: accepted, then lost. */
+  | { name: string; measure: { kind: 'accepted-then-lost' }; atMost: number }
+  /** The longest a killed service took to answer ready again, in seconds. */
+  | { name: string; measure: { kind: 'slowest-recovery-s' }; atMost: number };
+
+export interface ChaosExperiment {
+  name: string;
+  title: string;
+  summary: string;
+  /** Checkouts in a full run, at `ratePerS` (Poisson arrivals); `--checkouts` scales the faults with them. */
+  checkouts: number;
+  ratePerS: number;
+  client: CarefulClient;
+  /** How many of each fault a full run spreads over its load, at seeded times. */
+  faults: Array<{ fault: ChaosFault; times: number }>;
+  hypothesis: ChaosProbe[];
+  /** After the load, how long the shop may take to settle before it is audited, in seconds. */
+  settleS: number;
+  /** Flags of both phases (the shop's settings), and of each phase. */
+  shop: Record<string, string>;
+  phases: { broken: Record<string, string>; fixed: Record<string, string> };
+}
+
+/** Every fix flag, on; the broken phase sets each to its broken value. */
+const EVERY_FIX = {
+  'db-query-timeout': 'on',
+  'db-pool-shedding': 'on',
+  'reports-bulkhead': 'on',
+  'http-timeouts': 'on',
+  'retry-policy': 'backoff',
+  'provider-circuit-breaker': 'on',
+  'idempotency-keys': 'on',
+  'idempotent-consumer': 'on',
+  outbox: 'on',
+  'reconciler-repair': 'on',
+  'invoicing-dead-letter': 'on',
+  'unroutable-guard': 'on',
+};
+
+const NO_FIX = {
+  'db-query-timeout': 'off',
+  'db-pool-shedding': 'off',
+  'reports-bulkhead': 'off',
+  'http-timeouts': 'off',
+  'retry-policy': 'immediate',
+  'provider-circuit-breaker': 'off',
+  'idempotency-keys': 'off',
+  'idempotent-consumer': 'off',
+  outbox: 'off',
+  'reconciler-repair': 'off',
+  'invoicing-dead-letter': 'off',
+  'unroutable-guard': 'off',
+};
+
+/** The lessons' own faults stay off: the faults here are the experiment's. */
+const NO_FLAG_FAULTS = {
+  'provider-fault-target': 'primary',
+  'provider-outage': 'off',
+  'provider-latency-ms': 'none',
+  'provider-error-rate': 'none',
+  'provider-drop-response': 'none',
+  'payments-crash': 'off',
+  'invoicing-template-bug': 'off',
+  'payments-event-rename': 'off',
+  'reconciler-job-fault': 'off',
+};
+
+export const chaos: ChaosExperiment = {
+  name: 'chaos',
+  title: 'Fixed means fixed: crashes, cut connections and restarts under careful clients',
+  summary:
+    'Careful clients buy at 5 checkouts a second while payments is killed three times, provider-primary and ' +
+    'invoicing twice, storefront and the reconciler once; the lab’s MySQL connections are killed five times and ' +
+    'its RabbitMQ connections closed three times; the primary provider is down for 30 s; every service is ' +
+    'restarted in turn. Broken: every fix off. Fixed: every fix on. Then the shop settles and is audited.',
+  checkouts: 500,
+  ratePerS: 5,
+  client: { retryForS: 60, backoffMs: { first: 250, max: 8_000 }, pollForS: 120, attemptTimeoutMs: 15_000 },
+  faults: [
+    { fault: { kind: 'kill', service: 'payments' }, times: 3 },
+    { fault: { kind: 'kill', service: 'provider-primary' }, times: 2 },
+    { fault: { kind: 'kill', service: 'invoicing' }, times: 2 },
+    { fault: { kind: 'kill', service: 'storefront' }, times: 1 },
+    { fault: { kind: 'kill', service: 'reconciler' }, times: 1 },
+    { fault: { kind: 'kill-mysql-connections' }, times: 5 },
+    { fault: { kind: 'close-amqp-connections' }, times: 3 },
+    { fault: { kind: 'provider-outage', durationS: 30 }, times: 1 },
+    { fault: { kind: 'rolling-restart' }, times: 1 },
+  ],
+  hypothesis: [
+    {
+      name: 'no purchase charged twice',
+      measure: { kind: 'invariant', name: 'purchasesChargedTwice' },
+      atMost: 0,
+    },
+    { name: 'no order charged twice', measure: { kind: 'invariant', name: 'doubleCharges' }, atMost: 0 },
+    {
+      name: 'no purchase made into two orders',
+      measure: { kind: 'invariant', name: 'duplicateOrders' },
+      atMost: 0,
+    },
+    { name: 'no accepted order lost (client view)', measure: { kind: 'accepted-then-lost' }, atMost: 0 },
+    {
+      name: 'no order promised PENDING then failed',
+      measure: { kind: 'invariant', name: 'acceptedThenFailed' },
+      atMost: 0,
+    },
+    {
+      name: 'no card charged for an order that is not PAID',
+      measure: { kind: 'invariant', name: 'chargedNotPaid' },
+      atMost: 0,
+    },
+    {
+      name: 'no order PAID without a charge',
+      measure: { kind: 'invariant', name: 'paidWithoutCharge' },
+      atMost: 0,
+    },
+    { name: 'every order settled', measure: { kind: 'invariant', name: 'pendingOrders' }, atMost: 0 },
+    { name: 'no orphan payment', measure: { kind: 'invariant', name: 'orphanPayments' }, atMost: 0 },
+    {
+      name: 'no idempotency key stuck in flight',
+      measure: { kind: 'invariant', name: 'stuckKeys' },
+      atMost: 0,
+    },
+    {
+      name: 'every completed payment invoiced',
+      measure: { kind: 'invariant', name: 'paymentsWithoutInvoice' },
+      atMost: 0,
+    },
+    {
+      name: 'no event lost or left unconsumed',
+      measure: { kind: 'invariant', name: 'unconsumedEvents' },
+      atMost: 0,
+    },
+    { name: 'nothing dead-lettered', measure: { kind: 'invariant', name: 'deadLettered' }, atMost: 0 },
+    {
+      name: '99 % of checkouts end with a definitive answer',
+      measure: { kind: 'definitive-share' },
+      atLeast: 0.99,
+    },
+    {
+      name: 'every killed service ready again within 10 s',
+      measure: { kind: 'slowest-recovery-s' },
+      atMost: 10,
+    },
+  ],
+  settleS: 120,
+  // The shop accepts a charge for later while the provider cannot be reached, in both phases.
+  shop: { ...NO_FLAG_FAULTS, 'payments-queue-when-provider-down': 'on' },
+  phases: { broken: NO_FIX, fixed: EVERY_FIX },
+};
