@@ -53,7 +53,17 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests, then closing connections');
+    try {
+      await drain(signal);
+    } finally {
+      // Whatever failed on the way (a log line to a pipe nobody reads any more), the process ends.
+      process.exit(0);
+    }
+  };
+  const drain = async (signal: string) => {
+    say(() =>
+      logger.info({ signal }, 'shutting down: finishing in-flight requests, then closing connections'),
+    );
     const began = performance.now();
     const closed = new Promise((resolve) => server.close(resolve));
     // Keep-alive connections would go on bringing requests: each is closed as soon as it is idle.
@@ -66,19 +76,29 @@ export async function serve(options: ServeOptions): Promise<Server> {
     const httpMs = Math.round(performance.now() - began);
     for (const close of options.onShutdown) {
       await close().catch((error) =>
-        logger.error({ err: error }, 'error while closing; continuing shutdown'),
+        say(() => logger.error({ err: error }, 'error while closing; continuing shutdown')),
       );
     }
     const resourcesMs = Math.round(performance.now() - began) - httpMs;
     // Spans not yet sent get a moment; a collector that is not there must not hold the stop.
     await Promise.race([shutdownTelemetry().catch(() => undefined), sleep(TELEMETRY_FLUSH_MS)]);
-    logger.info({ httpMs, resourcesMs, totalMs: Math.round(performance.now() - began) }, 'stopped');
-    process.exit(0);
+    say(() =>
+      logger.info({ httpMs, resourcesMs, totalMs: Math.round(performance.now() - began) }, 'stopped'),
+    );
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
   watchSupervisor(() => void stop('supervisor gone'));
   return server;
+}
+
+/** A log line that cannot be written (its reader is gone) must not stop the shutdown. */
+function say(log: () => void): void {
+  try {
+    log();
+  } catch {
+    // nowhere to say it
+  }
 }
 
 /**

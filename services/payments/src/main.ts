@@ -2,9 +2,11 @@ import { databaseName, flagSource } from '@incident-lab/config';
 import { createPool, isTransientDbError, migrate } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
 import { Broker } from '@incident-lab/messaging';
-import { runMain, serve } from '@incident-lab/service-kit';
+import { runMain, serve, startKeyCompleter } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
+import { paymentAnswer } from './charges/payment-answer';
+import { findPayment } from './charges/payments.repo';
 import { ProviderClient } from './charges/provider-client';
 import { loadConfig } from './config';
 import { PAYMENTS_FLAGS } from './flags';
@@ -43,12 +45,30 @@ async function main() {
   await startChargeWorker(deps);
   const relay = new OutboxRelay(pool, broker, logger);
   relay.start();
+  // Keys of requests that died after making their payment, finished once the payment is settled.
+  const completer = startKeyCompleter({
+    sql: async (statement, params) => (await pool.query(statement, params))[0],
+    field: 'paymentId',
+    answerFor: async (id) => {
+      const payment = await findPayment(pool, id);
+      return payment?.status === 'COMPLETED' || payment?.status === 'FAILED'
+        ? paymentAnswer(payment)
+        : undefined;
+    },
+    logger,
+  });
   await serve({
     app: createApp(deps),
     host: config.HOST,
     port: config.PORT,
     logger,
-    onShutdown: [() => relay.stop(), () => broker.drain(), () => pool.end(), () => stopFlags()],
+    onShutdown: [
+      () => relay.stop(),
+      () => completer.stop(),
+      () => broker.drain(),
+      () => pool.end(),
+      () => stopFlags(),
+    ],
   });
 }
 

@@ -2,7 +2,7 @@ import { databaseName, flagSource } from '@incident-lab/config';
 import { createPool, isTransientDbError, migrate, serverFlavour } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
 import { Broker } from '@incident-lab/messaging';
-import { runMain, serve } from '@incident-lab/service-kit';
+import { runMain, serve, startKeyCompleter } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
 import { loadConfig } from './config';
@@ -10,6 +10,9 @@ import { ShopDb } from './db/shop-db';
 import { STOREFRONT_FLAGS } from './flags';
 import { storefrontMetrics } from './metrics';
 import { MIGRATIONS } from './migrations';
+import { resultOf } from './orders/checkout.service';
+import { checkoutAnswer } from './orders/checkout-answer';
+import { findOrder } from './orders/orders.repo';
 import { PaymentRequestRelay } from './orders/payment-request-relay';
 import { consumeSettlements } from './orders/settlement.consumer';
 
@@ -49,12 +52,28 @@ async function main() {
   });
   const relay = new PaymentRequestRelay({ db, paymentsUrl: config.PAYMENTS_URL, logger, metrics });
   relay.start();
+  // Keys of checkouts that died after making their order, finished once the order is settled.
+  const completer = startKeyCompleter({
+    sql: (statement, params) => db.query(statement, params),
+    field: 'orderId',
+    answerFor: async (id) => {
+      const order = await findOrder(db, id);
+      return order && order.status !== 'PENDING' ? checkoutAnswer(resultOf(order)) : undefined;
+    },
+    logger,
+  });
   await serve({
     app,
     host: config.HOST,
     port: config.PORT,
     logger,
-    onShutdown: [() => relay.stop(), () => broker.drain(), () => db.end(), () => stopFlags()],
+    onShutdown: [
+      () => relay.stop(),
+      () => completer.stop(),
+      () => broker.drain(),
+      () => db.end(),
+      () => stopFlags(),
+    ],
   });
 }
 

@@ -74,6 +74,8 @@ function measure(probe: ChaosProbe, phase: Omit<ChaosPhase, 'hypothesis'>): numb
       return phase.clients.acceptedThenLost.length;
     case 'slowest-recovery-s':
       return slowestRecoveryS(phase.faults);
+    case 'ended':
+      return phase.clients.ends[probe.measure.end];
   }
 }
 

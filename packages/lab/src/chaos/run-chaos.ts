@@ -64,9 +64,13 @@ export async function runChaos(
   };
   const flagsBefore = await readFile(lab.flagFile, 'utf8');
   const rollback = () => writeFile(lab.flagFile, flagsBefore);
-  const onSignal = () => void rollback().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
   let started: RunningLab | undefined;
+  // Ctrl-C: the flags as they were, the lab started for the run stopped, then out.
+  const onSignal = () =>
+    void rollback()
+      .then(() => started?.stop())
+      .finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
   try {
     started = await supervisedLab(lab, settings.log);
     if (started)

@@ -12,11 +12,17 @@ interface Unfinished {
   openPaymentRequests: number;
   unsentEvents: number;
   queuedMessages: number;
+  /** Idempotency keys whose request died and that the completers have not finished yet. */
+  abandonedKeys: number;
 }
 
 const RECONCILE_EVERY_MS = 10_000;
-/** Nothing moved for this long: what is left will not finish by itself. */
-const STUCK_AFTER_MS = 20_000;
+/** Nothing moved for this long (longer than the key completers wait for a client's retry): what is left will not finish by itself. */
+const STUCK_AFTER_MS = 45_000;
+
+const abandoned = (schema: string) =>
+  `SELECT COUNT(*) AS n FROM ${schema}.idempotency_keys
+    WHERE state = 'IN_FLIGHT' AND (locked_until IS NULL OR locked_until < NOW(3))`;
 
 async function unfinished(lab: LabOptions): Promise<Unfinished> {
   const pool = createPool({ url: lab.mysqlUrl, connectionLimit: 1 });
@@ -32,6 +38,7 @@ async function unfinished(lab: LabOptions): Promise<Unfinished> {
         `SELECT COUNT(*) AS n FROM ${db('storefront')}.payment_requests WHERE state = 'OPEN'`,
       ),
       unsentEvents: await count(`SELECT COUNT(*) AS n FROM ${db('payments')}.outbox WHERE sent_at IS NULL`),
+      abandonedKeys: (await count(abandoned(db('storefront')))) + (await count(abandoned(db('payments')))),
       queuedMessages: Object.entries(depths)
         .filter(([name]) => !name.endsWith('.dead-letter') && !name.endsWith('.unroutable'))
         .reduce((sum, [, depth]) => sum + depth, 0),
@@ -68,7 +75,7 @@ export async function settleShop(
       lastChange = performance.now();
       if (now)
         say(
-          `settling: ${now.pendingOrders} orders pending, ${now.openPaymentRequests} charge requests open, ${now.unsentEvents} events unsent, ${now.queuedMessages} messages queued`,
+          `settling: ${now.pendingOrders} orders pending, ${now.openPaymentRequests} charge requests open, ${now.unsentEvents} events unsent, ${now.queuedMessages} messages queued, ${now.abandonedKeys} keys not finished`,
         );
     }
     const stuck = performance.now() - lastChange > STUCK_AFTER_MS && reconcilerRuns > 0;

@@ -47,12 +47,13 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
     listFlags(await readFlagFile(lab.flagFile)).map((flag) => [flag.key, flag.variant]),
   );
   const rollback = () => writeFile(lab.flagFile, flagsBefore);
-  const onSignal = () => {
-    void rollback().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-
   let started: RunningLab | undefined;
+  // Ctrl-C: the flags as they were, the lab started for the run stopped, then out.
+  const onSignal = () =>
+    void rollback()
+      .then(() => started?.stop())
+      .finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
   try {
     const up = await Promise.all(labServices(lab).map((service) => isReady(service.url)));
     if (!up.every(Boolean)) {

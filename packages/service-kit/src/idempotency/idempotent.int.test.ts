@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, inTransaction, migrate, type Pool } from '@incident-lab/db';
 import { createLogger } from '@incident-lab/telemetry';
@@ -10,7 +10,7 @@ import { createServiceApp } from '../create-service-app';
 import { type Listening, listen } from '../serve';
 import { validate } from '../validate';
 import { idempotent } from './idempotent';
-import { IDEMPOTENCY_MIGRATIONS } from './index';
+import { completeAbandonedKeys, IDEMPOTENCY_MIGRATIONS } from './index';
 
 /**
  * The middleware on the real MySQL: a route that writes a row (its side effect) and records it as a
@@ -24,6 +24,8 @@ let pool: Pool;
 let server: Listening;
 let failAfterEffect = 0;
 let stall: Promise<void> | undefined;
+const silent = createLogger('idempotency-test');
+silent.level = 'silent';
 
 beforeAll(async () => {
   await migrate({ url, database, dir: IDEMPOTENCY_MIGRATIONS.dir });
@@ -53,9 +55,7 @@ beforeAll(async () => {
       return { status: 201, body: { id, name, resumedFrom: progress.point } };
     }),
   );
-  const logger = createLogger('idempotency-test');
-  logger.level = 'silent';
-  server = await listen(createServiceApp({ logger, routes, readiness: {} }));
+  server = await listen(createServiceApp({ logger: silent, routes, readiness: {} }));
 });
 
 afterAll(async () => {
@@ -199,3 +199,38 @@ async function until(check: () => Promise<boolean>, timeoutMs = 10_000) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+describe('the completer of abandoned keys', () => {
+  it('finishes a key whose work another path finished, removes one that did nothing, and leaves unfinished work alone', async () => {
+    const [done, started, unfinished] = [randomUUID(), randomUUID(), randomUUID()];
+    // Keys as a request leaves them when it dies: IN_FLIGHT, no lease, its progress recorded.
+    const hash = createHash('sha256').update('POST /things\n{"name":"late"}').digest('hex');
+    const abandon = (key: string, point: string, progress: Record<string, string>) =>
+      pool.query(
+        `INSERT INTO idempotency_keys (idem_key, request_hash, state, recovery_point, progress, expires_at)
+         VALUES (?, ?, 'IN_FLIGHT', ?, ?, NOW(3) + INTERVAL 1 DAY)`,
+        [`:${key}`, hash, point, JSON.stringify(progress)],
+      );
+    await abandon(done, 'thing-created', { thingId: 'thing-done' });
+    await abandon(started, 'started', {});
+    await abandon(unfinished, 'thing-created', { thingId: 'thing-unfinished' });
+    const sql = async (statement: string, params: unknown[]) => (await pool.query(statement, params))[0];
+    const result = await completeAbandonedKeys({
+      sql,
+      field: 'thingId',
+      answerFor: async (id) => (id === 'thing-done' ? { status: 201, body: { id } } : undefined),
+      logger: silent,
+      quietS: 0,
+    });
+    expect(result).toEqual({ finished: 1, removed: 1 });
+    // A late retry of the finished key gets its answer; the unfinished one is still there to resume.
+    const late = await post(done, { name: 'late' });
+    expect(late.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(late.body).toEqual({ id: 'thing-done' });
+    const [rows] = (await pool.query(
+      'SELECT CAST(idem_key AS CHAR) AS k, state FROM idempotency_keys WHERE idem_key IN (?)',
+      [[`:${started}`, `:${unfinished}`]],
+    )) as unknown as [Array<{ k: string; state: string }>];
+    expect(rows).toEqual([{ k: `:${unfinished}`, state: 'IN_FLIGHT' }]);
+  });
+});

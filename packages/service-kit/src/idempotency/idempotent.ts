@@ -66,7 +66,7 @@ const requests = getMeter('idempotency').createCounter('shop_idempotency_request
     'Requests on idempotent routes by outcome: new, resumed (a retry took over an unfinished key), replayed, in-flight (409), payload-mismatch (422), missing or invalid (400), not-required (flag off).',
 });
 
-type StoredProblem = { problem: AppErrorOptions };
+export type StoredProblem = { problem: AppErrorOptions };
 
 function fingerprint(request: Request): string {
   return createHash('sha256')
@@ -85,7 +85,7 @@ function replay(answer: StoredAnswer | StoredProblem): StoredAnswer {
   return { ...answer, headers: { ...answer.headers, 'idempotent-replayed': 'true' } };
 }
 
-function asStoredProblem(error: AppError): StoredProblem {
+export function asStoredProblem(error: AppError): StoredProblem {
   const { status, code, title, detail, invalidParams, headers } = error;
   return { problem: { status, code, title, detail, invalidParams, headers } };
 }

@@ -9,6 +9,7 @@ export {
   NO_KEY,
   type StoredAnswer,
 } from './idempotent';
+export { completeAbandonedKeys, type KeyCompleterOptions, startKeyCompleter } from './key-completer';
 export { parseIdempotencyKey } from './key-header';
 export type { RunSql } from './key-store';
 

@@ -130,6 +130,61 @@ export class KeyStore {
     return result.affectedRows === 1;
   }
 
+  /**
+   * Finishes a key whose request nobody holds any more (its holder died or failed, and its client has
+   * not come back), when the work it recorded was finished by another path: `field` of its progress
+   * must be `value`. Its client, if it ever retries, gets this answer replayed.
+   */
+  async finishAbandoned(
+    key: string,
+    field: string,
+    value: string,
+    status: number,
+    answer: unknown,
+  ): Promise<boolean> {
+    const result = (await this.sql(
+      `UPDATE idempotency_keys
+          SET state = 'DONE', recovery_point = 'finished', answer_status = ?, answer = ?,
+              lease_token = NULL, locked_until = NULL
+        WHERE idem_key = ? AND state = 'IN_FLIGHT' AND (locked_until IS NULL OR locked_until <= NOW(3))
+          AND JSON_VALUE(progress, ?) = ?`,
+      [status, JSON.stringify(answer), key, `$.${field}`, value],
+    )) as ResultSetHeader;
+    return result.affectedRows === 1;
+  }
+
+  /**
+   * Keys whose request nobody holds any more and nobody has touched for `quietS`: the holder died or
+   * failed, and its client has had time to retry and has not.
+   */
+  async abandoned(
+    limit: number,
+    quietS: number,
+  ): Promise<Array<{ key: string; recoveryPoint: string; progress: Record<string, string> }>> {
+    const rows = (await this.sql(
+      `SELECT idem_key, recovery_point, progress FROM idempotency_keys
+        WHERE state = 'IN_FLIGHT' AND (locked_until IS NULL OR locked_until <= NOW(3))
+          AND updated_at < NOW(3) - INTERVAL ? SECOND
+        ORDER BY updated_at LIMIT ?`,
+      [quietS, limit],
+    )) as RowDataPacket[];
+    return rows.map((row) => ({
+      key: Buffer.isBuffer(row.idem_key) ? row.idem_key.toString('latin1') : String(row.idem_key),
+      recoveryPoint: String(row.recovery_point),
+      progress: JSON.parse(String(row.progress)),
+    }));
+  }
+
+  /** Removes an abandoned key that had done nothing yet: a retry starts afresh, as it would resume. */
+  async removeAbandonedStart(key: string): Promise<boolean> {
+    const result = (await this.sql(
+      `DELETE FROM idempotency_keys WHERE idem_key = ? AND state = 'IN_FLIGHT' AND recovery_point = 'started'
+          AND (locked_until IS NULL OR locked_until <= NOW(3))`,
+      [key],
+    )) as ResultSetHeader;
+    return result.affectedRows === 1;
+  }
+
   /** Gives the key up after a failure, keeping its progress: the next retry resumes at once. */
   async release(key: string, token: string): Promise<void> {
     await this.sql(

@@ -2,6 +2,7 @@ import { AppError, idempotent, validate } from '@incident-lab/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
 import { type ChargeDeps, charge, resolvePayment } from './charge.service';
+import { paymentAnswer } from './payment-answer';
 import { findPayment, findPaymentsForOrder } from './payments.repo';
 
 const chargeBody = z.object({
@@ -24,21 +25,9 @@ export function chargeRoutes(deps: ChargeDeps): Router {
   router.post(
     '/payments',
     idempotent({ sql, enabled: () => deps.flags.bool('idempotency-keys') }, async (request, progress) => {
-      const payment = await charge(deps, validate(chargeBody, request.body), progress);
-      if (payment.status === 'FAILED') {
-        throw new AppError({
-          status: 402,
-          code: 'payment-failed',
-          title: 'The charge failed',
-          detail: payment.failureReason ?? 'the provider refused the charge',
-          headers: { location: `/payments/${payment.id}` },
-        });
-      }
-      return {
-        status: payment.status === 'COMPLETED' ? 201 : 202,
-        headers: { location: `/payments/${payment.id}` },
-        body: { paymentId: payment.id, ...payment },
-      };
+      const answer = paymentAnswer(await charge(deps, validate(chargeBody, request.body), progress));
+      if (answer instanceof AppError) throw answer;
+      return answer;
     }),
   );
 

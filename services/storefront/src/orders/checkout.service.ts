@@ -48,7 +48,8 @@ export interface Purchase {
   purchaseKey: string | null;
 }
 
-function resultOf(order: Order): CheckoutResult {
+/** An order as checkout reports it. */
+export function resultOf(order: Order): CheckoutResult {
   return {
     orderId: order.id,
     status: order.status,

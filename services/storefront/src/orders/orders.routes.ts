@@ -3,6 +3,7 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { requireUser } from '../auth/require-user';
 import { type CheckoutDeps, checkout } from './checkout.service';
+import { checkoutAnswer } from './checkout-answer';
 import { findOrder, settleOrder } from './orders.repo';
 import { checkoutBody, orderIdParam } from './orders.schema';
 import { closePaymentRequest } from './payment-requests.repo';
@@ -40,21 +41,9 @@ export function orderRoutes(deps: CheckoutDeps & { secret: string }): Router {
       const userId = requireUser(request, deps.secret);
       const body = validate(checkoutBody, request.body);
       const purchase = { userId, customer: `user-${userId}`, purchaseKey: purchaseKey(request, userId) };
-      const result = await checkout(deps, purchase, body, progress);
-      if (result.status === 'FAILED') {
-        throw new AppError({
-          status: 402,
-          code: 'payment-failed',
-          title: 'The payment for this order failed',
-          detail: `Order ${result.orderId} was not paid: ${result.failureReason}`,
-          headers: { location: `/api/orders/${result.orderId}` },
-        });
-      }
-      return {
-        status: result.status === 'PAID' ? 201 : 202,
-        headers: { location: `/api/orders/${result.orderId}` },
-        body: result,
-      };
+      const answer = checkoutAnswer(await checkout(deps, purchase, body, progress));
+      if (answer instanceof AppError) throw answer;
+      return answer;
     }),
   );
 
