@@ -102,6 +102,7 @@ describe('docker-compose.yml', () => {
       const unknown = Object.keys(env).filter((key) => !key.startsWith('OTEL_') && !known.includes(key));
       // Shared variables are fine where a service has no use for them; a misspelt one is not.
       const sharedByAll = [
+        'STOREFRONT_URL',
         'PAYMENTS_URL',
         'PROVIDER_PRIMARY_URL',
         'PROVIDER_BACKUP_URL',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyAssignments, DEFAULT_FLAG_FILE, type FlagFile, parseAssignments } from '@incident-lab/flags';
 import { topology } from '@incident-lab/messaging';
@@ -22,7 +22,14 @@ const help = execFileSync(process.execPath, [path.join(root, 'packages/lab/bin/l
   encoding: 'utf8',
 });
 
-describe.each(guides)('lab guide $file names only things that exist', ({ text }) => {
+describe.each(guides)('lab guide $file names only things that exist', ({ file, text }) => {
+  it('links to files that exist', () => {
+    for (const [, target] of text.matchAll(/\]\(((?:\.\.?\/)[^)#\s]+)(?:#[^)]*)?\)/g)) {
+      const resolved = path.resolve(guidesDir, path.dirname(file), target as string);
+      expect(existsSync(resolved), `${target} (from ${file})`).toBe(true);
+    }
+  });
+
   it('uses lab commands the CLI has', () => {
     for (const [, command] of text.matchAll(/npx lab ([a-z]+)/g))
       expect(help, `lab ${command}`).toContain(`lab ${command}`);

@@ -14,14 +14,15 @@ import { withPool } from './stack/data';
 import { labOptions } from './stack/lab-options';
 
 const LAB = path.join(__dirname, '../bin/lab.js');
+// Ports of its own (4700…): the e2e labs, which may run at the same time, use 4100, 4300 and 4600.
 const namespace = `clitest_${process.pid}`;
-const options = labOptions(process.env, { namespace, portBase: 4300 });
+const options = labOptions(process.env, { namespace, portBase: 4700 });
 
 /** Runs the real CLI binary; resolves with its exit code and output, whatever the code. */
 async function lab(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [LAB, ...args], {
-      env: { ...process.env, LAB_NAMESPACE: namespace, LAB_PORT_BASE: '4300', ...env },
+      env: { ...process.env, LAB_NAMESPACE: namespace, LAB_PORT_BASE: '4700', ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -103,7 +104,7 @@ describe('lab CLI', () => {
     expect(code).toBe(1);
     const { services } = JSON.parse(stdout);
     expect(services).toHaveLength(6);
-    expect(services[0]).toEqual({ service: 'storefront', url: 'http://127.0.0.1:4300', ready: false });
+    expect(services[0]).toEqual({ service: 'storefront', url: 'http://127.0.0.1:4700', ready: false });
   });
 
   it('seeds history, and reset empties what the shop wrote but keeps the catalog and history', async () => {

@@ -206,8 +206,9 @@ async function runPhase(
     links: {
       grafana: grafanaDashboardUrl(settings, 'incident-lab-overview', startedAt, new Date()),
       jaeger: {
+        // Every checkout that did not end PAID: a lost sale, a broken promise, a client that gave up.
         failed: records
-          .filter((r) => !DEFINITIVE.includes(r.end) || r.end === 'accepted-then-failed')
+          .filter((r) => r.end !== 'paid')
           .flatMap((r) => (r.traceId ? [jaegerTraceUrl(settings, r.traceId)] : []))
           .slice(0, 10),
       },

@@ -81,21 +81,38 @@ export async function checkout(
   if (progress.ids.orderId && !resumed)
     throw new Error(`order ${progress.ids.orderId} on the key is missing`);
   // A retry of a purchase that has ended meanwhile (by the payment event or the relay) gets its end.
-  if (resumed && resumed.status !== 'PENDING') return resultOf(resumed);
-  const { orderId, totalCents } = resumed
-    ? { orderId: resumed.id, totalCents: resumed.totalCents }
-    : await createOrder(deps, purchase, request, progress, keyed);
+  const result =
+    resumed && resumed.status !== 'PENDING'
+      ? resultOf(resumed)
+      : await chargeOrder(
+          deps,
+          purchase,
+          resumed
+            ? { orderId: resumed.id, totalCents: resumed.totalCents }
+            : await createOrder(deps, purchase, request, progress, keyed),
+          keyed,
+        );
+  await recordAnswer(deps.db, result.orderId, result.status);
+  return result;
+}
 
+async function chargeOrder(
+  deps: CheckoutDeps,
+  purchase: Purchase,
+  order: { orderId: string; totalCents: number },
+  keyed: boolean,
+): Promise<CheckoutResult> {
   const timeouts = await deps.flags.bool('http-timeouts');
   const outcome = await requestCharge(
     deps.paymentsUrl,
-    { orderId, amountCents: totalCents, customer: purchase.customer },
+    { orderId: order.orderId, amountCents: order.totalCents, customer: purchase.customer },
     // One payment per order: the order id is the key, so every retry asks for the same charge.
-    { timeoutMs: timeouts ? PAYMENTS_TIMEOUT_MS : undefined, idempotencyKey: keyed ? orderId : undefined },
+    {
+      timeoutMs: timeouts ? PAYMENTS_TIMEOUT_MS : undefined,
+      idempotencyKey: keyed ? order.orderId : undefined,
+    },
   );
-  const result = await recordOutcome(deps, { orderId, totalCents }, outcome, keyed);
-  await recordAnswer(deps.db, orderId, result.status);
-  return result;
+  return recordOutcome(deps, order, outcome, keyed);
 }
 
 async function createOrder(
