@@ -68,6 +68,25 @@ describe('problem+json for every failure', () => {
     expect((await post(big)).body).toMatchObject({ status: 413, type: '/problems/body-too-large' });
   });
 
+  it('refuses JSON nested deeper than 32 levels with 400, before anything reads it', async () => {
+    // 5000 nested arrays: valid JSON under the size limit, deep enough to break recursive code.
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const { response, body } = await post(`{"name":"x","count":1,"deep":${deep}}`);
+    expect(response.status).toBe(400);
+    expect(body).toMatchObject({ type: '/problems/json-too-deep' });
+    // Brackets inside strings are text, not nesting.
+    const inText = await post(JSON.stringify({ name: '['.repeat(100), count: 1 }));
+    expect(inText.response.status).toBe(201);
+  });
+
+  it('marks every answer nosniff and no-store', async () => {
+    for (const path of ['/teapot', '/nowhere', '/health/live']) {
+      const { response } = await call(path);
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(response.headers.get('cache-control'), path).toBe('no-store');
+    }
+  });
+
   it('answers unknown routes with 404 naming the route', async () => {
     const { response, body } = await call('/nowhere');
     expect(response.status).toBe(404);

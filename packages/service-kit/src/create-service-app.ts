@@ -1,6 +1,7 @@
 import { currentTraceId, getMeter, type Logger, serveMetrics } from '@incident-lab/telemetry';
 import express, { type Express, type Router } from 'express';
 import { healthRouter, type ReadinessCheck } from './health';
+import { refuseDeepJson } from './json-depth';
 import { notFound, problemHandler } from './problem';
 
 export interface ServiceAppOptions {
@@ -27,6 +28,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use((_request, response, next) => {
     const traceId = currentTraceId();
     if (traceId) response.set('x-trace-id', traceId);
+    // Answers are JSON and carry tokens or people's orders: never sniffed as something else, never
+    // kept by a shared cache.
+    response.set({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
     next();
   });
   app.use(healthRouter(options.readiness));
@@ -40,7 +44,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     response.once('close', () => inFlight.add(-1));
     next();
   });
-  app.use(express.json({ limit: options.bodyLimit ?? '16kb' }));
+  app.use(express.json({ limit: options.bodyLimit ?? '16kb', verify: refuseDeepJson }));
   app.use(options.routes);
   app.use(notFound);
   app.use(problemHandler(options.logger));

@@ -2,11 +2,20 @@ import { isTransientDbError } from '@incident-lab/db';
 import { currentTraceId, type Logger } from '@incident-lab/telemetry';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from './app-error';
+import { MAX_JSON_DEPTH } from './json-depth';
 
 /** Maps body-parser failures (which carry `type` and `status`) to problems a client can act on. */
 function fromBodyParser(error: { type?: string; status?: number }): AppError | undefined {
   if (error.type === 'entity.too.large') {
     return new AppError({ status: 413, code: 'body-too-large', title: 'The request body is too large' });
+  }
+  if (error.type === 'entity.too.deep') {
+    return new AppError({
+      status: 400,
+      code: 'json-too-deep',
+      title: 'The request body nests too deeply',
+      detail: `JSON may nest objects and arrays ${MAX_JSON_DEPTH} levels deep at most.`,
+    });
   }
   if (error.type === 'entity.parse.failed') {
     return new AppError({ status: 400, code: 'malformed-json', title: 'The request body is not valid JSON' });

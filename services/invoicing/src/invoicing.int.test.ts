@@ -180,4 +180,15 @@ describe('POST /invoices (what the backfill calls)', () => {
     expect(response.status).toBe(422);
     expect(((await response.json()) as { type: string }).type).toBe('/problems/invoice-render-failed');
   });
+
+  it('refuses an amount its table cannot hold with 400, and writes no invoice', async () => {
+    const data = { ...completed('user-5'), amountCents: 2_147_483_648 };
+    const response = await fetch(`${server.url}/invoices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(data),
+    });
+    expect(response.status).toBe(400);
+    expect(await invoicesOf(data.paymentId)).toEqual([]);
+  });
 });

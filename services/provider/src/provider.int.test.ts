@@ -68,6 +68,22 @@ async function ledger(reference: string) {
 }
 
 describe('the simulated provider and its fault flags', () => {
+  it('refuses an amount its ledger cannot hold with 400, and records nothing', async () => {
+    const reference = `ref-huge-${++sequence}`;
+    const { sent } = charge({
+      reference,
+      orderId: crypto.randomUUID(),
+      amountCents: 2_147_483_648,
+      customer: 'user-1',
+    });
+    const response = await sent;
+    expect(response.status).toBe(400);
+    expect(
+      ((await response.json()) as { 'invalid-params': Array<{ name: string }> })['invalid-params'],
+    ).toEqual([expect.objectContaining({ name: 'amountCents' })]);
+    expect(await ledger(reference)).toEqual([]);
+  });
+
   it('charges and records the charge in its ledger under the reference', async () => {
     const { reference, sent } = charge();
     const response = await sent;

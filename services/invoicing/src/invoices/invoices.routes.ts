@@ -12,7 +12,8 @@ const invoiceQuery = z.object({ paymentId: z.uuid().optional(), orderId: z.uuid(
 const invoiceBody = z.object({
   paymentId: z.uuid(),
   orderId: z.uuid(),
-  amountCents: z.number().int().positive(),
+  // The column is an INT: a larger amount is refused here, never clamped by the database.
+  amountCents: z.number().int().positive().max(10_000_000),
   customer: z.string().min(1).max(255),
 });
 

@@ -22,7 +22,8 @@ export interface ChargeRoutesDeps {
 const chargeBody = z.object({
   reference: z.string().min(1).max(64),
   orderId: z.uuid(),
-  amountCents: z.number().int().positive(),
+  // The ledger's column is an INT: a larger amount is refused here, never clamped by the database.
+  amountCents: z.number().int().positive().max(10_000_000),
   customer: z.string().min(1).max(255),
 });
 
