@@ -57,6 +57,11 @@ describe('storefront on a real MySQL', () => {
     const wrong = await login('user3@shop.test', 'guess');
     expect(wrong.response.status).toBe(401);
     expect(wrong.body.type).toBe('/problems/bad-credentials');
+    // An e-mail with no account gets the very same refusal.
+    const unknown = await login('nobody@shop.test', 'guess');
+    expect(unknown.response.status).toBe(401);
+    expect(unknown.body.type).toBe(wrong.body.type);
+    expect(unknown.body.detail).toBe(wrong.body.detail);
   });
 
   it('lists the products', async () => {

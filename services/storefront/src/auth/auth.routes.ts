@@ -1,15 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from '@incident-lab/db';
 import { AppError, validate } from '@incident-lab/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ShopDb } from '../db/shop-db';
-import { verifyPassword } from './passwords';
+import { hashPassword, verifyPassword } from './passwords';
 import { signToken } from './session-token';
 
 const loginBody = z.object({
   email: z.email().max(255),
   password: z.string().min(1).max(200),
 });
+
+/** A hash of a random password, made once: what an unknown e-mail's password is checked against. */
+let unknownUser: Promise<string> | undefined;
+function unknownUserHash(): Promise<string> {
+  unknownUser ??= hashPassword(randomBytes(16).toString('hex'));
+  return unknownUser;
+}
 
 export function authRoutes(db: ShopDb, secret: string): Router {
   const router = Router();
@@ -20,7 +28,10 @@ export function authRoutes(db: ShopDb, secret: string): Router {
       [email],
     );
     const user = rows[0];
-    if (!user || !(await verifyPassword(password, user.password_hash))) {
+    // An unknown e-mail costs the same scrypt as a wrong password: how long a refusal takes must not
+    // tell an attacker which e-mails have accounts.
+    const matches = await verifyPassword(password, user?.password_hash ?? (await unknownUserHash()));
+    if (!user || !matches) {
       throw new AppError({ status: 401, code: 'bad-credentials', title: 'Wrong email or password' });
     }
     response.json({ token: signToken(user.id, secret), user: { id: user.id, name: user.name, email } });
