@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { escapeHtml } from '../report/html-escape';
+import { REPORT_STYLE, table } from '../report/html-page';
 import { barChart, lineChart } from '../report/svg-charts';
+import { writeReportFiles } from '../report/write-report';
 import type { CheckoutEnd } from './careful-client';
 import type { ChaosPhase, ChaosPhaseName, ChaosReport } from './chaos-report';
 
@@ -93,12 +93,6 @@ export function renderChaosMarkdown(report: ChaosReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-function table(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((row) => `<tr>${row.map((cell) => `<td>${cell}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
-}
-
 function timelineChart(name: ChaosPhaseName, phase: ChaosPhase): string {
   const title = `${name}: checkout attempts per second, and the faults`;
   const chart = lineChart(
@@ -180,12 +174,7 @@ ${table(
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.title)}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#111827;padding:0 1rem}
-h1{margin-bottom:.2rem} table{border-collapse:collapse;margin:.6rem 0} th,td{border:1px solid #e5e7eb;padding:.25rem .6rem;text-align:right}
-th:first-child,td:first-child{text-align:left} .pass{color:#16a34a;font-weight:600} .fail{color:#dc2626;font-weight:600}
-.charts{display:flex;flex-wrap:wrap;gap:1rem} code{background:#f3f4f6;padding:0 .3rem;border-radius:3px} figure{margin:0} figcaption{font-weight:600;margin-bottom:.2rem}
-</style></head><body>
+${REPORT_STYLE}</head><body>
 <h1>${escapeHtml(report.title)}</h1>
 <p>${escapeHtml(report.summary)}</p>
 <p>Seed ${report.seed} · ${report.checkouts} checkouts at ${report.ratePerS}/s · started ${escapeHtml(report.startedAt)}</p>
@@ -197,18 +186,8 @@ ${report.notes.map((note) => `<p><small>${escapeHtml(note)}</small></p>`).join('
 `;
 }
 
-/** Writes report.json, report.md and report.html into `<out>/chaos-<time>/`. */
-export async function writeChaosReport(
-  report: ChaosReport,
-  outRoot: string,
-  jsonFile?: string,
-): Promise<string> {
-  const dir = path.join(outRoot, `${report.experiment}-${report.startedAt.replace(/[:.]/g, '-')}`);
-  await mkdir(dir, { recursive: true });
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  await writeFile(path.join(dir, 'report.json'), json);
-  await writeFile(path.join(dir, 'report.md'), renderChaosMarkdown(report));
-  await writeFile(path.join(dir, 'report.html'), renderChaosHtml(report));
-  if (jsonFile) await writeFile(jsonFile, json);
-  return dir;
+/** Writes report.json, report.md and report.html into `<outRoot>/chaos-<time>/`. */
+export function writeChaosReport(report: ChaosReport, outRoot: string, jsonFile?: string): Promise<string> {
+  const render = { markdown: renderChaosMarkdown(report), html: renderChaosHtml(report) };
+  return writeReportFiles(outRoot, report.experiment, report.startedAt, report, render, jsonFile);
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { databaseName } from '@incident-lab/config';
-import { createPool, type RowDataPacket } from '@incident-lab/db';
+import { createPool, type Pool, type RowDataPacket } from '@incident-lab/db';
 import { queueDepths } from '@incident-lab/messaging';
 import { runReconciler } from '../run/reconciler-pass';
 import type { LabOptions } from '../stack/lab-options';
@@ -24,28 +24,23 @@ const abandoned = (schema: string) =>
   `SELECT COUNT(*) AS n FROM ${schema}.idempotency_keys
     WHERE state = 'IN_FLIGHT' AND (locked_until IS NULL OR locked_until < NOW(3))`;
 
-async function unfinished(lab: LabOptions): Promise<Unfinished> {
-  const pool = createPool({ url: lab.mysqlUrl, connectionLimit: 1 });
+async function unfinished(lab: LabOptions, pool: Pool): Promise<Unfinished> {
   const count = async (sql: string) => Number((await pool.query<RowDataPacket[]>(sql))[0][0]?.n ?? 0);
   const db = (owner: Parameters<typeof databaseName>[1]) => `\`${databaseName(lab.namespace, owner)}\``;
-  try {
-    const depths = await queueDepths(lab.amqpUrl, lab.namespace);
-    return {
-      pendingOrders: await count(
-        `SELECT COUNT(*) AS n FROM ${db('storefront')}.orders WHERE origin = 'checkout' AND status = 'PENDING'`,
-      ),
-      openPaymentRequests: await count(
-        `SELECT COUNT(*) AS n FROM ${db('storefront')}.payment_requests WHERE state = 'OPEN'`,
-      ),
-      unsentEvents: await count(`SELECT COUNT(*) AS n FROM ${db('payments')}.outbox WHERE sent_at IS NULL`),
-      abandonedKeys: (await count(abandoned(db('storefront')))) + (await count(abandoned(db('payments')))),
-      queuedMessages: Object.entries(depths)
-        .filter(([name]) => !name.endsWith('.dead-letter') && !name.endsWith('.unroutable'))
-        .reduce((sum, [, depth]) => sum + depth, 0),
-    };
-  } finally {
-    await pool.end();
-  }
+  const depths = await queueDepths(lab.amqpUrl, lab.namespace);
+  return {
+    pendingOrders: await count(
+      `SELECT COUNT(*) AS n FROM ${db('storefront')}.orders WHERE origin = 'checkout' AND status = 'PENDING'`,
+    ),
+    openPaymentRequests: await count(
+      `SELECT COUNT(*) AS n FROM ${db('storefront')}.payment_requests WHERE state = 'OPEN'`,
+    ),
+    unsentEvents: await count(`SELECT COUNT(*) AS n FROM ${db('payments')}.outbox WHERE sent_at IS NULL`),
+    abandonedKeys: (await count(abandoned(db('storefront')))) + (await count(abandoned(db('payments')))),
+    queuedMessages: Object.entries(depths)
+      .filter(([name]) => !name.endsWith('.dead-letter') && !name.endsWith('.unroutable'))
+      .reduce((sum, [, depth]) => sum + depth, 0),
+  };
 }
 
 /**
@@ -59,13 +54,29 @@ export async function settleShop(
   timeoutS: number,
   say: (line: string) => void,
 ): Promise<{ seconds: number; quiet: boolean; reconcilerRuns: number }> {
+  // One connection for the whole wait; a killed one is replaced by the pool.
+  const pool = createPool({ url: lab.mysqlUrl, connectionLimit: 1 });
+  try {
+    return await waitUntilSettled(lab, pool, services, timeoutS, say);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function waitUntilSettled(
+  lab: LabOptions,
+  pool: Pool,
+  services: ServiceProcess[],
+  timeoutS: number,
+  say: (line: string) => void,
+): Promise<{ seconds: number; quiet: boolean; reconcilerRuns: number }> {
   const started = performance.now();
   let lastReconcile = 0;
   let reconcilerRuns = 0;
   let last = '';
   let lastChange = performance.now();
   for (;;) {
-    const now = await unfinished(lab).catch(() => undefined);
+    const now = await unfinished(lab, pool).catch(() => undefined);
     const seconds = Math.round((performance.now() - started) / 1000);
     if (now && Object.values(now).every((value) => value === 0))
       return { seconds, quiet: true, reconcilerRuns };

@@ -1,15 +1,10 @@
 import { ENDPOINT_GROUPS } from '@incident-lab/scenarios';
 import { escapeHtml } from './html-escape';
+import { REPORT_STYLE, table } from './html-page';
 import type { LabReport, PhaseReport } from './report';
 import { barChart, lineChart, type Series } from './svg-charts';
 
 const COLOURS: Record<string, string> = { broken: '#dc2626', fixed: '#16a34a', custom: '#2563eb' };
-
-function table(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((row) => `<tr>${row.map((cell) => `<td>${cell}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
-}
 
 /** A figure with one bar per phase for each category, broken beside fixed. */
 function phaseBars(
@@ -136,13 +131,7 @@ export function renderHtml(report: LabReport): string {
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.title)}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#111827;padding:0 1rem}
-h1{margin-bottom:.2rem} table{border-collapse:collapse;margin:.6rem 0} th,td{border:1px solid #e5e7eb;padding:.25rem .6rem;text-align:right}
-th:first-child,td:first-child{text-align:left} .pass{color:#16a34a;font-weight:600} .fail{color:#dc2626;font-weight:600}
-.charts{display:flex;flex-wrap:wrap;gap:1rem} .phases{display:grid;grid-template-columns:1fr;gap:1rem}
-code{background:#f3f4f6;padding:0 .3rem;border-radius:3px} figure{margin:0} figcaption{font-weight:600;margin-bottom:.2rem}
-</style></head><body>
+${REPORT_STYLE}</head><body>
 <h1>${escapeHtml(report.title)}</h1>
 <p>${escapeHtml(report.summary)}</p>
 <p>Seed ${report.seed} · started ${escapeHtml(report.startedAt)} · client timeout ${report.load.clientTimeoutMs} ms · on failure <code>${escapeHtml(report.load.client)}</code></p>

@@ -1,0 +1,17 @@
+import { escapeHtml } from './html-escape';
+
+/** The look every self-contained report page shares: inline, so it opens offline and prints as shown. */
+export const REPORT_STYLE = `<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#111827;padding:0 1rem}
+h1{margin-bottom:.2rem} table{border-collapse:collapse;margin:.6rem 0} th,td{border:1px solid #e5e7eb;padding:.25rem .6rem;text-align:right}
+th:first-child,td:first-child{text-align:left} .pass{color:#16a34a;font-weight:600} .fail{color:#dc2626;font-weight:600}
+.charts{display:flex;flex-wrap:wrap;gap:1rem} .phases{display:grid;grid-template-columns:1fr;gap:1rem}
+code{background:#f3f4f6;padding:0 .3rem;border-radius:3px} figure{margin:0} figcaption{font-weight:600;margin-bottom:.2rem}
+</style>`;
+
+/** An HTML table: the head escaped, the cells as given (they may hold markup). */
+export function table(head: string[], rows: string[][]): string {
+  return `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((row) => `<tr>${row.map((cell) => `<td>${cell}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
