@@ -24,7 +24,9 @@ function placeOrder() {
 }
 
 async function ledger(instance: 'primary' | 'backup', orderId: string) {
-  const { body } = await json(`${lab.url(`provider-${instance}`)}/charges?orderId=${orderId}`);
+  const { body } = await json(`${lab.url(`provider-${instance}`)}/charges?orderId=${orderId}`, {
+    headers: lab.internal,
+  });
   return body.charges as Array<{ id: string; reference: string; amountCents: number }>;
 }
 
@@ -64,7 +66,9 @@ describe('the shop, end to end on real MySQL and RabbitMQ', () => {
     });
     expect(order.body).toMatchObject({ id: orderId, status: 'PAID', totalCents: 2 * 1400 + 400 });
 
-    const payment = await json(`${lab.url('payments')}/payments/${body.paymentId}`);
+    const payment = await json(`${lab.url('payments')}/payments/${body.paymentId}`, {
+      headers: lab.internal,
+    });
     expect(payment.body).toMatchObject({ orderId, status: 'COMPLETED', amountCents: 3200 });
 
     const charges = await ledger('primary', orderId);
@@ -73,7 +77,9 @@ describe('the shop, end to end on real MySQL and RabbitMQ', () => {
     expect(await ledger('backup', orderId)).toHaveLength(0);
 
     const invoices = await waitFor('the invoice', async () => {
-      const { body: found } = await json(`${lab.url('invoicing')}/invoices?orderId=${orderId}`);
+      const { body: found } = await json(`${lab.url('invoicing')}/invoices?orderId=${orderId}`, {
+        headers: lab.internal,
+      });
       const list = found.invoices as unknown[];
       return list.length > 0 ? list : undefined;
     });
@@ -158,7 +164,9 @@ describe('the shop, end to end on real MySQL and RabbitMQ', () => {
     expect(order.paymentId).toBe(queued.body.paymentId);
     expect(await ledger('primary', orderId)).toHaveLength(1);
     await waitFor('the invoice', async () => {
-      const { body } = await json(`${lab.url('invoicing')}/invoices?orderId=${orderId}`);
+      const { body } = await json(`${lab.url('invoicing')}/invoices?orderId=${orderId}`, {
+        headers: lab.internal,
+      });
       return (body.invoices as unknown[]).length === 1 ? true : undefined;
     });
   });

@@ -25,6 +25,19 @@ interface ComposeService {
 }
 const services = compose.services as Record<string, ComposeService>;
 
+/** `${NAME:?message}`: compose fills it from `.env` or the environment, and refuses to start without it. */
+const REQUIRED = /^\$\{(\w+):\?(.+)\}$/;
+
+/** A service's environment as compose would pass it, with `.env` holding `secrets`. */
+function interpolated(env: Record<string, string>, secrets: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => {
+      const required = REQUIRED.exec(value);
+      return [key, required ? (secrets[required[1] as string] ?? '') : value];
+    }),
+  );
+}
+
 /** Which config each app container's environment must satisfy. */
 const APP_CONFIG: Record<string, z.ZodObject> = {
   storefront,
@@ -95,7 +108,10 @@ describe('docker-compose.yml', () => {
   it('gives each app service an environment its config accepts, a matching port, a healthcheck and healthy dependencies', () => {
     for (const [name, schema] of Object.entries(APP_CONFIG)) {
       const service = services[name] as ComposeService;
-      const env = service.environment as Record<string, string>;
+      const env = interpolated(service.environment as Record<string, string>, {
+        INTERNAL_TOKEN: 'i'.repeat(43),
+        SESSION_SECRET: 's'.repeat(43),
+      });
       const parsed = schema.safeParse(env);
       expect(parsed.success, `${name}: ${parsed.error?.message}`).toBe(true);
       const known = Object.keys(schema.shape);
@@ -121,6 +137,18 @@ describe('docker-compose.yml', () => {
         existsSync(path.join(root, entry.replace('/dist/', '/src/').replace(/\.js$/, '.ts'))),
         `${name}: ${entry}`,
       ).toBe(true);
+    }
+  });
+
+  it('takes the lab’s secrets only from .env or the environment, refusing to start without them', () => {
+    for (const [name, schema] of Object.entries(APP_CONFIG)) {
+      const env = services[name]?.environment as Record<string, string>;
+      for (const secret of ['INTERNAL_TOKEN', ...(name === 'storefront' ? ['SESSION_SECRET'] : [])]) {
+        expect(REQUIRED.exec(env[secret] ?? '')?.[1], `${name} ${secret}`).toBe(secret);
+        expect(env[secret], `${name} ${secret}`).toContain('npx lab secrets');
+      }
+      // Without a .env, the services' own config would refuse the empty values too.
+      expect(schema.safeParse(interpolated(env, {})).success, name).toBe(false);
     }
   });
 

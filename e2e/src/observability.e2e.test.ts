@@ -28,7 +28,7 @@ beforeAll(async () => {
   await runLabCli(lab, ['partial', '--duration', '4', '--seed', '5'], 300_000);
   await runLabCli(lab, ['silent', '--duration', '5', '--seed', '5', '--phase', 'fixed'], 300_000);
   // The reconciler's own run refreshes its gauges; then give Prometheus a few scrapes.
-  await fetch(`${lab.url('reconciler')}/jobs/reconcile/run`, { method: 'POST' });
+  await fetch(`${lab.url('reconciler')}/jobs/reconcile/run`, { method: 'POST', headers: lab.internal });
   await new Promise((resolve) => setTimeout(resolve, 5_000));
 }, 900_000);
 

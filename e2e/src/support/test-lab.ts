@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
 import { dropDatabase } from '@incident-lab/db';
 import { copyDefaultFlagFile } from '@incident-lab/flags';
+import { internalAuth } from '@incident-lab/http-client';
 import {
   type LabOptions,
   labOptions,
@@ -22,6 +23,8 @@ export interface TestLab {
   lab: RunningLab;
   receiver: OtlpReceiver;
   url: (service: Parameters<typeof urlOf>[1]) => string;
+  /** The headers internal routes (payments, providers, invoicing, reconciler) ask for. */
+  internal: { authorization: string };
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function startTestLab(portBase: number): Promise<TestLab> {
     lab,
     receiver,
     url: (service) => urlOf(options, service),
+    internal: internalAuth(options.secrets.internalToken),
     async stop() {
       await lab.stop();
       await receiver.stop();

@@ -5,23 +5,21 @@ import type { ClientBehaviour, EndpointGroup } from '../../../packages/scenarios
 const USERS = 20;
 const PRODUCTS = 10;
 const PASSWORD = 'lab-password';
+/** The sales report is for staff: report requests carry the staff member's session. */
+const STAFF = 'staff@shop.test';
 
 export const BASE_URL = __ENV.BASE_URL ?? 'http://localhost:3000';
 
 const email = (pick: number) => `user${(pick % USERS) + 1}@shop.test`;
 
-/** Logs every seeded user in once (k6 setup), so checkouts carry a token. */
+/** Logs every seeded user and the staff member in once (k6 setup), so checkouts and reports carry a token. */
 export function loginAll(): Record<string, string> {
   const tokens: Record<string, string> = {};
-  for (let user = 0; user < USERS; user++) {
-    const response = http.post(
-      `${BASE_URL}/api/login`,
-      JSON.stringify({ email: email(user), password: PASSWORD }),
-      {
-        headers: { 'content-type': 'application/json' },
-      },
-    );
-    tokens[email(user)] = String(response.json('token'));
+  for (const who of [...Array.from({ length: USERS }, (_, user) => email(user)), STAFF]) {
+    const response = http.post(`${BASE_URL}/api/login`, JSON.stringify({ email: who, password: PASSWORD }), {
+      headers: { 'content-type': 'application/json' },
+    });
+    tokens[who] = String(response.json('token'));
   }
   return tokens;
 }
@@ -42,7 +40,10 @@ function once(endpoint: EndpointGroup, pick: number, tokens: Record<string, stri
     case 'products':
       return http.get(`${BASE_URL}/api/products`, params);
     case 'report':
-      return http.get(`${BASE_URL}/api/reports/sales`, params);
+      return http.get(`${BASE_URL}/api/reports/sales`, {
+        ...params,
+        headers: { ...params.headers, authorization: `Bearer ${tokens[STAFF]}` },
+      });
     case 'checkout':
       return http.post(
         `${BASE_URL}/api/orders`,

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { DEFAULT_AMQP_URL, DEFAULT_MYSQL_URL, DEFAULT_NAMESPACE } from './stack';
 
+/** A secret the lab makes per lab: required, and long enough that guessing it is not an attack. */
+export function labSecret(name: string) {
+  return z
+    .string({
+      error: `${name} is not set: \`npx lab up\` makes one per lab; for docker compose, \`npx lab secrets >> .env\``,
+    })
+    .min(32, `${name} must be at least 32 characters: \`npx lab secrets\` prints good ones`);
+}
+
 /** Variables every service reads; each service's config.ts extends this with its own. */
 export const commonEnv = z.object({
   MYSQL_URL: z.url({ protocol: /^mysql$/ }).default(DEFAULT_MYSQL_URL),
@@ -15,6 +24,11 @@ export const commonEnv = z.object({
   /** docker compose: the flagd server to sync flags from; wins over the file. */
   FLAGD_HOST: z.string().optional(),
   FLAGD_PORT: z.coerce.number().int().positive().default(8015),
+  /**
+   * The credential services show each other (and the lab CLI shows them) on internal routes. No
+   * default: `lab up` makes one per lab, compose reads it from `.env`.
+   */
+  INTERNAL_TOKEN: labSecret('INTERNAL_TOKEN'),
 });
 
 export type CommonEnv = z.infer<typeof commonEnv>;

@@ -1,4 +1,4 @@
-export { type CommonEnv, commonEnv, flagSource } from './common-env';
+export { type CommonEnv, commonEnv, flagSource, labSecret } from './common-env';
 export { ConfigError, parseEnv } from './env';
 export {
   DEFAULT_AMQP_URL,

@@ -1,3 +1,4 @@
+export { isDuplicateKeyError } from './duplicate-key';
 export { type AdmissionRules, GatedPool, type RefusalReason } from './gated-pool';
 export { type MigrateOptions, migrate } from './migrate';
 export {

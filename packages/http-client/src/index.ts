@@ -1,3 +1,4 @@
+export { internalAuth } from './internal-auth';
 export { type JsonResponse, type PostOptions, postJson, UnreachableError } from './post-json';
 export {
   BrokenCircuitError,

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
@@ -16,13 +18,21 @@ import { labOptions } from './stack/lab-options';
 const LAB = path.join(__dirname, '../bin/lab.js');
 // Ports of its own (4700…): the e2e labs, which may run at the same time, use 4100, 4300 and 4600.
 const namespace = `clitest_${process.pid}`;
-const options = labOptions(process.env, { namespace, portBase: 4700 });
+// Its state (and secrets) in a folder of its own, not the repository's `.lab/`.
+const stateRoot = mkdtempSync(path.join(tmpdir(), 'lab-cli-state-'));
+const options = labOptions({ ...process.env, LAB_STATE_DIR: stateRoot }, { namespace, portBase: 4700 });
 
 /** Runs the real CLI binary; resolves with its exit code and output, whatever the code. */
 async function lab(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [LAB, ...args], {
-      env: { ...process.env, LAB_NAMESPACE: namespace, LAB_PORT_BASE: '4700', ...env },
+      env: {
+        ...process.env,
+        LAB_NAMESPACE: namespace,
+        LAB_PORT_BASE: '4700',
+        LAB_STATE_DIR: stateRoot,
+        ...env,
+      },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -37,6 +47,7 @@ const count = (owner: Parameters<typeof withPool>[1], sql: string) =>
 afterAll(async () => {
   for (const owner of SCHEMA_OWNERS) await dropDatabase(options.mysqlUrl, databaseName(namespace, owner));
   await deleteTopology(options.amqpUrl, namespace);
+  await rm(stateRoot, { recursive: true, force: true });
 });
 
 describe('lab CLI', () => {
@@ -53,9 +64,28 @@ describe('lab CLI', () => {
       'lab run',
       'lab check',
       'lab chaos',
+      'lab secrets',
     ]) {
       expect(stdout).toContain(command);
     }
+  });
+
+  it('makes the lab’s secrets once, owner-only, and prints the same ones every time', async () => {
+    const first = await lab(['secrets']);
+    expect(first.code).toBe(0);
+    const lines = first.stdout.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^SESSION_SECRET=[\w-]{43}$/),
+      expect.stringMatching(/^INTERNAL_TOKEN=[\w-]{43}$/),
+    ]);
+    expect((await lab(['secrets'])).stdout).toBe(first.stdout);
+    const file = path.join(stateRoot, namespace, 'secrets.json');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // The CLI's own calls use them: what it printed is what its options hold.
+    expect(lines[1]).toBe(`INTERNAL_TOKEN=${options.secrets.internalToken}`);
+    const fresh = await lab(['secrets', '--new']);
+    expect(fresh.stdout).not.toBe(first.stdout);
+    expect((await lab(['secrets'])).stdout).toBe(first.stdout);
   });
 
   it('refuses a flag value outside its variants, lists the valid ones and leaves the file untouched', async () => {
@@ -128,7 +158,8 @@ describe('lab CLI', () => {
     expect(stdout).toContain(`${namespace}.invoicing.payment-completed: 1`);
     expect(await count('storefront', "SELECT COUNT(*) AS n FROM orders WHERE origin = 'checkout'")).toBe(0);
     expect(await count('storefront', "SELECT COUNT(*) AS n FROM orders WHERE origin = 'history'")).toBe(300);
-    expect(await count('storefront', 'SELECT COUNT(*) AS n FROM users')).toBe(20);
+    // 20 customers and the staff member, kept.
+    expect(await count('storefront', 'SELECT COUNT(*) AS n FROM users')).toBe(21);
     expect(await count('provider_primary', 'SELECT COUNT(*) AS n FROM charges')).toBe(0);
     expect(Object.values(await queueDepths(options.amqpUrl, namespace))).toEqual([0, 0, 0, 0, 0]);
   });

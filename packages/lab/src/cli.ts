@@ -7,6 +7,7 @@ import { flagsCommand, flagsHelp } from './commands/flags';
 import { migrateCommand, migrateHelp } from './commands/migrate';
 import { resetCommand, resetHelp } from './commands/reset';
 import { runCommand, runHelp } from './commands/run';
+import { secretsCommand, secretsHelp } from './commands/secrets';
 import { seedCommand, seedHelp } from './commands/seed';
 import { status, statusHelp } from './commands/status';
 import { up, upHelp } from './commands/up';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise
   check: { help: checkHelp, run: (words) => checkCommand(words, labOptions()) },
   chaos: { help: chaosHelp, run: (words) => chaosCommand(words, labOptions()) },
   backfill: { help: backfillHelp, run: (words) => backfillCommand(words, labOptions()) },
+  secrets: { help: secretsHelp, run: (words) => secretsCommand(words, labOptions()) },
 };
 
 const USAGE = `incident-lab: a shop that breaks and heals by feature flag.

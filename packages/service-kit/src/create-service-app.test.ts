@@ -10,6 +10,7 @@ import { validate } from './validate';
 let server: Listening;
 let base: string;
 let databaseUp = true;
+const INTERNAL_TOKEN = 'internal-token-internal-token-internal';
 
 beforeAll(async () => {
   const routes = Router();
@@ -28,9 +29,14 @@ beforeAll(async () => {
   routes.get('/crash', () => {
     throw new Error('secret internals: password=hunter2');
   });
+  const internal = Router();
+  internal.post('/refund', (_request, response) => {
+    response.json({ refunded: true });
+  });
   const app = createServiceApp({
     logger: createLogger('test'),
-    routes,
+    publicRoutes: routes,
+    internal: { token: INTERNAL_TOKEN, routes: internal, path: '/internal' },
     readiness: {
       database: async () => {
         if (!databaseUp) throw new Error('connection refused');
@@ -93,6 +99,18 @@ describe('problem+json for every failure', () => {
     expect(body.detail).toContain('GET /nowhere');
   });
 
+  it('answers a known path asked with the wrong method with 405 and Allow', async () => {
+    const { response, body } = await call('/things', { method: 'DELETE' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(body).toMatchObject({
+      type: '/problems/method-not-allowed',
+      detail: expect.stringContaining('DELETE'),
+    });
+    const teapot = await call('/teapot', { method: 'PUT' });
+    expect(teapot.response.headers.get('allow')).toBe('GET, HEAD');
+  });
+
   it('keeps the status, code and headers of an AppError', async () => {
     const { response, body } = await call('/teapot');
     expect(response.status).toBe(418);
@@ -114,6 +132,31 @@ describe('problem+json for every failure', () => {
   });
 });
 
+describe('internal routes', () => {
+  const refund = (headers: Record<string, string> = {}) =>
+    call('/internal/refund', { method: 'POST', headers });
+
+  it('refuse a caller without the internal token with 401, and answer one holding it', async () => {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: INTERNAL_TOKEN },
+    ] as Record<string, string>[]) {
+      const { response, body } = await refund(headers);
+      expect(response.status).toBe(401);
+      expect(body).toMatchObject({ type: '/problems/internal-credential-required' });
+    }
+    const allowed = await refund({ authorization: `Bearer ${INTERNAL_TOKEN}` });
+    expect(allowed.response.status).toBe(200);
+    expect(allowed.body).toEqual({ refunded: true });
+  });
+
+  it('leave health and metrics open', async () => {
+    expect((await call('/health/live')).response.status).toBe(200);
+    expect((await fetch(`${base}/metrics`)).status).toBe(200);
+  });
+});
+
 describe('health', () => {
   it('is live always, and ready only while its dependencies answer', async () => {
     expect((await call('/health/live')).response.status).toBe(200);
@@ -129,5 +172,14 @@ describe('health', () => {
     const response = await fetch(`${base}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
+  });
+});
+
+describe('requests Node refuses before Express', () => {
+  it('answers headers over 16 KB with a 431 problem', async () => {
+    const response = await fetch(`${base}/health/live?q=${'x'.repeat(20_000)}`);
+    expect(response.status).toBe(431);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ type: '/problems/headers-too-large', status: 431 });
   });
 });

@@ -1,13 +1,21 @@
 import { currentTraceId, getMeter, type Logger, serveMetrics } from '@incident-lab/telemetry';
 import express, { type Express, type Router } from 'express';
 import { healthRouter, type ReadinessCheck } from './health';
+import { requireInternalToken } from './http/internal-token';
+import { methodNotAllowed } from './http/method-not-allowed';
 import { refuseDeepJson } from './json-depth';
 import { notFound, problemHandler } from './problem';
 
 export interface ServiceAppOptions {
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
-  routes: Router;
+  /** Routes anyone may call: storefront's API. */
+  publicRoutes?: Router;
+  /**
+   * Routes for the lab's own services and the lab CLI, answered only with the internal token; mounted
+   * at `path` (default `/`: every route but health and metrics).
+   */
+  internal?: { token: string; routes: Router; path?: string };
   /** The flags the service applies, shown by variant on `/health/flags`. */
   flags?: { appliedVariants(): Record<string, string> };
   /** Largest JSON body accepted; larger ones get 413 problem+json. */
@@ -15,8 +23,9 @@ export interface ServiceAppOptions {
 }
 
 /**
- * The frame every service shares: JSON bodies, the trace id on every response, health and metrics
- * routes, the service's own routes, then 404 and problem+json for everything that fails.
+ * The frame every service shares: the trace id on every response, open health and metrics routes,
+ * the internal credential checked before a body is read, JSON bodies, the service's own routes, then
+ * 405, 404 and problem+json for everything that fails.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
@@ -44,8 +53,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     response.once('close', () => inFlight.add(-1));
     next();
   });
+  const internalPath = options.internal?.path ?? '/';
+  if (options.internal) app.use(internalPath, requireInternalToken(options.internal.token));
   app.use(express.json({ limit: options.bodyLimit ?? '16kb', verify: refuseDeepJson }));
-  app.use(options.routes);
+  if (options.publicRoutes) app.use(options.publicRoutes);
+  if (options.internal) app.use(internalPath, options.internal.routes);
+  app.use(methodNotAllowed(app));
   app.use(notFound);
   app.use(problemHandler(options.logger));
   return app;

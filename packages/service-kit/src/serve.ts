@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, shutdownTelemetry } from '@incident-lab/telemetry';
 import type { Express } from 'express';
+import { answerClientErrors } from './http/client-error';
 
 export interface ServeOptions {
   app: Express;
@@ -27,6 +28,7 @@ export async function listen(app: Express, port = 0, host = '127.0.0.1'): Promis
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
+  answerClientErrors(server);
   const { port: bound } = server.address() as AddressInfo;
   return {
     server,

@@ -13,13 +13,15 @@ export interface InvoicingDeps {
   logger: Logger;
   flags: FlagReader;
   metrics: InvoicingMetrics;
+  /** What the lab CLI's backfill shows to write invoices. */
+  internalToken: string;
 }
 
 export function createApp(deps: InvoicingDeps): Express {
   return createServiceApp({
     logger: deps.logger,
     flags: deps.flags,
-    routes: invoiceRoutes(deps),
+    internal: { token: deps.internalToken, routes: invoiceRoutes(deps) },
     readiness: {
       mysql: () => deps.pool.query('SELECT 1'),
       rabbitmq: () => deps.broker.check(),

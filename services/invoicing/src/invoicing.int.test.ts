@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool, type RowDataPacket } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
+import { internalAuth } from '@incident-lab/http-client';
 import {
   Broker,
   deleteTopology,
@@ -23,6 +25,8 @@ const namespace = `invtest_${process.pid}`;
 const database = databaseName(namespace, 'invoicing');
 const logger = createLogger('invoicing-test');
 logger.level = 'silent';
+const INTERNAL_TOKEN = randomBytes(24).toString('hex');
+const internal = internalAuth(INTERNAL_TOKEN);
 
 let pool: Pool;
 let broker: Broker;
@@ -38,7 +42,9 @@ beforeAll(async () => {
   flags = await startFlagsInMemory('invoicing-test', INVOICING_FLAGS);
   const metrics = invoicingMetrics();
   await consumePaymentCompleted({ broker, pool, logger, metrics, flags: flags.flags });
-  server = await listen(createApp({ pool, broker, logger, metrics, flags: flags.flags }));
+  server = await listen(
+    createApp({ pool, broker, logger, metrics, flags: flags.flags, internalToken: INTERNAL_TOKEN }),
+  );
 });
 
 beforeEach(async () => {
@@ -47,8 +53,11 @@ beforeEach(async () => {
 });
 
 const invoicesOf = async (paymentId: string) =>
-  ((await (await fetch(`${server.url}/invoices?paymentId=${paymentId}`)).json()) as { invoices: unknown[] })
-    .invoices;
+  (
+    (await (await fetch(`${server.url}/invoices?paymentId=${paymentId}`, { headers: internal })).json()) as {
+      invoices: unknown[];
+    }
+  ).invoices;
 const depths = () => queueDepths(amqpUrl, namespace);
 const completed = (customer: string) => ({
   paymentId: crypto.randomUUID(),
@@ -83,7 +92,7 @@ describe('invoicing on real RabbitMQ and MySQL', () => {
     for (let tries = 0; tries < 50 && invoices.length === 0; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       invoices = (
-        (await (await fetch(`${server.url}/invoices?orderId=${orderId}`)).json()) as {
+        (await (await fetch(`${server.url}/invoices?orderId=${orderId}`, { headers: internal })).json()) as {
           invoices: typeof invoices;
         }
       ).invoices;
@@ -99,7 +108,7 @@ describe('invoicing on real RabbitMQ and MySQL', () => {
   });
 
   it('answers a malformed query with a 400 problem naming the field', async () => {
-    const response = await fetch(`${server.url}/invoices?paymentId=not-a-uuid`);
+    const response = await fetch(`${server.url}/invoices?paymentId=not-a-uuid`, { headers: internal });
     expect(response.status).toBe(400);
     expect(
       ((await response.json()) as { 'invalid-params': Array<{ name: string }> })['invalid-params'][0]?.name,
@@ -157,7 +166,7 @@ describe('POST /invoices (what the backfill calls)', () => {
     const post = () =>
       fetch(`${server.url}/invoices`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...internal },
         body: JSON.stringify(data),
       });
     const first = await post();
@@ -174,7 +183,7 @@ describe('POST /invoices (what the backfill calls)', () => {
     flags.set({ 'invoicing-template-bug': 'on' });
     const response = await fetch(`${server.url}/invoices`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...internal },
       body: JSON.stringify(completed('user-27')),
     });
     expect(response.status).toBe(422);
@@ -185,10 +194,22 @@ describe('POST /invoices (what the backfill calls)', () => {
     const data = { ...completed('user-5'), amountCents: 2_147_483_648 };
     const response = await fetch(`${server.url}/invoices`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...internal },
       body: JSON.stringify(data),
     });
     expect(response.status).toBe(400);
+    expect(await invoicesOf(data.paymentId)).toEqual([]);
+  });
+
+  it('refuses a caller without the internal token with 401, and writes no invoice', async () => {
+    const data = completed('user-6');
+    const response = await fetch(`${server.url}/invoices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(data),
+    });
+    expect(response.status).toBe(401);
+    expect((await fetch(`${server.url}/invoices?paymentId=${data.paymentId}`)).status).toBe(401);
     expect(await invoicesOf(data.paymentId)).toEqual([]);
   });
 });

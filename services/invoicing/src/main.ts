@@ -30,7 +30,7 @@ async function main() {
   // One service watches every lab queue's depth for the dashboards and alerts.
   const stopWatching = broker.watchQueueDepths();
   await serve({
-    app: createApp({ pool, broker, logger, flags, metrics }),
+    app: createApp({ pool, broker, logger, flags, metrics, internalToken: config.INTERNAL_TOKEN }),
     host: config.HOST,
     port: config.PORT,
     logger,

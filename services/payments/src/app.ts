@@ -3,13 +3,14 @@ import type { Express } from 'express';
 import type { ChargeDeps } from './charges/charge.service';
 import { chargeRoutes } from './charges/charges.routes';
 
-export type PaymentsDeps = ChargeDeps;
+/** What payments needs; `internalToken` is what storefront, the reconciler and the lab CLI show it. */
+export type PaymentsDeps = ChargeDeps & { internalToken: string };
 
 export function createApp(deps: PaymentsDeps): Express {
   return createServiceApp({
     logger: deps.logger,
     flags: deps.flags,
-    routes: chargeRoutes(deps),
+    internal: { token: deps.internalToken, routes: chargeRoutes(deps) },
     readiness: {
       mysql: () => deps.pool.query('SELECT 1'),
       rabbitmq: () => deps.broker.check(),

@@ -39,7 +39,9 @@ async function main() {
     provider: new ProviderClient(
       { primary: config.PROVIDER_PRIMARY_URL, backup: config.PROVIDER_BACKUP_URL },
       flags,
+      config.INTERNAL_TOKEN,
     ),
+    internalToken: config.INTERNAL_TOKEN,
     chargeDeadlineS: config.CHARGE_DEADLINE_S,
   };
   await startChargeWorker(deps);

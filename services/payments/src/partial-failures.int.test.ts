@@ -57,6 +57,7 @@ function pay(options: { key?: string; orderId?: string; amountCents?: number } =
     method: 'POST',
     headers: {
       'content-type': 'application/json',
+      ...stack.internal,
       ...(options.key ? { 'idempotency-key': options.key } : {}),
     },
     body: JSON.stringify(body),
@@ -235,7 +236,10 @@ describe('the lost answer: the provider charges, then drops the connection', () 
     expect(await charged(sent.orderId)).toHaveLength(1);
 
     // What the reconciler does: ask the provider by the payment's reference and record the truth.
-    const resolved = await fetch(`${stack.urls.payments}/payments/${body.id}/resolve`, { method: 'POST' });
+    const resolved = await fetch(`${stack.urls.payments}/payments/${body.id}/resolve`, {
+      method: 'POST',
+      headers: stack.internal,
+    });
     expect(await resolved.json()).toMatchObject({ status: 'COMPLETED' });
     await until(async () => (await stack.depth('invoicing.payment-completed')) === 1);
     expect(await charged(sent.orderId)).toHaveLength(1);

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, type MigrateOptions, migrate, type Pool } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
+import { internalAuth } from '@incident-lab/http-client';
 import { Broker, deleteTopology, purgeQueues, queueDepths } from '@incident-lab/messaging';
 import { createApp as createProvider, PROVIDER_FLAGS, providerMetrics } from '@incident-lab/provider/app';
 import { MIGRATIONS as PROVIDER_MIGRATIONS } from '@incident-lab/provider/migrations';
@@ -19,6 +21,8 @@ import { MIGRATIONS } from './migrations';
 export async function startPaymentsStack(name: string) {
   const { mysqlUrl, amqpUrl } = serverUrls();
   const namespace = `${name}_${process.pid}`;
+  const internalToken = randomBytes(24).toString('hex');
+  const internal = internalAuth(internalToken);
   const logger = createLogger(`${name}-test`);
   logger.level = 'silent';
   const pools: Pool[] = [];
@@ -41,6 +45,7 @@ export async function startPaymentsStack(name: string) {
         logger,
         instance,
         metrics: providerMetrics(),
+        internalToken,
       }),
     );
   const primary = await provider('primary');
@@ -53,7 +58,12 @@ export async function startPaymentsStack(name: string) {
     logger,
     flags: paymentsFlags.flags,
     metrics: paymentsMetrics(),
-    provider: new ProviderClient({ primary: primary.url, backup: backup.url }, paymentsFlags.flags),
+    provider: new ProviderClient(
+      { primary: primary.url, backup: backup.url },
+      paymentsFlags.flags,
+      internalToken,
+    ),
+    internalToken,
     chargeDeadlineS: 600,
   };
   const payments = await listen(createApp(deps));
@@ -62,6 +72,8 @@ export async function startPaymentsStack(name: string) {
   return {
     namespace,
     amqpUrl,
+    /** The headers every call to payments or a provider needs: the lab's internal credential. */
+    internal,
     deps,
     providerFlags,
     paymentsFlags,
@@ -73,7 +85,7 @@ export async function startPaymentsStack(name: string) {
     async ledger(orderId: string) {
       const charges: Array<{ id: string; reference: string; status: string }> = [];
       for (const url of [primary.url, backup.url]) {
-        const response = await fetch(`${url}/charges?orderId=${orderId}`);
+        const response = await fetch(`${url}/charges?orderId=${orderId}`, { headers: internal });
         charges.push(...((await response.json()) as { charges: typeof charges }).charges);
       }
       return charges;

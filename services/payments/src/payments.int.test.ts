@@ -25,7 +25,7 @@ beforeEach(async () => {
 async function pay() {
   const response = await fetch(`${stack.urls.payments}/payments`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...stack.internal },
     body: JSON.stringify({ orderId: crypto.randomUUID(), amountCents: 2500, customer: 'user-2' }),
   });
   return { response, body: (await response.json()) as Record<string, string> };
@@ -34,6 +34,19 @@ async function pay() {
 const depth = (queue: string) => stack.depth(queue);
 
 describe('payments against a real provider, MySQL and RabbitMQ', () => {
+  it('refuses a charge without the internal token (401) and makes no payment', async () => {
+    const orderId = crypto.randomUUID();
+    const response = await fetch(`${stack.urls.payments}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderId, amountCents: 2500, customer: 'user-2' }),
+    });
+    expect(response.status).toBe(401);
+    const [rows] = await stack.deps.pool.query('SELECT id FROM payments WHERE order_id = ?', [orderId]);
+    expect(rows).toEqual([]);
+    expect(await stack.ledger(orderId)).toEqual([]);
+  });
+
   it('charges the provider once, records it COMPLETED and publishes payment.completed', async () => {
     const { response, body } = await pay();
     expect(response.status).toBe(201);

@@ -18,7 +18,14 @@ async function main() {
   const pool = createPool({ url: config.MYSQL_URL, database });
   const flags = await startFlags(`provider-${instance}`, flagSource(config), PROVIDER_FLAGS);
   await serve({
-    app: createApp({ pool, flags, logger, instance, metrics: providerMetrics() }),
+    app: createApp({
+      pool,
+      flags,
+      logger,
+      instance,
+      metrics: providerMetrics(),
+      internalToken: config.INTERNAL_TOKEN,
+    }),
     host: config.HOST,
     port: config.PORT,
     logger,

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
+import { internalAuth } from '@incident-lab/http-client';
 import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +15,8 @@ const { mysqlUrl } = serverUrls();
 const database = databaseName(`prtest_${process.pid}`, 'provider_primary');
 const logger = createLogger('provider-test');
 logger.level = 'silent';
+const INTERNAL_TOKEN = randomBytes(24).toString('hex');
+const internal = internalAuth(INTERNAL_TOKEN);
 
 let pool: Pool;
 let server: Listening;
@@ -23,7 +27,14 @@ beforeAll(async () => {
   pool = createPool({ url: mysqlUrl, database });
   flags = await startFlagsInMemory('provider-test', PROVIDER_FLAGS);
   server = await listen(
-    createApp({ pool, flags: flags.flags, logger, instance: 'primary', metrics: providerMetrics() }),
+    createApp({
+      pool,
+      flags: flags.flags,
+      logger,
+      instance: 'primary',
+      metrics: providerMetrics(),
+      internalToken: INTERNAL_TOKEN,
+    }),
   );
 });
 
@@ -56,14 +67,14 @@ function charge(
     body,
     sent: fetch(`${server.url}/charges`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...internal },
       body: JSON.stringify(body),
     }),
   };
 }
 
 async function ledger(reference: string) {
-  const response = await fetch(`${server.url}/charges?reference=${reference}`);
+  const response = await fetch(`${server.url}/charges?reference=${reference}`, { headers: internal });
   return ((await response.json()) as { charges: unknown[] }).charges;
 }
 
@@ -155,13 +166,19 @@ describe('the simulated provider and its fault flags', () => {
 
   it('refunds a charge once; refunding again changes nothing', async () => {
     const { chargeId } = (await (await charge().sent).json()) as { chargeId: string };
-    const refund = () => fetch(`${server.url}/charges/${chargeId}/refund`, { method: 'POST' });
+    const refund = () =>
+      fetch(`${server.url}/charges/${chargeId}/refund`, { method: 'POST', headers: internal });
     const first = (await (await refund()).json()) as { status: string; refundedAt: string };
     const second = (await (await refund()).json()) as { status: string; refundedAt: string };
     expect(first.status).toBe('REFUNDED');
     expect(second).toEqual(first);
     expect(
-      (await fetch(`${server.url}/charges/${crypto.randomUUID()}/refund`, { method: 'POST' })).status,
+      (
+        await fetch(`${server.url}/charges/${crypto.randomUUID()}/refund`, {
+          method: 'POST',
+          headers: internal,
+        })
+      ).status,
     ).toBe(404);
   });
 
@@ -169,13 +186,44 @@ describe('the simulated provider and its fault flags', () => {
     const before = new Date(Date.now() - 1000).toISOString();
     const { reference, sent } = charge();
     await sent;
-    const response = await fetch(`${server.url}/charges?since=${encodeURIComponent(before)}`);
+    const response = await fetch(`${server.url}/charges?since=${encodeURIComponent(before)}`, {
+      headers: internal,
+    });
     const { charges } = (await response.json()) as { charges: Array<{ reference: string }> };
     expect(charges.map((each) => each.reference)).toContain(reference);
     const future = new Date(Date.now() + 60_000).toISOString();
-    const later = (await (await fetch(`${server.url}/charges?since=${future}`)).json()) as {
+    const later = (await (
+      await fetch(`${server.url}/charges?since=${future}`, { headers: internal })
+    ).json()) as {
       charges: unknown[];
     };
     expect(later.charges).toEqual([]);
+  });
+
+  it('refuses charges, refunds and ledger reads without the internal token (401), and changes nothing', async () => {
+    const { chargeId } = (await (await charge().sent).json()) as { chargeId: string };
+    const anonymous = [
+      fetch(`${server.url}/charges/${chargeId}/refund`, { method: 'POST' }),
+      fetch(`${server.url}/charges?since=2000-01-01T00:00:00Z`),
+      fetch(`${server.url}/charges`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer guessed-token' },
+        body: JSON.stringify({
+          reference: 'anon',
+          orderId: crypto.randomUUID(),
+          amountCents: 100,
+          customer: 'x',
+        }),
+      }),
+    ];
+    for (const response of await Promise.all(anonymous)) {
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+    const [row] = (await pool.query('SELECT status FROM charges WHERE id = ?', [chargeId]))[0] as Array<{
+      status: string;
+    }>;
+    expect(row?.status).toBe('CHARGED');
+    expect(await ledger('anon')).toEqual([]);
   });
 });

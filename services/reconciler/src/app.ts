@@ -11,6 +11,8 @@ export interface ReconcilerDeps {
   logger: Logger;
   scheduler: Scheduler;
   flags: FlagReader;
+  /** What the lab CLI shows to run the job or read its last run. */
+  internalToken: string;
 }
 
 /**
@@ -34,7 +36,11 @@ export function createApp(deps: ReconcilerDeps): Express {
   return createServiceApp({
     logger: deps.logger,
     flags: deps.flags,
-    routes,
+    internal: { token: deps.internalToken, routes },
     readiness: { mysql: () => deps.pool.query('SELECT 1') },
   });
 }
+
+export { RECONCILER_FLAGS } from './flags';
+export { type ReconcileDeps, reconcile } from './jobs/reconcile.job';
+export { Scheduler } from './jobs/scheduler';

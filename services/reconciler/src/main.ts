@@ -32,6 +32,7 @@ async function main() {
     logger,
     namespace: config.LAB_NAMESPACE,
     urls: {
+      internalToken: config.INTERNAL_TOKEN,
       storefront: config.STOREFRONT_URL,
       payments: config.PAYMENTS_URL,
       providers: { primary: config.PROVIDER_PRIMARY_URL, backup: config.PROVIDER_BACKUP_URL },
@@ -45,7 +46,7 @@ async function main() {
   );
   scheduler.start();
   await serve({
-    app: createApp({ pool, logger, scheduler, flags }),
+    app: createApp({ pool, logger, scheduler, flags, internalToken: config.INTERNAL_TOKEN }),
     host: config.HOST,
     port: config.PORT,
     logger,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { databaseName, serverUrls } from '@incident-lab/config';
 import {
   createPool,
@@ -8,6 +9,7 @@ import {
   serverFlavour,
 } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
+import { internalAuth } from '@incident-lab/http-client';
 import { MIGRATIONS as INVOICING_MIGRATIONS } from '@incident-lab/invoicing/migrations';
 import { Broker, deleteTopology } from '@incident-lab/messaging';
 import {
@@ -55,6 +57,8 @@ let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
 let failing = false;
 /** Payments fails a charge it could not make this long after the payment was made. */
 const CHARGE_DEADLINE_S = 600;
+const INTERNAL_TOKEN = randomBytes(24).toString('hex');
+const internal = internalAuth(INTERNAL_TOKEN);
 
 beforeAll(async () => {
   const schemas = [
@@ -77,6 +81,7 @@ beforeAll(async () => {
         logger,
         instance,
         metrics: providerMetrics(),
+        internalToken: INTERNAL_TOKEN,
       }),
     );
   const [primary, backup] = [await provider('primary'), await provider('backup')];
@@ -90,7 +95,12 @@ beforeAll(async () => {
       logger,
       flags: paymentsFlags.flags,
       metrics: paymentsMetrics(),
-      provider: new ProviderClient({ primary: primary.url, backup: backup.url }, paymentsFlags.flags),
+      provider: new ProviderClient(
+        { primary: primary.url, backup: backup.url },
+        paymentsFlags.flags,
+        INTERNAL_TOKEN,
+      ),
+      internalToken: INTERNAL_TOKEN,
       chargeDeadlineS: CHARGE_DEADLINE_S,
     }),
   );
@@ -108,7 +118,8 @@ beforeAll(async () => {
       logger,
       metrics: storefrontMetrics(),
       paymentsUrl: payments.url,
-      sessionSecret: 'test-secret-test-secret',
+      sessionSecret: randomBytes(32).toString('hex'),
+      internalToken: INTERNAL_TOKEN,
       paymentRequestDeadlineS: 600,
     }),
   );
@@ -120,6 +131,7 @@ beforeAll(async () => {
     flags: flags.flags,
     logger,
     urls: {
+      internalToken: INTERNAL_TOKEN,
       storefront: storefront.url,
       payments: payments.url,
       providers: { primary: primary.url, backup: backup.url },
@@ -134,7 +146,9 @@ beforeAll(async () => {
     3_600_000,
     logger,
   );
-  server = await listen(createApp({ pool, logger, scheduler, flags: flags.flags }));
+  server = await listen(
+    createApp({ pool, logger, scheduler, flags: flags.flags, internalToken: INTERNAL_TOKEN }),
+  );
 });
 
 afterAll(async () => {
@@ -191,7 +205,7 @@ async function order(
 async function charge(orderId: string, reference: string, instance: 'primary' | 'backup' = 'primary') {
   const response = await fetch(`${deps.urls.providers[instance]}/charges`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...internal },
     body: JSON.stringify({ reference, orderId, amountCents: 1500, customer: 'user-1' }),
   });
   return ((await response.json()) as { chargeId: string }).chargeId;
@@ -225,9 +239,7 @@ const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
 const run = async (graceS?: number) => {
   const response = await fetch(
     `${server.url}/jobs/reconcile/run${graceS === undefined ? '' : `?graceS=${graceS}`}`,
-    {
-      method: 'POST',
-    },
+    { method: 'POST', headers: internal },
   );
   return { status: response.status, body: (await response.json()) as { result: { actions: unknown[] } } };
 };
@@ -270,7 +282,7 @@ describe('the reconcile job, report only (reconciler-repair off)', () => {
       const { status } = await run();
       expect(status).toBe(500);
       expect(await metrics()).toMatch(/shop_job_runs_total\{job="reconcile",outcome="failed"\} [1-9]/);
-      const jobs = (await (await fetch(`${server.url}/jobs`)).json()) as {
+      const jobs = (await (await fetch(`${server.url}/jobs`, { headers: internal })).json()) as {
         jobs: Array<{ last: { error: string } }>;
       };
       expect(jobs.jobs[0]?.last.error).toContain('settled_at');
@@ -281,14 +293,28 @@ describe('the reconcile job, report only (reconciler-repair off)', () => {
 
   it('counts a failed run, keeps the last success time, and shows the failure on /jobs', async () => {
     failing = true;
-    const response = await fetch(`${server.url}/jobs/reconcile/run`, { method: 'POST' });
+    const response = await fetch(`${server.url}/jobs/reconcile/run`, { method: 'POST', headers: internal });
     failing = false;
     expect(response.status).toBe(500);
     expect(await metrics()).toMatch(/shop_job_runs_total\{job="reconcile",outcome="failed"\} [1-9]/);
-    const jobs = (await (await fetch(`${server.url}/jobs`)).json()) as {
+    const jobs = (await (await fetch(`${server.url}/jobs`, { headers: internal })).json()) as {
       jobs: Array<{ last: { error: string } }>;
     };
     expect(jobs.jobs[0]?.last.error).toContain('storefront schema unreachable');
+  });
+});
+
+describe('the job routes', () => {
+  it('refuse a run, and the last run, to a caller without the internal token (401)', async () => {
+    const before = await metrics();
+    for (const response of [
+      await fetch(`${server.url}/jobs/reconcile/run`, { method: 'POST' }),
+      await fetch(`${server.url}/jobs`, { headers: { authorization: 'Bearer not-the-token' } }),
+    ]) {
+      expect(response.status).toBe(401);
+    }
+    const runs = (page: string) => page.match(/shop_job_runs_total\{[^}]*\} \d+/g);
+    expect(runs(await metrics())).toEqual(runs(before));
   });
 });
 

@@ -6,7 +6,7 @@ import { type Express, Router } from 'express';
 import { authRoutes } from './auth/auth.routes';
 import type { ShopDb } from './db/shop-db';
 import type { StorefrontMetrics } from './metrics';
-import { orderRoutes } from './orders/orders.routes';
+import { orderRoutes, settleRoutes } from './orders/orders.routes';
 import { productRoutes } from './products/products.routes';
 import { reportRoutes } from './reports/sales-report';
 
@@ -17,20 +17,25 @@ export interface StorefrontDeps {
   logger: Logger;
   metrics: StorefrontMetrics;
   paymentsUrl: string;
+  /** Signs and checks login sessions. */
   sessionSecret: string;
+  /** Shown to payments, and asked of the reconciler on `/internal` routes. */
+  internalToken: string;
   paymentRequestDeadlineS: number;
 }
 
 export function createApp(deps: StorefrontDeps): Express {
+  const payments = { url: deps.paymentsUrl, internalToken: deps.internalToken };
   const routes = Router();
   routes.use(authRoutes(deps.db, deps.sessionSecret));
   routes.use(productRoutes(deps.db));
-  routes.use(orderRoutes({ ...deps, secret: deps.sessionSecret }));
-  routes.use(reportRoutes(deps.db));
+  routes.use(orderRoutes({ ...deps, payments, secret: deps.sessionSecret }));
+  routes.use(reportRoutes(deps.db, deps.sessionSecret));
   return createServiceApp({
     logger: deps.logger,
     flags: deps.flags,
-    routes,
+    publicRoutes: routes,
+    internal: { token: deps.internalToken, routes: settleRoutes(deps), path: '/internal' },
     readiness: {
       mysql: () => deps.db.shared.pool.query('SELECT 1'),
       rabbitmq: () => deps.broker.check(),

@@ -1,11 +1,11 @@
-import { commonEnv, DEFAULT_PORTS, parseEnv } from '@incident-lab/config';
+import { commonEnv, DEFAULT_PORTS, labSecret, parseEnv } from '@incident-lab/config';
 import { z } from 'zod';
 
 export const configSchema = commonEnv.extend({
   PORT: z.coerce.number().int().min(1).max(65535).default(DEFAULT_PORTS.storefront),
   PAYMENTS_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.payments}`),
-  /** Signs login tokens; the default only suits a local lab. */
-  SESSION_SECRET: z.string().min(16).default('incident-lab-local-session-secret'),
+  /** Signs login tokens (HS256). No default: a committed secret would let anyone sign any session. */
+  SESSION_SECRET: labSecret('SESSION_SECRET'),
   /** The pool that login, products, checkout (and, without the bulkhead, reports) share. */
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** The reports' own pool, used when the `reports-bulkhead` flag is on. */

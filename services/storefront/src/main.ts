@@ -48,9 +48,15 @@ async function main() {
     metrics,
     paymentsUrl: config.PAYMENTS_URL,
     sessionSecret: config.SESSION_SECRET,
+    internalToken: config.INTERNAL_TOKEN,
     paymentRequestDeadlineS: config.PAYMENT_REQUEST_DEADLINE_S,
   });
-  const relay = new PaymentRequestRelay({ db, paymentsUrl: config.PAYMENTS_URL, logger, metrics });
+  const relay = new PaymentRequestRelay({
+    db,
+    payments: { url: config.PAYMENTS_URL, internalToken: config.INTERNAL_TOKEN },
+    logger,
+    metrics,
+  });
   relay.start();
   // Keys of checkouts that died after making their order, finished once the order is settled.
   const completer = startKeyCompleter({

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, serverFlavour } from '@incident-lab/db';
 import { startFlagsInMemory } from '@incident-lab/flags';
+import { internalAuth } from '@incident-lab/http-client';
 import { Broker, deleteTopology } from '@incident-lab/messaging';
 import { listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
@@ -9,7 +11,7 @@ import { ShopDb } from './db/shop-db';
 import { STOREFRONT_FLAGS } from './flags';
 import { storefrontMetrics } from './metrics';
 import { MIGRATIONS } from './migrations';
-import { seedCatalog, seedOrders } from './seed/seed-shop';
+import { SEED_PASSWORD, seedCatalog, seedOrders } from './seed/seed-shop';
 
 export interface StorefrontStackOptions {
   /** The shared pool's connections (default 10) and the reports pool's (default 1). */
@@ -22,6 +24,8 @@ export interface StorefrontStackOptions {
   /** Where payments listens; by default port 9 on loopback, where nothing does: payments is "down". */
   paymentsUrl?: string;
   paymentRequestDeadlineS?: number;
+  /** The internal token payments (when there is one) expects; a random one by default. */
+  internalToken?: string;
 }
 
 /**
@@ -51,6 +55,7 @@ export async function startStorefrontStack(name: string, options: StorefrontStac
   const broker = await Broker.connect({ url: amqpUrl, namespace, logger });
   const metrics = storefrontMetrics();
   const paymentsUrl = options.paymentsUrl ?? 'http://127.0.0.1:9';
+  const internalToken = options.internalToken ?? randomBytes(24).toString('hex');
   const deps = {
     db,
     flags: flags.flags,
@@ -58,7 +63,8 @@ export async function startStorefrontStack(name: string, options: StorefrontStac
     logger,
     metrics,
     paymentsUrl,
-    sessionSecret: 'test-secret-test-secret',
+    sessionSecret: randomBytes(32).toString('hex'),
+    internalToken,
     paymentRequestDeadlineS: options.paymentRequestDeadlineS ?? 600,
   };
   const server = await listen(createApp(deps));
@@ -69,6 +75,18 @@ export async function startStorefrontStack(name: string, options: StorefrontStac
     db,
     flags,
     url: server.url,
+    /** The headers the reconciler sends to `/internal` routes. */
+    internal: internalAuth(internalToken),
+    /** A seeded account's session token (`staff@shop.test` for the report, `user1@shop.test`, …). */
+    async login(email: string): Promise<string> {
+      const response = await fetch(`${server.url}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: SEED_PASSWORD }),
+      });
+      if (!response.ok) throw new Error(`login as ${email} answered ${response.status}`);
+      return ((await response.json()) as { token: string }).token;
+    },
     async stop() {
       await server.close();
       await broker.close();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from '@incident-lab/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEED_PASSWORD } from './seed/seed-shop';
+import { SEED_PASSWORD, STAFF_EMAIL } from './seed/seed-shop';
 import { type StorefrontStack, startStorefrontStack } from './storefront-stack.test-support';
 
 let stack: StorefrontStack;
@@ -122,7 +122,7 @@ describe('storefront on a real MySQL', () => {
   });
 
   it('reports revenue that adds up to every paid order in the database', async () => {
-    const { body } = await call('/api/reports/sales');
+    const { body } = await call('/api/reports/sales', { token: await stack.login(STAFF_EMAIL) });
     const [[truth]] = await pool.query<RowDataPacket[]>(
       "SELECT SUM(i.quantity * i.price_cents) AS revenue FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.status = 'PAID'",
     );

@@ -1,4 +1,5 @@
 import { createPool } from '@incident-lab/db';
+import { internalAuth } from '@incident-lab/http-client';
 import { sweepParked } from '@incident-lab/messaging';
 import { type UninvoicedPayment, uninvoicedPayments } from '../check/uninvoiced-payments';
 import type { LabOptions } from '../stack/lab-options';
@@ -49,7 +50,7 @@ export async function backfillInvoices(
     try {
       response = await fetch(`${invoicing}/invoices`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...internalAuth(options.secrets.internalToken) },
         body: JSON.stringify(payment),
         signal: AbortSignal.timeout(10_000),
       });

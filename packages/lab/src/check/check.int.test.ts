@@ -7,9 +7,11 @@ import { deleteTopology } from '@incident-lab/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateAll, withPool } from '../stack/data';
 import { labOptions } from '../stack/lab-options';
+import { newSecrets } from '../stack/lab-secrets';
 
 const namespace = `checktest_${process.pid}`;
-const options = labOptions(process.env, { namespace });
+// Secrets of its own, so no state folder is written: the audit calls no service.
+const options = labOptions(process.env, { namespace, secrets: newSecrets() });
 const ids = {
   doubleCharged: '00000000-0000-4000-8000-00000000000a',
   paidNoCharge: '00000000-0000-4000-8000-00000000000b',

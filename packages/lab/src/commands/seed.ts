@@ -5,8 +5,8 @@ import type { LabOptions } from '../stack/lab-options';
 import { positiveInteger, usage } from './args';
 
 export const seedHelp = `lab seed [--orders N]
-  Adds the users (user1@shop.test … user20@shop.test, password lab-password) and products if
-  missing, and N paid historical orders (default 0): the data the sales report aggregates.
+  Adds the customers (user1@shop.test … user20@shop.test), the staff member who may read the
+  sales report (staff@shop.test), all with password lab-password, and the products if missing, and N paid historical orders (default 0): the data the sales report aggregates.
   The more orders, the heavier the report.`;
 
 export async function seedCommand(words: string[], options: LabOptions): Promise<void> {

@@ -1,3 +1,4 @@
+import { internalAuth } from '@incident-lab/http-client';
 import { audit } from '../check/invariants';
 import type { LabOptions } from '../stack/lab-options';
 import type { ServiceProcess } from '../stack/services';
@@ -39,6 +40,7 @@ export async function runReconciler(services: ServiceProcess[], graceS?: number)
   const query = graceS === undefined ? '' : `?graceS=${graceS}`;
   const response = await fetch(`${reconciler.url}/jobs/reconcile/run${query}`, {
     method: 'POST',
+    headers: internalAuth(reconciler.env.INTERNAL_TOKEN as string),
     signal: AbortSignal.timeout(120_000),
   });
   const run = (await response.json()) as {

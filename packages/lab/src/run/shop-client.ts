@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientBehaviour, EndpointGroup } from '@incident-lab/scenarios';
+import { SEED_PASSWORD, SEED_USERS, STAFF_EMAIL, seedUserEmail } from '@incident-lab/storefront/seed';
 import type { Outcome } from './stats';
 
-const USERS = 20;
-const PASSWORD = 'lab-password';
 const PRODUCTS = 10;
 /** A client following Retry-After waits at most this long, so a phase still ends on time. */
 const MAX_RETRY_AFTER_MS = 5_000;
@@ -17,10 +16,13 @@ interface Attempt {
 }
 
 function userEmail(pick: number): string {
-  return `user${(pick % USERS) + 1}@shop.test`;
+  return seedUserEmail((pick % SEED_USERS) + 1);
 }
 
-/** The shop as simulated users call it; it holds each seeded user's login token for checkouts. */
+/**
+ * The shop as simulated users call it; it holds each seeded user's login token for checkouts, and
+ * the staff member's for the sales report.
+ */
 export class ShopClient {
   private readonly tokens = new Map<string, string>();
 
@@ -29,21 +31,21 @@ export class ShopClient {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Logs every seeded user in once, outside any measurement, so checkouts have tokens. */
+  /** Logs every seeded user and the staff member in once, outside any measurement, so requests have tokens. */
   async loginAll(): Promise<void> {
-    for (let user = 0; user < USERS; user++) {
-      const response = await fetch(`${this.storefrontUrl}/api/login`, this.loginRequest(user));
-      if (!response.ok)
-        throw new Error(`cannot log in ${userEmail(user)}: storefront answered ${response.status}`);
-      this.tokens.set(userEmail(user), ((await response.json()) as { token: string }).token);
+    const everyone = [...Array.from({ length: SEED_USERS }, (_, user) => userEmail(user)), STAFF_EMAIL];
+    for (const email of everyone) {
+      const response = await fetch(`${this.storefrontUrl}/api/login`, this.loginRequest(email));
+      if (!response.ok) throw new Error(`cannot log in ${email}: storefront answered ${response.status}`);
+      this.tokens.set(email, ((await response.json()) as { token: string }).token);
     }
   }
 
-  private loginRequest(pick: number): RequestInit {
+  private loginRequest(email: string): RequestInit {
     return {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: userEmail(pick), password: PASSWORD }),
+      body: JSON.stringify({ email, password: SEED_PASSWORD }),
     };
   }
 
@@ -52,11 +54,14 @@ export class ShopClient {
     const base = this.storefrontUrl;
     switch (endpoint) {
       case 'login':
-        return [`${base}/api/login`, this.loginRequest(pick)];
+        return [`${base}/api/login`, this.loginRequest(userEmail(pick))];
       case 'products':
         return [`${base}/api/products`, {}];
       case 'report':
-        return [`${base}/api/reports/sales`, {}];
+        return [
+          `${base}/api/reports/sales`,
+          { headers: { authorization: `Bearer ${this.tokens.get(STAFF_EMAIL)}` } },
+        ];
       case 'checkout': {
         const items = [{ productId: (pick % PRODUCTS) + 1, quantity: (pick % 3) + 1 }];
         return [

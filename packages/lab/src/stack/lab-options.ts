@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DEFAULT_NAMESPACE, DEFAULT_PORTS, type ServiceName, serverUrls } from '@incident-lab/config';
 import { DEFAULT_FLAG_FILE } from '@incident-lab/flags';
+import { type LabSecrets, labSecrets } from './lab-secrets';
 
 /** Where the lab runs: which servers, which namespace, which ports, which flag file. */
 export interface LabOptions {
@@ -13,6 +14,8 @@ export interface LabOptions {
   flagFile: string;
   /** Where the running lab keeps its state (processes, restarts): `.lab/<namespace>/`, git-ignored. */
   stateDir: string;
+  /** The lab's session secret and internal token (`lab-secrets.ts`). */
+  secrets: LabSecrets;
 }
 
 /** The repository's `.lab/` folder (from src/stack or dist/stack of packages/lab). */
@@ -24,14 +27,16 @@ export function labOptions(
   overrides: Partial<LabOptions> = {},
 ): LabOptions {
   const namespace = overrides.namespace ?? env.LAB_NAMESPACE ?? DEFAULT_NAMESPACE;
+  const stateDir = overrides.stateDir ?? path.join(env.LAB_STATE_DIR ?? STATE_ROOT, namespace);
   return {
     ...serverUrls(env),
     namespace,
     portBase: Number(env.LAB_PORT_BASE ?? DEFAULT_PORTS.storefront),
     host: env.HOST ?? '127.0.0.1',
     flagFile: env.FLAGD_OFFLINE_FLAG_SOURCE_PATH ?? DEFAULT_FLAG_FILE,
-    stateDir: path.join(env.LAB_STATE_DIR ?? STATE_ROOT, namespace),
     ...overrides,
+    stateDir,
+    secrets: overrides.secrets ?? labSecrets(stateDir, env),
   };
 }
 

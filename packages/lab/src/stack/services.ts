@@ -35,6 +35,7 @@ export function labServices(options: LabOptions): ServiceProcess[] {
     PAYMENTS_URL: urlOf(options, 'payments'),
     PROVIDER_PRIMARY_URL: urlOf(options, 'provider-primary'),
     PROVIDER_BACKUP_URL: urlOf(options, 'provider-backup'),
+    INTERNAL_TOKEN: options.secrets.internalToken,
   };
   return SERVICE_NAMES.map((name) => ({
     name,
@@ -44,6 +45,7 @@ export function labServices(options: LabOptions): ServiceProcess[] {
       ...shared,
       PORT: String(portOf(options, name)),
       OTEL_SERVICE_NAME: name,
+      ...(name === 'storefront' ? { SESSION_SECRET: options.secrets.sessionSecret } : {}),
       ...(name.startsWith('provider-') ? { PROVIDER_INSTANCE: name.replace('provider-', '') } : {}),
     },
   }));

@@ -55,7 +55,7 @@ beforeAll(async () => {
       return { status: 201, body: { id, name, resumedFrom: progress.point } };
     }),
   );
-  server = await listen(createServiceApp({ logger: silent, routes, readiness: {} }));
+  server = await listen(createServiceApp({ logger: silent, publicRoutes: routes, readiness: {} }));
 });
 
 afterAll(async () => {

@@ -95,7 +95,7 @@ export interface IdempotentOptions {
   /** Whether a key is required and honoured now (the `idempotency-keys` flag); off, it is ignored. */
   enabled: () => Promise<boolean>;
   /** Keys are per client: a prefix such as the user id keeps two clients' keys apart. */
-  scope?: (request: Request) => string;
+  scope?: (request: Request) => string | Promise<string>;
   /** How long a request holds its key before a retry may take it over (default `KEY_LEASE_S`). */
   leaseS?: number;
 }
@@ -143,7 +143,7 @@ export function idempotent(
       });
     }
     span?.setAttribute('idempotency.key', parsed.key);
-    const key = `${options.scope?.(request) ?? ''}:${parsed.key}`;
+    const key = `${(await options.scope?.(request)) ?? ''}:${parsed.key}`;
     const hash = fingerprint(request);
     if (Date.now() - lastPurge > PURGE_EVERY_MS) {
       lastPurge = Date.now();

@@ -1,4 +1,9 @@
-import type { PoolConnection, ResultSetHeader, RowDataPacket } from '@incident-lab/db';
+import {
+  isDuplicateKeyError,
+  type PoolConnection,
+  type ResultSetHeader,
+  type RowDataPacket,
+} from '@incident-lab/db';
 import { AppError } from '../app-error';
 
 /** Runs SQL on the service's database: rows for a SELECT, `{ affectedRows }` for a write. */
@@ -51,7 +56,7 @@ export class KeyStore {
       );
       return true;
     } catch (error) {
-      if ((error as { code?: string }).code === 'ER_DUP_ENTRY') return false;
+      if (isDuplicateKeyError(error)) return false;
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inTransaction, type Pool, type ResultSetHeader, type RowDataPacket } from '@incident-lab/db';
+import { inTransaction, isDuplicateKeyError, type Pool, type RowDataPacket } from '@incident-lab/db';
 
 export interface InvoiceInput {
   paymentId: string;
@@ -20,11 +20,16 @@ export async function createInvoice(
 ): Promise<{ invoiceId: string; created: boolean }> {
   const id = randomUUID();
   const created = await inTransaction(pool, async (connection) => {
-    const [inserted] = await connection.query<ResultSetHeader>(
-      'INSERT IGNORE INTO invoices (id, payment_id, order_id, amount_cents, customer) VALUES (?, ?, ?, ?, ?)',
-      [id, input.paymentId, input.orderId, input.amountCents, input.customer],
-    );
-    if (inserted.affectedRows === 0) return false;
+    try {
+      await connection.query(
+        'INSERT INTO invoices (id, payment_id, order_id, amount_cents, customer) VALUES (?, ?, ?, ?, ?)',
+        [id, input.paymentId, input.orderId, input.amountCents, input.customer],
+      );
+    } catch (error) {
+      // The payment has its invoice already: only the duplicate is expected; a bad value still throws.
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
     await connection.query('INSERT INTO emails (id, invoice_id, recipient, subject) VALUES (?, ?, ?, ?)', [
       randomUUID(),
       id,

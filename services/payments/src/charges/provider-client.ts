@@ -3,6 +3,7 @@ import type { FlagReader } from '@incident-lab/flags';
 import {
   BrokenCircuitError,
   createBreaker,
+  internalAuth,
   isRetryable,
   type JsonResponse,
   postJson,
@@ -57,10 +58,15 @@ export class ProviderClient {
   private readonly budget = new RetryBudget();
   private readonly breaker = createBreaker('provider-primary');
 
+  private readonly auth: { authorization: string };
+
   constructor(
     private readonly urls: Record<ProviderName, string>,
     private readonly flags: FlagReader,
-  ) {}
+    internalToken: string,
+  ) {
+    this.auth = internalAuth(internalToken);
+  }
 
   /** One try at one provider, as its own span carrying the attempt number. */
   private attempt(
@@ -77,7 +83,10 @@ export class ProviderClient {
         attempts.add(1, { provider });
         span.setAttribute('payment.reference', sent.reference);
         try {
-          const answer = await postJson(new URL('/charges', this.urls[provider]), sent, { timeoutMs });
+          const answer = await postJson(new URL('/charges', this.urls[provider]), sent, {
+            timeoutMs,
+            headers: this.auth,
+          });
           if (answer.headers.get('idempotent-replayed') === 'true')
             span.setAttribute('charge.replayed', true);
           span.setAttribute('http.response.status_code', answer.status);
@@ -165,7 +174,10 @@ export class ProviderClient {
     for (const provider of ['primary', 'backup'] as const) {
       const url = new URL('/charges', this.urls[provider]);
       url.searchParams.set('reference', reference);
-      const response = await fetch(url, { signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS * 2) });
+      const response = await fetch(url, {
+        headers: this.auth,
+        signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS * 2),
+      });
       if (!response.ok) throw new Error(`provider ${provider} answered ${response.status} to a lookup`);
       const { charges } = (await response.json()) as { charges: Array<{ id: string; status: string }> };
       const charged = charges.find((charge) => charge.status === 'CHARGED');

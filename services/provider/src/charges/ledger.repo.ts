@@ -1,4 +1,4 @@
-import type { Pool, ResultSetHeader, RowDataPacket } from '@incident-lab/db';
+import { isDuplicateKeyError, type Pool, type RowDataPacket } from '@incident-lab/db';
 
 export interface Charge {
   id: string;
@@ -22,13 +22,19 @@ export async function recordCharge(
   pool: Pool,
   charge: Pick<Charge, 'id' | 'reference' | 'orderId' | 'amountCents' | 'customer'>,
 ): Promise<{ charge: Charge; replayed: boolean }> {
-  const [result] = await pool.query<ResultSetHeader>(
-    `INSERT IGNORE INTO charges (id, reference, order_id, amount_cents, customer) VALUES (?, ?, ?, ?, ?)`,
-    [charge.id, charge.reference, charge.orderId, charge.amountCents, charge.customer],
-  );
+  let replayed = false;
+  try {
+    await pool.query(
+      'INSERT INTO charges (id, reference, order_id, amount_cents, customer) VALUES (?, ?, ?, ?, ?)',
+      [charge.id, charge.reference, charge.orderId, charge.amountCents, charge.customer],
+    );
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    replayed = true;
+  }
   const [recorded] = await findCharges(pool, { reference: charge.reference });
   if (!recorded) throw new Error(`charge under reference ${charge.reference} vanished`);
-  return { charge: recorded, replayed: result.affectedRows === 0 };
+  return { charge: recorded, replayed };
 }
 
 export async function findCharges(

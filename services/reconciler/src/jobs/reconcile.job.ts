@@ -1,5 +1,5 @@
 import { databaseName } from '@incident-lab/config';
-import type { Pool, ResultSetHeader, RowDataPacket } from '@incident-lab/db';
+import { isDuplicateKeyError, type Pool, type RowDataPacket } from '@incident-lab/db';
 import type { FlagReader } from '@incident-lab/flags';
 import { getMeter, type Logger } from '@incident-lab/telemetry';
 import { trace } from '@opentelemetry/api';
@@ -157,11 +157,15 @@ async function pass(deps: ReconcileDeps, graceS: number): Promise<ReconcileResul
       'reconcile.reason': action.reason,
       ...(action.chargeId ? { 'charge.id': action.chargeId } : {}),
     });
-    const [inserted] = await pool.query<ResultSetHeader>(
-      `INSERT IGNORE INTO ${actionsTable} (order_id, action, charge_id, reason) VALUES (?, ?, ?, ?)`,
-      [action.orderId, action.action, action.chargeId ?? '', action.reason],
-    );
-    if (inserted.affectedRows === 0) return;
+    try {
+      await pool.query(
+        `INSERT INTO ${actionsTable} (order_id, action, charge_id, reason) VALUES (?, ?, ?, ?)`,
+        [action.orderId, action.action, action.chargeId ?? '', action.reason],
+      );
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return; // taken already, by an earlier run
+      throw error;
+    }
     actionsTaken.add(1, { action: action.action });
     result.actions.push(action);
     logger.warn(action, `reconciler: ${action.action}`);

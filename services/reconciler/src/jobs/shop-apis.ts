@@ -1,3 +1,5 @@
+import { internalAuth } from '@incident-lab/http-client';
+
 /**
  * The reconciler's view of the outside: storefront's and payments' APIs and each provider's ledger.
  * The provider is the customer's truth; the reconciler asks it instead of trusting what the shop
@@ -12,7 +14,9 @@ export interface LedgerCharge {
   provider: 'primary' | 'backup';
 }
 
+/** Where the shop's services answer, and the internal token their routes ask for. */
 export interface ShopUrls {
+  internalToken: string;
   storefront: string;
   payments: string;
   providers: Record<'primary' | 'backup', string>;
@@ -20,13 +24,15 @@ export interface ShopUrls {
 
 const TIMEOUT_MS = 5_000;
 
-async function call<T>(url: URL, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<T> {
+async function call<T>(urls: ShopUrls, url: URL, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<T> {
   const response = await fetch(url, {
     method,
     signal: AbortSignal.timeout(TIMEOUT_MS),
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: {
+      ...internalAuth(urls.internalToken),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}`);
   return (await response.json()) as T;
@@ -38,7 +44,7 @@ export async function ledgerSince(urls: ShopUrls, since: Date): Promise<LedgerCh
     (['primary', 'backup'] as const).map(async (provider) => {
       const url = new URL('/charges', urls.providers[provider]);
       url.searchParams.set('since', since.toISOString());
-      const { charges } = await call<{ charges: Omit<LedgerCharge, 'provider'>[] }>(url);
+      const { charges } = await call<{ charges: Omit<LedgerCharge, 'provider'>[] }>(urls, url);
       return charges.map((charge) => ({ ...charge, provider }));
     }),
   );
@@ -46,7 +52,7 @@ export async function ledgerSince(urls: ShopUrls, since: Date): Promise<LedgerCh
 }
 
 export async function refund(urls: ShopUrls, charge: LedgerCharge): Promise<void> {
-  await call(new URL(`/charges/${charge.id}/refund`, urls.providers[charge.provider]), 'POST');
+  await call(urls, new URL(`/charges/${charge.id}/refund`, urls.providers[charge.provider]), 'POST');
 }
 
 export interface PaymentView {
@@ -58,12 +64,12 @@ export interface PaymentView {
 export async function paymentsOf(urls: ShopUrls, orderId: string): Promise<PaymentView[]> {
   const url = new URL('/payments', urls.payments);
   url.searchParams.set('orderId', orderId);
-  return (await call<{ payments: PaymentView[] }>(url)).payments;
+  return (await call<{ payments: PaymentView[] }>(urls, url)).payments;
 }
 
 /** Payments asks the provider by the payment's reference and records what really happened. */
 export async function resolvePayment(urls: ShopUrls, paymentId: string): Promise<PaymentView> {
-  return call<PaymentView>(new URL(`/payments/${paymentId}/resolve`, urls.payments), 'POST');
+  return call<PaymentView>(urls, new URL(`/payments/${paymentId}/resolve`, urls.payments), 'POST');
 }
 
 export interface Settlement {
@@ -81,5 +87,5 @@ export async function settleOrder(
   orderId: string,
   settlement: Settlement,
 ): Promise<{ moved: boolean; status: string }> {
-  return call(new URL(`/internal/orders/${orderId}/settle`, urls.storefront), 'POST', settlement);
+  return call(urls, new URL(`/internal/orders/${orderId}/settle`, urls.storefront), 'POST', settlement);
 }

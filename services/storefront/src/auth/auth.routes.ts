@@ -4,6 +4,7 @@ import { AppError, validate } from '@incident-lab/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ShopDb } from '../db/shop-db';
+import { LoginThrottle } from './login-throttle';
 import { hashPassword, verifyPassword } from './passwords';
 import { signToken } from './session-token';
 
@@ -19,12 +20,24 @@ function unknownUserHash(): Promise<string> {
   return unknownUser;
 }
 
-export function authRoutes(db: ShopDb, secret: string): Router {
+export function authRoutes(db: ShopDb, secret: string, throttle = new LoginThrottle()): Router {
   const router = Router();
   router.post('/api/login', async (request, response) => {
     const { email, password } = validate(loginBody, request.body);
+    const address = request.ip ?? 'unknown';
+    // Checked before the database and the scrypt: a guessing client costs the shop nothing more.
+    const retryAfterS = throttle.retryAfterS(email, address);
+    if (retryAfterS > 0) {
+      throw new AppError({
+        status: 429,
+        code: 'too-many-login-failures',
+        title: 'Too many wrong passwords; wait before trying again',
+        detail: `Login for this account or address is paused for ${retryAfterS} s after repeated wrong passwords.`,
+        headers: { 'retry-after': String(retryAfterS) },
+      });
+    }
     const rows = await db.query<RowDataPacket[]>(
-      'SELECT id, name, password_hash FROM users WHERE email = ?',
+      'SELECT id, name, role, password_hash FROM users WHERE email = ?',
       [email],
     );
     const user = rows[0];
@@ -32,9 +45,12 @@ export function authRoutes(db: ShopDb, secret: string): Router {
     // tell an attacker which e-mails have accounts.
     const matches = await verifyPassword(password, user?.password_hash ?? (await unknownUserHash()));
     if (!user || !matches) {
+      throttle.recordFailure(email, address);
       throw new AppError({ status: 401, code: 'bad-credentials', title: 'Wrong email or password' });
     }
-    response.json({ token: signToken(user.id, secret), user: { id: user.id, name: user.name, email } });
+    throttle.recordSuccess(email);
+    const token = await signToken({ userId: user.id, role: user.role }, secret);
+    response.json({ token, user: { id: user.id, name: user.name, email, role: user.role } });
   });
   return router;
 }

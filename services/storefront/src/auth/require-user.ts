@@ -1,13 +1,13 @@
 import { AppError } from '@incident-lab/service-kit';
 import type { Request } from 'express';
-import { verifyToken } from './session-token';
+import { type Session, verifyToken } from './session-token';
 
-/** The logged-in user's id from `Authorization: Bearer <token>`, or a 401 problem. */
-export function requireUser(request: Request, secret: string): number {
+/** The logged-in user's session from `Authorization: Bearer <token>`, or a 401 problem. */
+export async function requireUser(request: Request, secret: string): Promise<Session> {
   const header = request.get('authorization') ?? '';
   const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-  const userId = token ? verifyToken(token, secret) : undefined;
-  if (userId === undefined) {
+  const session = token ? await verifyToken(token, secret) : undefined;
+  if (!session) {
     throw new AppError({
       status: 401,
       code: 'unauthenticated',
@@ -16,5 +16,19 @@ export function requireUser(request: Request, secret: string): number {
       headers: { 'www-authenticate': 'Bearer' },
     });
   }
-  return userId;
+  return session;
+}
+
+/** A staff member's session, or 401 (not logged in) / 403 (logged in, not staff). */
+export async function requireStaff(request: Request, secret: string): Promise<Session> {
+  const session = await requireUser(request, secret);
+  if (session.role !== 'staff') {
+    throw new AppError({
+      status: 403,
+      code: 'staff-only',
+      title: 'This is for the shop’s staff',
+      detail: 'Log in as a staff member (the lab seeds staff@shop.test).',
+    });
+  }
+  return session;
 }

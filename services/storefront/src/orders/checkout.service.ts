@@ -14,11 +14,11 @@ import {
 } from './orders.repo';
 import type { CheckoutRequest } from './orders.schema';
 import { closePaymentRequest, openPaymentRequest, retryPaymentRequest } from './payment-requests.repo';
-import { type ChargeOutcome, requestCharge } from './payments-client';
+import { type ChargeOutcome, type PaymentsApi, requestCharge } from './payments-client';
 
 export interface CheckoutDeps {
   db: ShopDb;
-  paymentsUrl: string;
+  payments: PaymentsApi;
   logger: Logger;
   metrics: StorefrontMetrics;
   flags: FlagReader;
@@ -104,7 +104,7 @@ async function chargeOrder(
 ): Promise<CheckoutResult> {
   const timeouts = await deps.flags.bool('http-timeouts');
   const outcome = await requestCharge(
-    deps.paymentsUrl,
+    deps.payments,
     { orderId: order.orderId, amountCents: order.totalCents, customer: purchase.customer },
     // One payment per order: the order id is the key, so every retry asks for the same charge.
     {

@@ -32,13 +32,13 @@ export function orderRoutes(deps: CheckoutDeps & { secret: string }): Router {
     sql: (statement: string, params: unknown[]) => deps.db.query(statement, params),
     enabled: () => deps.flags.bool('idempotency-keys'),
     // Keys are per user: two users may pick the same key without meeting.
-    scope: (request: Request) => String(requireUser(request, deps.secret)),
+    scope: async (request: Request) => String((await requireUser(request, deps.secret)).userId),
   };
 
   router.post(
     '/api/orders',
     idempotent(idempotency, async (request, progress) => {
-      const userId = requireUser(request, deps.secret);
+      const { userId } = await requireUser(request, deps.secret);
       const body = validate(checkoutBody, request.body);
       const purchase = { userId, customer: `user-${userId}`, purchaseKey: purchaseKey(request, userId) };
       const answer = checkoutAnswer(await checkout(deps, purchase, body, progress));
@@ -48,7 +48,7 @@ export function orderRoutes(deps: CheckoutDeps & { secret: string }): Router {
   );
 
   router.get('/api/orders/:id', async (request, response) => {
-    const userId = requireUser(request, deps.secret);
+    const { userId } = await requireUser(request, deps.secret);
     const { id } = validate(orderIdParam, request.params, 'path');
     const order = await findOrder(deps.db, id);
     if (!order || order.userId !== userId) {
@@ -62,12 +62,18 @@ export function orderRoutes(deps: CheckoutDeps & { secret: string }): Router {
     response.json(order);
   });
 
-  /**
-   * For the reconciler: settle a PENDING order from what the provider's ledger says. Storefront owns
-   * its orders, so the rule lives here: an order whose charge request storefront still owes payments
-   * is not failed (`moved: false`); it is still being paid. Repeating a call changes nothing.
-   */
-  router.post('/internal/orders/:id/settle', async (request, response) => {
+  return router;
+}
+
+/**
+ * For the reconciler, behind the internal token (mounted at `/internal`): settle a PENDING order from
+ * what the provider's ledger says. Storefront owns its orders, so the rule lives here: an order whose
+ * charge request storefront still owes payments is not failed (`moved: false`); it is still being
+ * paid. Repeating a call changes nothing.
+ */
+export function settleRoutes(deps: Pick<CheckoutDeps, 'db' | 'logger' | 'metrics'>): Router {
+  const router = Router();
+  router.post('/orders/:id/settle', async (request, response) => {
     const { id } = validate(orderIdParam, request.params, 'path');
     const { status, paymentId, reason } = validate(settleBody, request.body);
     const moved = await deps.db.transaction(async (connection) => {

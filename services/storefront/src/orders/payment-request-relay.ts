@@ -12,7 +12,7 @@ import {
   type PaymentRequest,
   retryPaymentRequest,
 } from './payment-requests.repo';
-import { askPayments } from './payments-client';
+import { askPayments, type PaymentsApi } from './payments-client';
 
 const POLL_MS = 1_000;
 const BATCH = 10;
@@ -33,7 +33,7 @@ export class PaymentRequestRelay {
   private stopped = false;
 
   constructor(
-    private readonly deps: { db: ShopDb; paymentsUrl: string; logger: Logger; metrics: StorefrontMetrics },
+    private readonly deps: { db: ShopDb; payments: PaymentsApi; logger: Logger; metrics: StorefrontMetrics },
   ) {
     // Counted when Prometheus scrapes: promises still being kept.
     getMeter('storefront')
@@ -79,7 +79,7 @@ export class PaymentRequestRelay {
     const { db, logger, metrics } = this.deps;
     const { orderId } = request;
     const outcome = await askPayments(
-      this.deps.paymentsUrl,
+      this.deps.payments,
       { orderId, amountCents: request.amountCents, customer: request.customer },
       { timeoutMs: PAYMENTS_TIMEOUT_MS, idempotencyKey: orderId },
     );

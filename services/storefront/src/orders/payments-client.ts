@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { postJson, UnreachableError } from '@incident-lab/http-client';
+import { internalAuth, postJson, UnreachableError } from '@incident-lab/http-client';
 import { trace } from '@opentelemetry/api';
 
 /** What payments answered about a charge, reduced to what checkout needs. */
@@ -16,19 +16,28 @@ export interface ChargeRequest {
   customer: string;
 }
 
+/** Where payments answers, and the internal token its routes ask for. */
+export interface PaymentsApi {
+  url: string;
+  internalToken: string;
+}
+
 /** Checkout asks payments at most this many times when no usable answer comes back. */
 export const PAYMENT_TRIES = 3;
 const IN_FLIGHT_PAUSE_MS = 1_000;
 
 /** One request to payments, reduced to what checkout needs. */
 export async function askPayments(
-  paymentsUrl: string,
+  payments: PaymentsApi,
   charge: ChargeRequest,
   options: { timeoutMs?: number; idempotencyKey?: string },
 ): Promise<ChargeOutcome> {
-  const headers = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : undefined;
+  const headers = {
+    ...internalAuth(payments.internalToken),
+    ...(options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {}),
+  };
   try {
-    const { status, body } = await postJson(new URL('/payments', paymentsUrl), charge, {
+    const { status, body } = await postJson(new URL('/payments', payments.url), charge, {
       timeoutMs: options.timeoutMs,
       headers,
     });
@@ -51,17 +60,17 @@ export async function askPayments(
  * charge request; with one, payments runs it once and answers the retries with the same result.
  */
 export async function requestCharge(
-  paymentsUrl: string,
+  payments: PaymentsApi,
   charge: ChargeRequest,
   options: { timeoutMs?: number; idempotencyKey?: string } = {},
 ): Promise<ChargeOutcome> {
-  let outcome = await askPayments(paymentsUrl, charge, options);
+  let outcome = await askPayments(payments, charge, options);
   for (let attempt = 2; attempt <= PAYMENT_TRIES && outcome.status === 'UNKNOWN'; attempt++) {
     trace
       .getActiveSpan()
       ?.addEvent('retrying payments', { 'retry.attempt': attempt, reason: outcome.reason });
     if (outcome.inFlight) await sleep(IN_FLIGHT_PAUSE_MS);
-    outcome = await askPayments(paymentsUrl, charge, options);
+    outcome = await askPayments(payments, charge, options);
   }
   return outcome;
 }

@@ -1,14 +1,17 @@
 import type { RowDataPacket } from '@incident-lab/db';
 import { Router } from 'express';
+import { requireStaff } from '../auth/require-user';
 import type { ShopDb } from '../db/shop-db';
 
 /**
  * The sales report: revenue per product per month over every paid order. It is honest work that
  * grows with the orders table (a full scan, a join and a sort), the heavy query of the cascading lab.
+ * Revenue is the shop's business: staff only.
  */
-export function reportRoutes(db: ShopDb): Router {
+export function reportRoutes(db: ShopDb, secret: string): Router {
   const router = Router();
-  router.get('/api/reports/sales', async (_request, response) => {
+  router.get('/api/reports/sales', async (request, response) => {
+    await requireStaff(request, secret);
     const rows = await db.reportQuery<RowDataPacket[]>(
       `SELECT DATE_FORMAT(o.created_at, '%Y-%m') AS month, p.id AS productId, p.name AS product,
               COUNT(DISTINCT o.id) AS orders, SUM(i.quantity) AS units,

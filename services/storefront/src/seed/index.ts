@@ -1,1 +1,8 @@
-export { SEED_PASSWORD, SEED_USERS, seedCatalog, seedOrders } from './seed-shop';
+export {
+  SEED_PASSWORD,
+  SEED_USERS,
+  STAFF_EMAIL,
+  seedCatalog,
+  seedOrders,
+  seedUserEmail,
+} from './seed-shop';

@@ -2,8 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, RowDataPacket } from '@incident-lab/db';
 import { hashPassword } from '../auth/passwords';
 
+/** Every seeded account's password: the lab's load and its guides log in with it. */
 export const SEED_PASSWORD = 'lab-password';
+/** Customers user1@shop.test … user20@shop.test. */
 export const SEED_USERS = 20;
+/** The one staff member: the sales report is theirs. */
+export const STAFF_EMAIL = 'staff@shop.test';
+
+/** The seeded customer number `n` (1-based). */
+export function seedUserEmail(n: number): string {
+  return `user${n}@shop.test`;
+}
 
 const PRODUCTS: Array<[string, string, number]> = [
   ['MUG-01', 'Incident mug', 1400],
@@ -29,21 +38,33 @@ function random(seed: number) {
   };
 }
 
-/** Users (user1@shop.test … with the lab password) and products; leaves existing ones alone. */
+/**
+ * Customers, the staff member (all with the lab password) and products; leaves existing ones alone
+ * (`ON DUPLICATE KEY` keeps the row there, unlike `INSERT IGNORE`, which would also hide any other error).
+ */
 export async function seedCatalog(pool: Pool): Promise<{ users: number; products: number }> {
-  await pool.query('INSERT IGNORE INTO products (sku, name, price_cents) VALUES ?', [PRODUCTS]);
+  await pool.query('INSERT INTO products (sku, name, price_cents) VALUES ? ON DUPLICATE KEY UPDATE id = id', [
+    PRODUCTS,
+  ]);
   const [existing] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM users');
-  if (Number(existing[0]?.n) < SEED_USERS) {
-    const users = await Promise.all(
-      Array.from({ length: SEED_USERS }, async (_, i) => [
-        `user${i + 1}@shop.test`,
+  if (Number(existing[0]?.n) < SEED_USERS + 1) {
+    const people: Array<[email: string, name: string, role: 'customer' | 'staff']> = [
+      ...Array.from({ length: SEED_USERS }, (_, i): [string, string, 'customer'] => [
+        seedUserEmail(i + 1),
         `User ${i + 1}`,
-        await hashPassword(SEED_PASSWORD),
+        'customer',
       ]),
+      [STAFF_EMAIL, 'Shop staff', 'staff'],
+    ];
+    const users = await Promise.all(
+      people.map(async ([email, name, role]) => [email, name, role, await hashPassword(SEED_PASSWORD)]),
     );
-    await pool.query('INSERT IGNORE INTO users (email, name, password_hash) VALUES ?', [users]);
+    await pool.query(
+      'INSERT INTO users (email, name, role, password_hash) VALUES ? ON DUPLICATE KEY UPDATE id = id',
+      [users],
+    );
   }
-  return { users: SEED_USERS, products: PRODUCTS.length };
+  return { users: SEED_USERS + 1, products: PRODUCTS.length };
 }
 
 /**
