@@ -84,3 +84,33 @@ describe.each(guides)('lab guide $file names only things that exist', ({ file, t
     }
   });
 });
+
+describe('every fix has a lesson, and its lab guide links it', () => {
+  const flags = (JSON.parse(readFileSync(DEFAULT_FLAG_FILE, 'utf8')) as FlagFile).flags;
+  const guideOf: Record<string, string> = {
+    cascading: '01-cascading-failures.md',
+    partial: '02-partial-failures.md',
+    silent: '03-silent-failures.md',
+  };
+  const fixes = Object.entries(flags).filter(([, flag]) => flag.metadata.kind === 'fix');
+
+  it.each(fixes)(
+    '%s: broken and fixed code in services/*/src/lessons/, one click from the guide',
+    (key, flag) => {
+      const lessons = readdirSync(path.join(root, 'services'))
+        .map((service) => `services/${service}/src/lessons/${key}.ts`)
+        .filter((file) => existsSync(path.join(root, file)));
+      expect(lessons, key).not.toEqual([]);
+      const guide = readFileSync(path.join(guidesDir, guideOf[flag.metadata.lab] as string), 'utf8');
+      for (const lesson of lessons) {
+        expect(guide, lesson).toContain(`](../${lesson})`);
+        // A lesson selects between two behaviours from the flag snapshot, in one place.
+        const text = readFileSync(path.join(root, lesson), 'utf8');
+        expect(
+          [`flags['${key}']`, `flags.${key}`].some((read) => text.includes(read)),
+          lesson,
+        ).toBe(true);
+      }
+    },
+  );
+});

@@ -2,8 +2,10 @@
 // thresholds from the scenario's latency and error probes. Act faults are set with `lab flags set`. Under docker compose:
 //   docker compose --profile load run --rm k6 run -e SCENARIO=smoke run-scenario.ts
 import { check } from 'k6';
+import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import type { EndpointGroup } from '../../packages/scenarios/src/scenario.ts';
+import { arrivals } from '../../packages/scenarios/src/shop-load.ts';
 import { call, loginAll } from './lib/shop.ts';
 import { SCENARIOS } from './scenarios.ts';
 
@@ -25,12 +27,20 @@ for (const probe of scenario.hypothesis) {
 }
 
 // The acts run one after the other, each endpoint of an act as its own open-model k6 scenario.
+// Each iteration takes the next pick of the act's seeded sequence, the one `lab run` sends with the
+// same seed (SEED, default 1), so "the same requests in both phases" holds under k6 too.
+const seed = Number(__ENV.SEED ?? 1);
 const k6Scenarios: NonNullable<Options['scenarios']> = {};
+const picks: Record<string, number[]> = {};
 let startS = 0;
 for (const act of scenario.load.acts) {
   const durationS = Number(__ENV.DURATION ?? act.durationS);
+  const sequence = arrivals(act.ratePerS, durationS, seed);
   for (const [endpoint, rate] of Object.entries(act.ratePerS)) {
     if (!rate) continue;
+    picks[`${act.name}-${endpoint}`] = sequence
+      .filter((each) => each.endpoint === endpoint)
+      .map((each) => each.pick);
     k6Scenarios[`${act.name}-${endpoint}`] = {
       executor: 'constant-arrival-rate',
       rate: Math.round(rate * 10),
@@ -53,8 +63,11 @@ export function setup(): Record<string, string> {
 }
 
 function run(endpoint: EndpointGroup, tokens: Record<string, string>): void {
+  const sequence = picks[exec.scenario.name] ?? [0];
+  const pick = sequence[exec.scenario.iterationInTest % sequence.length] ?? 0;
   const response = call(
     endpoint,
+    pick,
     tokens,
     scenario?.load.clientTimeoutMs ?? 5000,
     scenario?.load.client ?? { onFailure: 'give-up' },

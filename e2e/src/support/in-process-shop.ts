@@ -8,7 +8,7 @@ import {
   type Pool,
   serverFlavour,
 } from '@incident-lab/db';
-import { startFlagsInMemory } from '@incident-lab/flags';
+import { type FlagDefaults, startFlagsInMemory } from '@incident-lab/flags';
 import { createApp as createInvoicing, INVOICING_FLAGS, invoicingMetrics } from '@incident-lab/invoicing/app';
 import { MIGRATIONS as INVOICING_MIGRATIONS } from '@incident-lab/invoicing/migrations';
 import { Broker, deleteTopology } from '@incident-lab/messaging';
@@ -69,7 +69,7 @@ export async function startInProcessShop(name: string) {
     pools.push(pool);
     return pool;
   };
-  const flagSet = (service: string, defaults: Parameters<typeof startFlagsInMemory>[1]) =>
+  const flagSet = <D extends FlagDefaults>(service: string, defaults: D) =>
     startFlagsInMemory(`${name}-${service}`, defaults);
   const flagSets = {
     storefront: await flagSet('storefront', STOREFRONT_FLAGS),
@@ -114,7 +114,7 @@ export async function startInProcessShop(name: string) {
       logger,
       flags: flagSets.payments.flags,
       metrics: paymentsMetrics(),
-      provider: new ProviderClient(providerUrls, flagSets.payments.flags, internalToken),
+      provider: new ProviderClient(providerUrls, internalToken),
       internalToken,
       chargeDeadlineS: 600,
     }),

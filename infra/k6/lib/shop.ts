@@ -1,80 +1,68 @@
 import { sleep } from 'k6';
+import exec from 'k6/execution';
 import http, { type RefinedResponse, type ResponseType } from 'k6/http';
 import type { ClientBehaviour, EndpointGroup } from '../../../packages/scenarios/src/scenario.ts';
-
-const USERS = 20;
-const PRODUCTS = 10;
-const PASSWORD = 'lab-password';
-/** The sales report is for staff: report requests carry the staff member's session. */
-const STAFF = 'staff@shop.test';
+import { loadAccounts, SHOP_ACCOUNTS, shopRequest } from '../../../packages/scenarios/src/shop-load.ts';
 
 export const BASE_URL = __ENV.BASE_URL ?? 'http://localhost:3000';
 
-const email = (pick: number) => `user${(pick % USERS) + 1}@shop.test`;
-
-/** Logs every seeded user and the staff member in once (k6 setup), so checkouts and reports carry a token. */
+/** Logs every seeded customer and the staff member in once (k6 setup), as `lab run` does. */
 export function loginAll(): Record<string, string> {
   const tokens: Record<string, string> = {};
-  for (const who of [...Array.from({ length: USERS }, (_, user) => email(user)), STAFF]) {
-    const response = http.post(`${BASE_URL}/api/login`, JSON.stringify({ email: who, password: PASSWORD }), {
-      headers: { 'content-type': 'application/json' },
-    });
-    tokens[who] = String(response.json('token'));
+  for (const email of loadAccounts()) {
+    const response = http.post(
+      `${BASE_URL}/api/login`,
+      JSON.stringify({ email, password: SHOP_ACCOUNTS.password }),
+      {
+        headers: { 'content-type': 'application/json' },
+      },
+    );
+    tokens[email] = String(response.json('token'));
   }
   return tokens;
 }
 
-function once(endpoint: EndpointGroup, pick: number, tokens: Record<string, string>, timeoutMs: number) {
-  const params = {
-    headers: { 'content-type': 'application/json' },
+/** The pick's request (built by the same `shopRequest` as `lab run`), sent with k6's http. */
+function once(
+  endpoint: EndpointGroup,
+  pick: number,
+  key: string,
+  tokens: Record<string, string>,
+  timeoutMs: number,
+) {
+  const request = shopRequest(endpoint, pick, key);
+  const headers: Record<string, string> = {};
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  if (request.as) headers.authorization = `Bearer ${tokens[request.as]}`;
+  if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+  const body = request.body === undefined ? null : JSON.stringify(request.body);
+  return http.request(request.method, `${BASE_URL}${request.path}`, body, {
+    headers,
     timeout: `${timeoutMs}ms`,
     tags: { endpoint },
-  };
-  switch (endpoint) {
-    case 'login':
-      return http.post(
-        `${BASE_URL}/api/login`,
-        JSON.stringify({ email: email(pick), password: PASSWORD }),
-        params,
-      );
-    case 'products':
-      return http.get(`${BASE_URL}/api/products`, params);
-    case 'report':
-      return http.get(`${BASE_URL}/api/reports/sales`, {
-        ...params,
-        headers: { ...params.headers, authorization: `Bearer ${tokens[STAFF]}` },
-      });
-    case 'checkout':
-      return http.post(
-        `${BASE_URL}/api/orders`,
-        JSON.stringify({ items: [{ productId: (pick % PRODUCTS) + 1, quantity: (pick % 3) + 1 }] }),
-        {
-          ...params,
-          headers: {
-            ...params.headers,
-            authorization: `Bearer ${tokens[email(pick)]}`,
-            // One key per purchase, the same on its retries (the pick is drawn once per call).
-            'idempotency-key': `k6-${__VU}-${__ITER}-${pick}`,
-          },
-        },
-      );
-  }
+  });
 }
 
-/** One simulated user's request with the retries their client makes, as in `lab run`. */
+/**
+ * One simulated user's request with the retries their client makes, as in `lab run`. `pick` comes
+ * from the scenario's seeded sequence (the same picks `lab run` sends), so both phases, and both
+ * load generators, ask for the same things.
+ */
 export function call(
   endpoint: EndpointGroup,
+  pick: number,
   tokens: Record<string, string>,
   timeoutMs: number,
   behaviour: ClientBehaviour,
 ): RefinedResponse<ResponseType | undefined> {
-  const pick = Math.floor(Math.random() * 1_000_000);
-  let response = once(endpoint, pick, tokens, timeoutMs);
+  // One key per purchase, the same on its retries.
+  const key = `k6-${exec.scenario.name}-${exec.scenario.iterationInTest}-${pick}`;
+  let response = once(endpoint, pick, key, tokens, timeoutMs);
   const retries = behaviour.onFailure === 'give-up' ? 0 : behaviour.retries;
   for (let attempt = 0; attempt < retries && (response.status < 200 || response.status >= 300); attempt++) {
     const wait = Number(response.headers['Retry-After']);
     if (behaviour.onFailure === 'retry' && behaviour.followRetryAfter && wait > 0) sleep(Math.min(wait, 5));
-    response = once(endpoint, pick, tokens, timeoutMs);
+    response = once(endpoint, pick, key, tokens, timeoutMs);
   }
   return response;
 }

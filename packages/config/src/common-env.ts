@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_AMQP_URL, DEFAULT_MYSQL_URL, DEFAULT_NAMESPACE } from './stack';
+import { DEFAULT_AMQP_URL, DEFAULT_MYSQL_URL, DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from './stack';
 
 /** A secret the lab makes per lab: required, and long enough that guessing it is not an attack. */
 export function labSecret(name: string) {
@@ -16,7 +16,7 @@ export const commonEnv = z.object({
   AMQP_URL: z.url({ protocol: /^amqps?$/ }).default(DEFAULT_AMQP_URL),
   LAB_NAMESPACE: z
     .string()
-    .regex(/^[a-z][a-z0-9_]{0,30}$/, 'lower-case letters, digits and _ only')
+    .regex(NAMESPACE_PATTERN, 'lower-case letters, digits and _ only')
     .default(DEFAULT_NAMESPACE),
   HOST: z.string().default('127.0.0.1'),
   /** Local runs: the flagd JSON file evaluated in-process (default: the repo's infra/flagd/flags.json). */

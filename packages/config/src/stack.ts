@@ -50,7 +50,8 @@ export const SCHEMA_OWNERS: readonly SchemaOwner[] = [
   'provider_backup',
 ];
 
-const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,30}$/;
+/** A namespace becomes part of schema and queue names: lower-case letters, digits and _ only. */
+export const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,30}$/;
 
 export function databaseName(namespace: string, owner: SchemaOwner): string {
   if (!NAMESPACE_PATTERN.test(namespace)) {

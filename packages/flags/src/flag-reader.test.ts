@@ -1,25 +1,38 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyDefaultFlagFile, setFlags } from './flag-file';
-import { startFlags, stopFlags } from './flag-reader';
+import { startFlags, startFlagsInMemory, stopFlags } from './flag-reader';
 
 afterAll(() => stopFlags());
 
+const DEFAULTS = {
+  'provider-outage': true,
+  'provider-fault-target': 'x' as 'primary' | 'backup' | 'both' | 'x',
+};
+
 describe('FlagReader on a flagd file (in-process OpenFeature provider)', () => {
-  it('reads the file, and applies an edit without a restart', async () => {
+  it('reads the file before it answers, and applies an edit without a restart', async () => {
     const file = await copyDefaultFlagFile();
-    const flags = await startFlags(
-      'flag-reader-test',
-      { file },
-      { 'provider-outage': true, 'provider-fault-target': 'x' },
-    );
-    expect(await flags.bool('provider-outage')).toBe(false);
-    expect(await flags.string('provider-fault-target')).toBe('primary');
+    const flags = await startFlags('flag-reader-test', { file }, DEFAULTS);
+    expect(flags.snapshot()).toEqual({ 'provider-outage': false, 'provider-fault-target': 'primary' });
 
     await setFlags(file, { 'provider-outage': 'on' });
     const deadline = Date.now() + 12_000;
-    while (!(await flags.bool('provider-outage')) && Date.now() < deadline) {
+    while (!flags.snapshot()['provider-outage'] && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    expect(await flags.bool('provider-outage')).toBe(true);
+    expect(flags.snapshot()['provider-outage']).toBe(true);
+    expect(flags.appliedVariants()).toMatchObject({ 'provider-outage': 'on' });
+  });
+
+  it('keeps a snapshot as it was when the flags change after it was taken', async () => {
+    const memory = await startFlagsInMemory('flag-snapshot-test', DEFAULTS);
+    const before = memory.flags.snapshot();
+    memory.set({ 'provider-outage': 'on' });
+    expect(before['provider-outage']).toBe(false);
+    expect(memory.flags.snapshot()['provider-outage']).toBe(true);
+    expect(Object.isFrozen(before)).toBe(true);
+    // A misspelt key does not compile (npm run typecheck fails without this marker).
+    // @ts-expect-error: 'provider-outag' is not a declared flag
+    expect(before['provider-outag']).toBeUndefined();
   });
 });

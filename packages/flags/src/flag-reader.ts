@@ -17,26 +17,45 @@ export interface FlagSource {
   flagdPort?: number;
 }
 
-/** The flags a service applies, each with the value it falls back to when the flag cannot be read. */
+/**
+ * The flags a service applies, each with the value it falls back to when the flag cannot be read.
+ * Declared once per service (`src/flags.ts`); its type is what the service's snapshot holds, so a
+ * misspelt key or a variant the service does not know is a compile error.
+ */
 export type FlagDefaults = Record<string, FlagValue>;
 
+/** A declared default's type as a flag value: `false` declares a boolean, `0` a number. */
+type Widen<T> = T extends boolean ? boolean : T extends number ? number : T;
+
+/** The service's flags at one moment: what a request, a message or a job run goes by from start to end. */
+export type FlagSnapshot<D extends FlagDefaults> = { readonly [K in keyof D]: Widen<D[K]> };
+
+/** A reader whose flags a test sets directly: `set` validates like `lab flags set` and applies at once. */
+export interface InMemoryFlags<D extends FlagDefaults> {
+  flags: FlagReader<D>;
+  set(assignments: Record<string, string>): void;
+}
+
 const REFRESH_MS = 1_000;
-const readers = new Set<FlagReader>();
+/** Every started reader, so `stopFlags` can stop their timers. */
+const readers = new Set<{ stop(): void }>();
 
 /**
- * How a service reads its break/fix switches. Every evaluation goes through OpenFeature, so the
- * same code reads a local file or a flagd server. The service re-reads its declared flags every
- * second and shows what is in force: as `lab_flag_value{flag}` for dashboards, and by variant on
- * `/health/flags`, so `lab run` can wait until a change has really been applied.
+ * How a service reads its break/fix switches. Evaluation goes through OpenFeature, so the same code
+ * reads a local file or a flagd server, once a second in the background; code reads the result
+ * synchronously with `snapshot()`, taken once at the edge (per request by service-kit, per message by
+ * a consumer, per run by a job) and passed down, so one request never sees a flag change halfway.
+ * What is in force shows as `lab_flag_value{flag}` for dashboards and by variant on `/health/flags`,
+ * so `lab run` can wait until a change has really been applied.
  */
-export class FlagReader {
-  private readonly applied = new Map<string, { variant: string; value: number }>();
+export class FlagReader<D extends FlagDefaults = FlagDefaults> {
+  private readonly applied = new Map<keyof D & string, { variant: string; value: FlagValue }>();
   private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly client: Client,
     private readonly serviceName: string,
-    private readonly defaults: FlagDefaults,
+    private readonly defaults: D,
   ) {
     getMeter('flags')
       .createObservableGauge('lab_flag_value', {
@@ -44,7 +63,8 @@ export class FlagReader {
           "Each flag this service applies: the flag's value (booleans 0/1, text 1); /health/flags names the variant.",
       })
       .addCallback((result) => {
-        for (const [flag, { value }] of this.applied) result.observe(value, { flag });
+        for (const [flag, { value }] of this.applied)
+          result.observe(typeof value === 'number' ? value : value === false ? 0 : 1, { flag });
       });
   }
 
@@ -52,38 +72,35 @@ export class FlagReader {
     return { targetingKey: this.serviceName, service: this.serviceName };
   }
 
-  private fallback<T extends FlagValue>(key: string): T {
-    if (!(key in this.defaults))
-      throw new Error(`${this.serviceName} reads flag "${key}" it did not declare`);
-    return this.defaults[key] as T;
-  }
-
-  private async evaluate(key: string): Promise<FlagValue> {
-    const fallback = this.fallback(key);
+  private async evaluate(key: keyof D & string): Promise<void> {
+    const fallback = this.defaults[key] as FlagValue;
     const details =
       typeof fallback === 'boolean'
         ? await this.client.getBooleanDetails(key, fallback, this.context)
         : typeof fallback === 'number'
           ? await this.client.getNumberDetails(key, fallback, this.context)
           : await this.client.getStringDetails(key, fallback, this.context);
-    const value = details.value;
-    this.applied.set(key, {
-      variant: details.variant ?? 'default',
-      value: typeof value === 'number' ? value : value === false ? 0 : 1,
-    });
-    return value;
+    this.applied.set(key, { variant: details.variant ?? 'default', value: details.value });
   }
 
-  async bool(key: string): Promise<boolean> {
-    return (await this.evaluate(key)) as boolean;
+  /** Re-reads every declared flag from the source. */
+  async refresh(): Promise<void> {
+    await Promise.all(Object.keys(this.defaults).map((key) => this.evaluate(key)));
   }
 
-  async number(key: string): Promise<number> {
-    return (await this.evaluate(key)) as number;
+  /** Sets what is in force directly (the in-memory reader of tests). */
+  apply(values: Record<string, { variant: string; value: FlagValue }>): void {
+    for (const key of Object.keys(this.defaults)) {
+      const given = values[key];
+      if (given) this.applied.set(key, given);
+    }
   }
 
-  async string<T extends string>(key: string): Promise<T> {
-    return (await this.evaluate(key)) as T;
+  /** Every declared flag as last read (its default until the first read): synchronous, typed. */
+  snapshot(): FlagSnapshot<D> {
+    const values: Record<string, FlagValue> = { ...this.defaults };
+    for (const [key, { value }] of this.applied) values[key] = value;
+    return Object.freeze(values) as FlagSnapshot<D>;
   }
 
   /** The variant of each declared flag as last applied. */
@@ -91,12 +108,10 @@ export class FlagReader {
     return Object.fromEntries([...this.applied].map(([flag, { variant }]) => [flag, variant]));
   }
 
-  /** Re-reads every declared flag now and then every second, so the gauge follows the source. */
-  startRefreshing(): this {
-    const refresh = () =>
-      Promise.all(Object.keys(this.defaults).map((key) => this.evaluate(key))).catch(() => undefined);
-    void refresh();
-    this.timer = setInterval(refresh, REFRESH_MS).unref();
+  /** Reads every declared flag now, then every second, so snapshots and the gauge follow the source. */
+  async startRefreshing(): Promise<this> {
+    await this.refresh().catch(() => undefined);
+    this.timer = setInterval(() => this.refresh().catch(() => undefined), REFRESH_MS).unref();
     readers.add(this);
     return this;
   }
@@ -107,11 +122,11 @@ export class FlagReader {
   }
 }
 
-export async function startFlags(
+export async function startFlags<D extends FlagDefaults>(
   serviceName: string,
   source: FlagSource,
-  defaults: FlagDefaults,
-): Promise<FlagReader> {
+  defaults: D,
+): Promise<FlagReader<D>> {
   const provider = source.flagdHost
     ? new FlagdProvider({
         resolverType: 'in-process',
@@ -144,14 +159,27 @@ function inMemoryConfiguration(flagFile: FlagFile) {
  * The shipped flags behind OpenFeature's in-memory provider, for tests that flip flags many times:
  * `set` validates like `lab flags set` and applies at once instead of after the file poll.
  */
-export async function startFlagsInMemory(serviceName: string, defaults: FlagDefaults) {
+export async function startFlagsInMemory<D extends FlagDefaults>(
+  serviceName: string,
+  defaults: D,
+): Promise<InMemoryFlags<D>> {
   const flagFile = await readFlagFile(DEFAULT_FLAG_FILE);
   const provider = new InMemoryProvider(inMemoryConfiguration(flagFile));
   await OpenFeature.setProviderAndWait(serviceName, provider);
-  return {
-    flags: new FlagReader(OpenFeature.getClient(serviceName), serviceName, defaults),
-    set(assignments: Record<string, string>) {
-      provider.putConfiguration(inMemoryConfiguration(applyAssignments(flagFile, assignments)));
-    },
+  const flags = new FlagReader(OpenFeature.getClient(serviceName), serviceName, defaults);
+  const set = (assignments: Record<string, string>) => {
+    const file = applyAssignments(flagFile, assignments);
+    provider.putConfiguration(inMemoryConfiguration(file));
+    // Applied at once: the next snapshot has it, as a test that flips a flag expects.
+    flags.apply(
+      Object.fromEntries(
+        Object.entries(file.flags).map(([key, flag]) => [
+          key,
+          { variant: flag.defaultVariant, value: flag.variants[flag.defaultVariant] as FlagValue },
+        ]),
+      ),
+    );
   };
+  set({});
+  return { flags, set };
 }

@@ -15,7 +15,9 @@ export {
 export {
   type FlagDefaults,
   type FlagReader,
+  type FlagSnapshot,
   type FlagSource,
+  type InMemoryFlags,
   startFlags,
   startFlagsInMemory,
   stopFlags,

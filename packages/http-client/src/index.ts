@@ -2,11 +2,9 @@ export { internalAuth } from './internal-auth';
 export { type JsonResponse, type PostOptions, postJson, UnreachableError } from './post-json';
 export {
   BrokenCircuitError,
+  type CircuitBreaker,
   createBreaker,
   isRetryable,
-  type RetryingPolicy,
-  type RetryMode,
-  retryPolicy,
   ServerError,
   surelyNotProcessed,
 } from './resilience';

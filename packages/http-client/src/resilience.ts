@@ -5,20 +5,14 @@ import {
   type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
-  ConstantBackoff,
   circuitBreaker,
-  ExponentialBackoff,
   handleWhen,
-  type IPolicy,
-  noop,
-  retry,
 } from 'cockatiel';
 import { UnreachableError } from './post-json';
-import type { RetryBudget } from './retry-budget';
 
 export { BrokenCircuitError };
-/** What `retryPolicy` returns: run a call with `execute`. */
-export type RetryingPolicy = IPolicy;
+/** A breaker a client keeps across calls: run a call with `execute`. */
+export type CircuitBreaker = CircuitBreakerPolicy;
 
 /** A 5xx answer, thrown inside policies so that they can retry it or count it against a breaker. */
 export class ServerError extends Error {
@@ -50,49 +44,10 @@ export function surelyNotProcessed(error: unknown): boolean {
   return false;
 }
 
-export type RetryMode = 'none' | 'immediate' | 'backoff';
-
 const meter = getMeter('resilience');
-const metrics = {
-  retries: meter.createCounter('http_client_retries', {
-    description:
-      'Retries of service-to-service calls by target and outcome (retried, budget-exhausted, gave-up).',
-  }),
-  transitions: meter.createCounter('circuit_breaker_transitions', {
-    description: 'Circuit breaker state changes by breaker and new state.',
-  }),
-};
-
-/**
- * The retry policies side by side. `immediate` (the broken default) fires three more tries at once;
- * `backoff` waits with exponential backoff and jitter, and only while the retry budget allows.
- */
-export function retryPolicy(mode: RetryMode, target: string, budget: RetryBudget): IPolicy {
-  if (mode === 'none') return noop;
-  const when =
-    mode === 'immediate'
-      ? handleWhen(isRetryable)
-      : handleWhen((error) => {
-          if (!isRetryable(error)) return false;
-          if (budget.tryRetry()) return true;
-          metrics.retries.add(1, { target, outcome: 'budget-exhausted' });
-          trace.getActiveSpan()?.addEvent('retry budget exhausted', { 'retry.target': target });
-          return false;
-        });
-  const policy = retry(when, {
-    maxAttempts: 3,
-    backoff:
-      mode === 'immediate'
-        ? new ConstantBackoff(0)
-        : new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }),
-  });
-  policy.onRetry(({ delay }) => {
-    metrics.retries.add(1, { target, outcome: 'retried' });
-    trace.getActiveSpan()?.addEvent('retry scheduled', { 'retry.target': target, 'retry.delay_ms': delay });
-  });
-  policy.onGiveUp(() => metrics.retries.add(1, { target, outcome: 'gave-up' }));
-  return policy;
-}
+const transitions = meter.createCounter('circuit_breaker_transitions', {
+  description: 'Circuit breaker state changes by breaker and new state.',
+});
 
 const STATE_NAMES: Record<CircuitState, string> = {
   [CircuitState.Closed]: 'closed',
@@ -119,7 +74,7 @@ export function createBreaker(name: string, threshold = 5, halfOpenAfterMs = 5_0
     })
     .addCallback((result) => result.observe(gaugeValue(), { breaker: name }));
   breaker.onStateChange((state) => {
-    metrics.transitions.add(1, { breaker: name, to: STATE_NAMES[state] });
+    transitions.add(1, { breaker: name, to: STATE_NAMES[state] });
     trace.getActiveSpan()?.addEvent(`circuit breaker ${STATE_NAMES[state]}`, { 'breaker.name': name });
   });
   return breaker;

@@ -81,7 +81,7 @@ describe('Broker against the real RabbitMQ', () => {
     await broker.publishEvent(envelope('payment.succeeded', { paymentId: 'p-4' }));
     let guarded: Broker | undefined;
     try {
-      guarded = await Broker.connect({ url, namespace, logger, guardUnroutable: async () => true });
+      guarded = await Broker.connect({ url, namespace, logger, guardUnroutable: () => true });
       await guarded.publishEvent(envelope('payment.succeeded', { paymentId: 'p-5' }));
       await new Promise((resolve) => setTimeout(resolve, 300));
     } finally {

@@ -32,7 +32,7 @@ export interface BrokerOptions {
    * bound to is then returned by the broker, counted and parked on the unroutable queue. Without
    * it, RabbitMQ drops such an event and the confirm still says "ok".
    */
-  guardUnroutable?: () => Promise<boolean>;
+  guardUnroutable?: () => boolean;
 }
 
 export interface Delivery {
@@ -159,7 +159,7 @@ export class Broker {
   }
 
   async publishEvent(message: Envelope): Promise<void> {
-    const mandatory = (await this.options.guardUnroutable?.()) ?? false;
+    const mandatory = this.options.guardUnroutable?.() ?? false;
     await this.publish(this.topology.events, message.type, message, { mandatory });
   }
 

@@ -19,3 +19,16 @@ export {
   type Scenario,
 } from './scenario';
 export { SCENARIOS } from './scenarios';
+export {
+  type Arrival,
+  arrivals,
+  customerEmail,
+  customerOf,
+  loadAccounts,
+  SHOP_ACCOUNTS,
+  SHOP_PRODUCTS,
+  type ShopRequest,
+  scaleRates,
+  seededRandom,
+  shopRequest,
+} from './shop-load';

@@ -1,13 +1,12 @@
 /**
  * A lab as data, in the spirit of a chaos experiment: what "healthy" means (the hypothesis), what
  * is done to the shop (faults and load), and the two phases that differ only in their flags.
- * Plain data with no imports, so the k6 scripts can read the same file as the lab CLI.
+ * The k6 scripts read the same files as the lab CLI (they import this one for its types only).
  */
+import type { EndpointGroup } from './shop-load';
 
-/** The shop's endpoints as the load sees them. */
-export type EndpointGroup = 'login' | 'products' | 'checkout' | 'report';
-
-export const ENDPOINT_GROUPS: readonly EndpointGroup[] = ['login', 'products', 'checkout', 'report'];
+/** The shop's endpoints as the load sees them (`shop-load.ts`, which k6 loads as it is). */
+export { ENDPOINT_GROUPS, type EndpointGroup } from './shop-load';
 
 /** How a simulated client reacts to a timeout or an error, like real users and client apps. */
 export type ClientBehaviour =

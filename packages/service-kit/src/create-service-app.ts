@@ -1,5 +1,5 @@
 import { currentTraceId, getMeter, type Logger, serveMetrics } from '@incident-lab/telemetry';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type Response, type Router } from 'express';
 import { healthRouter, type ReadinessCheck } from './health';
 import { requireInternalToken } from './http/internal-token';
 import { methodNotAllowed } from './http/method-not-allowed';
@@ -16,8 +16,12 @@ export interface ServiceAppOptions {
    * at `path` (default `/`: every route but health and metrics).
    */
   internal?: { token: string; routes: Router; path?: string };
-  /** The flags the service applies, shown by variant on `/health/flags`. */
-  flags?: { appliedVariants(): Record<string, string> };
+  /**
+   * The flags the service applies: shown by variant on `/health/flags`, and snapshot once per
+   * request before any route runs (`flagsOf(response)` reads it), so a request never sees a flag
+   * change halfway.
+   */
+  flags?: { appliedVariants(): Record<string, string>; snapshot(): object };
   /** Largest JSON body accepted; larger ones get 413 problem+json. */
   bodyLimit?: string;
 }
@@ -49,6 +53,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   });
   // Counted from here on: the service's own work, not probes and scrapes.
   app.use((_request, response, next) => {
+    response.locals.flags = options.flags?.snapshot() ?? {};
     inFlight.add(1);
     response.once('close', () => inFlight.add(-1));
     next();
@@ -62,4 +67,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(notFound);
   app.use(problemHandler(options.logger));
   return app;
+}
+
+/**
+ * The flags in force for this request, as the snapshot service-kit took when it arrived. `S` is the
+ * service's `FlagSnapshot` type (each service wraps this once in its `flags.ts`).
+ */
+export function flagsOf<S extends object>(response: Response): S {
+  return response.locals.flags as S;
 }

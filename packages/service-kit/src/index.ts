@@ -1,5 +1,5 @@
 export { AppError, type AppErrorOptions, type InvalidParam } from './app-error';
-export { createServiceApp, type ServiceAppOptions } from './create-service-app';
+export { createServiceApp, flagsOf, type ServiceAppOptions } from './create-service-app';
 export type { ReadinessCheck } from './health';
 export {
   completeAbandonedKeys,

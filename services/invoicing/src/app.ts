@@ -4,6 +4,7 @@ import type { Broker } from '@incident-lab/messaging';
 import { createServiceApp } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
 import type { Express } from 'express';
+import type { INVOICING_FLAGS } from './flags';
 import { invoiceRoutes } from './invoices/invoices.routes';
 import type { InvoicingMetrics } from './metrics';
 
@@ -11,7 +12,7 @@ export interface InvoicingDeps {
   pool: Pool;
   broker: Broker;
   logger: Logger;
-  flags: FlagReader;
+  flags: FlagReader<typeof INVOICING_FLAGS>;
   metrics: InvoicingMetrics;
   /** What the lab CLI's backfill shows to write invoices. */
   internalToken: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool, type RowDataPacket } from '@incident-lab/db';
-import { startFlagsInMemory } from '@incident-lab/flags';
+import { type InMemoryFlags, startFlagsInMemory } from '@incident-lab/flags';
 import { internalAuth } from '@incident-lab/http-client';
 import {
   Broker,
@@ -32,7 +32,7 @@ let pool: Pool;
 let broker: Broker;
 let server: Listening;
 
-let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
+let flags: InMemoryFlags<typeof INVOICING_FLAGS>;
 
 beforeAll(async () => {
   await migrate({ url: mysqlUrl, database, ...MIGRATIONS });

@@ -1,10 +1,10 @@
 import { createServiceApp } from '@incident-lab/service-kit';
 import type { Express } from 'express';
-import type { ChargeDeps } from './charges/charge.service';
+import type { PaymentsServices } from './charges/charge.service';
 import { chargeRoutes } from './charges/charges.routes';
 
 /** What payments needs; `internalToken` is what storefront, the reconciler and the lab CLI show it. */
-export type PaymentsDeps = ChargeDeps & { internalToken: string };
+export type PaymentsDeps = PaymentsServices & { internalToken: string };
 
 export function createApp(deps: PaymentsDeps): Express {
   return createServiceApp({

@@ -10,6 +10,7 @@ import { findPayment } from './charges/payments.repo';
 import { ProviderClient } from './charges/provider-client';
 import { loadConfig } from './config';
 import { PAYMENTS_FLAGS } from './flags';
+import { mandatoryPublish } from './lessons/unroutable-guard';
 import { paymentsMetrics } from './metrics';
 import { MIGRATIONS } from './migrations';
 import { OutboxRelay } from './outbox/outbox-relay';
@@ -28,7 +29,7 @@ async function main() {
     logger,
     name: 'payments',
     isTransient: isTransientDbError,
-    guardUnroutable: () => flags.bool('unroutable-guard'),
+    guardUnroutable: () => mandatoryPublish(flags.snapshot()),
   });
   const deps = {
     pool,
@@ -38,7 +39,6 @@ async function main() {
     metrics: paymentsMetrics(),
     provider: new ProviderClient(
       { primary: config.PROVIDER_PRIMARY_URL, backup: config.PROVIDER_BACKUP_URL },
-      flags,
       config.INTERNAL_TOKEN,
     ),
     internalToken: config.INTERNAL_TOKEN,

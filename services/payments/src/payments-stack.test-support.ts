@@ -58,11 +58,7 @@ export async function startPaymentsStack(name: string) {
     logger,
     flags: paymentsFlags.flags,
     metrics: paymentsMetrics(),
-    provider: new ProviderClient(
-      { primary: primary.url, backup: backup.url },
-      paymentsFlags.flags,
-      internalToken,
-    ),
+    provider: new ProviderClient({ primary: primary.url, backup: backup.url }, internalToken),
     internalToken,
     chargeDeadlineS: 600,
   };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { databaseName, serverUrls } from '@incident-lab/config';
 import { createPool, dropDatabase, migrate, type Pool } from '@incident-lab/db';
-import { startFlagsInMemory } from '@incident-lab/flags';
+import { type InMemoryFlags, startFlagsInMemory } from '@incident-lab/flags';
 import { internalAuth } from '@incident-lab/http-client';
 import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
@@ -20,7 +20,7 @@ const internal = internalAuth(INTERNAL_TOKEN);
 
 let pool: Pool;
 let server: Listening;
-let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
+let flags: InMemoryFlags<typeof PROVIDER_FLAGS>;
 
 beforeAll(async () => {
   await migrate({ url: mysqlUrl, database, ...MIGRATIONS });

@@ -4,13 +4,14 @@ import { createServiceApp, validate } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
 import { type Express, Router } from 'express';
 import { z } from 'zod';
+import type { RECONCILER_FLAGS } from './flags';
 import type { Scheduler } from './jobs/scheduler';
 
 export interface ReconcilerDeps {
   pool: Pool;
   logger: Logger;
   scheduler: Scheduler;
-  flags: FlagReader;
+  flags: FlagReader<typeof RECONCILER_FLAGS>;
   /** What the lab CLI shows to run the job or read its last run. */
   internalToken: string;
 }

@@ -1,4 +1,4 @@
-import type { FlagDefaults } from '@incident-lab/flags';
+import type { FlagDefaults, FlagSnapshot } from '@incident-lab/flags';
 
 /**
  * `reconciler-repair` off: the job only reports overdue orders (the broken shop); on: it repairs and
@@ -8,3 +8,6 @@ export const RECONCILER_FLAGS = {
   'reconciler-repair': false,
   'reconciler-job-fault': false,
 } satisfies FlagDefaults;
+
+/** The reconciler's flags at one moment: what one run goes by. */
+export type ReconcilerFlags = FlagSnapshot<typeof RECONCILER_FLAGS>;

@@ -8,7 +8,7 @@ import {
   type RowDataPacket,
   serverFlavour,
 } from '@incident-lab/db';
-import { startFlagsInMemory } from '@incident-lab/flags';
+import { type InMemoryFlags, startFlagsInMemory } from '@incident-lab/flags';
 import { internalAuth } from '@incident-lab/http-client';
 import { MIGRATIONS as INVOICING_MIGRATIONS } from '@incident-lab/invoicing/migrations';
 import { Broker, deleteTopology } from '@incident-lab/messaging';
@@ -53,7 +53,7 @@ let servers: Listening[] = [];
 let broker: Broker;
 let server: Listening;
 let deps: ReconcileDeps;
-let flags: Awaited<ReturnType<typeof startFlagsInMemory>>;
+let flags: InMemoryFlags<typeof RECONCILER_FLAGS>;
 let failing = false;
 /** Payments fails a charge it could not make this long after the payment was made. */
 const CHARGE_DEADLINE_S = 600;
@@ -95,11 +95,7 @@ beforeAll(async () => {
       logger,
       flags: paymentsFlags.flags,
       metrics: paymentsMetrics(),
-      provider: new ProviderClient(
-        { primary: primary.url, backup: backup.url },
-        paymentsFlags.flags,
-        INTERNAL_TOKEN,
-      ),
+      provider: new ProviderClient({ primary: primary.url, backup: backup.url }, INTERNAL_TOKEN),
       internalToken: INTERNAL_TOKEN,
       chargeDeadlineS: CHARGE_DEADLINE_S,
     }),

@@ -5,6 +5,7 @@ import type { Logger } from '@incident-lab/telemetry';
 import { type Express, Router } from 'express';
 import { authRoutes } from './auth/auth.routes';
 import type { ShopDb } from './db/shop-db';
+import type { STOREFRONT_FLAGS } from './flags';
 import type { StorefrontMetrics } from './metrics';
 import { orderRoutes, settleRoutes } from './orders/orders.routes';
 import { productRoutes } from './products/products.routes';
@@ -12,7 +13,7 @@ import { reportRoutes } from './reports/sales-report';
 
 export interface StorefrontDeps {
   db: ShopDb;
-  flags: FlagReader;
+  flags: FlagReader<typeof STOREFRONT_FLAGS>;
   broker: Broker;
   logger: Logger;
   metrics: StorefrontMetrics;

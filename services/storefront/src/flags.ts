@@ -1,4 +1,6 @@
-import type { FlagDefaults } from '@incident-lab/flags';
+import type { FlagDefaults, FlagSnapshot } from '@incident-lab/flags';
+import { flagsOf } from '@incident-lab/service-kit';
+import type { Response } from 'express';
 
 /**
  * The switches storefront applies, all off by default: the broken shop of the cascading lab
@@ -12,3 +14,9 @@ export const STOREFRONT_FLAGS = {
   'http-timeouts': false,
   'idempotency-keys': false,
 } satisfies FlagDefaults;
+
+/** Storefront's flags at one moment: what one request, message or run goes by. */
+export type StorefrontFlags = FlagSnapshot<typeof STOREFRONT_FLAGS>;
+
+/** The flags in force for this request (service-kit took the snapshot when it arrived). */
+export const storefrontFlagsOf = (response: Response): StorefrontFlags => flagsOf<StorefrontFlags>(response);

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from '@incident-lab/db';
+import { SHOP_PRODUCTS } from '@incident-lab/scenarios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_PASSWORD, STAFF_EMAIL } from './seed/seed-shop';
 import { type StorefrontStack, startStorefrontStack } from './storefront-stack.test-support';
@@ -64,9 +64,9 @@ describe('storefront on a real MySQL', () => {
     expect(unknown.body.detail).toBe(wrong.body.detail);
   });
 
-  it('lists the products', async () => {
+  it('lists the products: as many as the load picks from', async () => {
     const { body } = await call('/api/products');
-    expect(body.products).toHaveLength(10);
+    expect(body.products).toHaveLength(SHOP_PRODUCTS);
     expect(body.products?.[0]).toMatchObject({ id: expect.any(Number), priceCents: expect.any(Number) });
   });
 

@@ -1,7 +1,7 @@
 import { createPool } from '@incident-lab/db';
 import { internalAuth } from '@incident-lab/http-client';
+import { type UninvoicedPayment, uninvoicedPayments } from '@incident-lab/invoicing/audit';
 import { sweepParked } from '@incident-lab/messaging';
-import { type UninvoicedPayment, uninvoicedPayments } from '../check/uninvoiced-payments';
 import type { LabOptions } from '../stack/lab-options';
 import { labServices } from '../stack/services';
 

@@ -1,5 +1,5 @@
 import type { ChaosExperiment, ChaosFault } from '@incident-lab/scenarios';
-import { seededRandom } from '../run/random';
+import { seededRandom } from '@incident-lab/scenarios';
 
 export interface ScheduledFault {
   /** Seconds after the load starts. */

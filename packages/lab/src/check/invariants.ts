@@ -1,9 +1,9 @@
 import { databaseName } from '@incident-lab/config';
 import { createPool, type RowDataPacket } from '@incident-lab/db';
+import { uninvoicedPayments } from '@incident-lab/invoicing/audit';
 import { parkedMessages, queueDepths, topology } from '@incident-lab/messaging';
 import type { InvariantName } from '@incident-lab/scenarios';
 import type { LabOptions } from '../stack/lab-options';
-import { uninvoicedPayments } from './uninvoiced-payments';
 
 export interface Audit {
   checkedAt: string;

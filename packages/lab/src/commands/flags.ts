@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { listFlags, parseAssignments, readFlagFile, setFlags } from '@incident-lab/flags';
-import { annotate } from '../report/grafana-annotations';
+import { annotate } from '../stack/grafana-annotations';
 import type { LabOptions } from '../stack/lab-options';
 import { UsageError, usage } from './args';
 

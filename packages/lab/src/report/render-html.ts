@@ -1,7 +1,8 @@
 import { ENDPOINT_GROUPS } from '@incident-lab/scenarios';
-import { escapeHtml } from './html-escape';
+import { escapeHtml, textToHtml } from './html-escape';
 import { REPORT_STYLE, table } from './html-page';
 import type { LabReport, PhaseReport } from './report';
+import { firingAlertsText, invariantNames, invariantText, repairText } from './report-text';
 import { barChart, lineChart, type Series } from './svg-charts';
 
 const COLOURS: Record<string, string> = { broken: '#dc2626', fixed: '#16a34a', custom: '#2563eb' };
@@ -58,7 +59,7 @@ ${table(['endpoint', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors
 ${table(['probe', 'value', 'tolerance'], probes)}
 <p>Slowest traces (Jaeger): ${traceLinks(phase.traces.slowest, phase.links.jaeger.slowest)}</p>
 <p>Failed traces (Jaeger): ${traceLinks(phase.traces.failed, phase.links.jaeger.failed)}</p>
-<p>Firing alerts after the load: ${phase.alerts.firing.map((name) => escapeHtml(name)).join(', ') || 'none'}${phase.alerts.note ? ` <small>(${escapeHtml(phase.alerts.note)})</small>` : ''}${phase.alerts.resolvedByRepair ? `; resolved by the repair: ${phase.alerts.resolvedByRepair.map((name) => escapeHtml(name)).join(', ') || 'none'}` : ''}</p>
+<p>${textToHtml(firingAlertsText(phase))}</p>
 </section>`;
 }
 
@@ -92,20 +93,18 @@ export function renderHtml(report: LabReport): string {
       return e ? Math.round((e.errorRate + e.timeoutRate) * 1000) / 10 : 0;
     },
   );
-  const invariantNames = Object.keys(phases[0]?.[1].invariants ?? {});
+  const names = invariantNames(phases);
   const invariants = table(
     ['invariant', ...phases.map(([name]) => name)],
-    invariantNames.map((inv) => [
-      inv,
+    names.map((name) => [
+      name,
       ...phases.map(([, phase]) => {
-        const name = inv as keyof PhaseReport['invariants'];
-        const count = phase.invariants[name];
-        const before = phase.repair ? `${phase.repair.invariantsBefore[name]} → ` : '';
-        return `${before}<span class="${count === 0 ? 'pass' : 'fail'}">${count}</span>`;
+        const { before, after } = invariantText(phase, name);
+        return `${before === undefined ? '' : `${before} → `}<span class="${after === 0 ? 'pass' : 'fail'}">${after}</span>`;
       }),
     ]),
   );
-  const broken = invariantNames.filter((inv) =>
+  const broken = names.filter((inv) =>
     phases.some(([, phase]) => phase.invariants[inv as keyof PhaseReport['invariants']] > 0),
   );
   const invariantChart = broken.length
@@ -119,15 +118,8 @@ export function renderHtml(report: LabReport): string {
       )
     : '';
   const repairs = phases
-    .filter(([, phase]) => phase.repair)
-    .map(
-      ([name, phase]) =>
-        `<p>Repair after the ${name} load: ${
-          Object.entries(phase.repair?.actions ?? {})
-            .map(([action, count]) => `${count} <code>${escapeHtml(action)}</code>`)
-            .join(', ') || 'no repairs'
-        } (invariants shown as before → after).</p>`,
-    )
+    .flatMap(([name, phase]) => repairText(name, phase) ?? [])
+    .map((text) => `<p>${textToHtml(text)}</p>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.title)}</title>

@@ -1,4 +1,5 @@
 import type { LabReport, PhaseReport } from './report';
+import { firingAlertsText, invariantNames, invariantText, repairText } from './report-text';
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
@@ -27,34 +28,22 @@ ${probes.join('\n')}
 
 Slowest traces: ${phase.links.jaeger.slowest.map((url, i) => `[${phase.traces.slowest[i]?.slice(0, 8)}](${url})`).join(', ') || 'none'}
 Failed traces: ${phase.links.jaeger.failed.map((url, i) => `[${phase.traces.failed[i]?.slice(0, 8)}](${url})`).join(', ') || 'none'}
-Firing alerts after the load: ${phase.alerts.firing.join(', ') || 'none'}${phase.alerts.note ? ` (${phase.alerts.note})` : ''}${phase.alerts.resolvedByRepair ? `; resolved by the repair: ${phase.alerts.resolvedByRepair.join(', ') || 'none'}` : ''}
+${firingAlertsText(phase)}
 `;
 }
 
 export function renderMarkdown(report: LabReport): string {
   const phases = Object.entries(report.phases) as Array<[string, PhaseReport]>;
-  const invariantNames = Object.keys(phases[0]?.[1].invariants ?? {});
-  const invariants = invariantNames.map(
+  const invariants = invariantNames(phases).map(
     (name) =>
       `| ${name} | ${phases
         .map(([, phase]) => {
-          const key = name as keyof PhaseReport['invariants'];
-          return phase.repair
-            ? `${phase.repair.invariantsBefore[key]} → ${phase.invariants[key]}`
-            : phase.invariants[key];
+          const { before, after } = invariantText(phase, name);
+          return before === undefined ? after : `${before} → ${after}`;
         })
         .join(' | ')} |`,
   );
-  const repairs = phases
-    .filter(([, phase]) => phase.repair)
-    .map(
-      ([name, phase]) =>
-        `Repair after the ${name} load: ${
-          Object.entries(phase.repair?.actions ?? {})
-            .map(([action, count]) => `${count} \`${action}\``)
-            .join(', ') || 'no repairs'
-        } (invariants shown as before → after).`,
-    );
+  const repairs = phases.flatMap(([name, phase]) => repairText(name, phase) ?? []);
   return `# ${report.title}
 
 ${report.summary}

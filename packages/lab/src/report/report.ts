@@ -1,8 +1,35 @@
 import type { EndpointGroup, InvariantName } from '@incident-lab/scenarios';
 import type { Audit } from '../check/invariants';
-import type { EndpointSummary, TimelinePoint } from '../run/stats';
 
 export type PhaseName = 'broken' | 'fixed' | 'custom';
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface EndpointSummary {
+  requests: number;
+  errorRate: number;
+  timeoutRate: number;
+  successRate: number;
+  retries: number;
+  /** What the user waited, retries included. */
+  latencyMs: LatencySummary;
+  /** How fast the shop answered the first try, whatever the answer. */
+  firstAnswerMs: LatencySummary;
+}
+
+/** One endpoint's second of a phase: what the charts draw. */
+export interface TimelinePoint {
+  second: number;
+  endpoint: EndpointGroup;
+  requests: number;
+  failed: number;
+  p95Ms: number;
+}
 
 export interface ProbeResult {
   name: string;

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClientBehaviour } from '@incident-lab/scenarios';
-import type { Arrival } from './schedule';
+import type { Arrival, ClientBehaviour } from '@incident-lab/scenarios';
 import type { ShopClient } from './shop-client';
 import type { RequestResult } from './stats';
 

@@ -1,5 +1,5 @@
 import type { Act, ClientBehaviour, Scenario } from '@incident-lab/scenarios';
-import { scaleRates } from './schedule';
+import { scaleRates } from '@incident-lab/scenarios';
 
 /** How one `lab run` is carried out: the scenario's load, as overridden on the command line. */
 export interface RunSettings {

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClientBehaviour, EndpointGroup } from '@incident-lab/scenarios';
-import { SEED_PASSWORD, SEED_USERS, STAFF_EMAIL, seedUserEmail } from '@incident-lab/storefront/seed';
+import {
+  type ClientBehaviour,
+  customerOf,
+  type EndpointGroup,
+  loadAccounts,
+  SHOP_ACCOUNTS,
+  shopRequest,
+} from '@incident-lab/scenarios';
 import type { Outcome } from './stats';
 
-const PRODUCTS = 10;
 /** A client following Retry-After waits at most this long, so a phase still ends on time. */
 const MAX_RETRY_AFTER_MS = 5_000;
 
@@ -15,13 +20,10 @@ interface Attempt {
   retryAfterMs?: number;
 }
 
-function userEmail(pick: number): string {
-  return seedUserEmail((pick % SEED_USERS) + 1);
-}
-
 /**
- * The shop as simulated users call it; it holds each seeded user's login token for checkouts, and
- * the staff member's for the sales report.
+ * The shop as simulated users call it: the requests `shopRequest` (scenarios' `shop-load.ts`, which
+ * the k6 scripts share) describes, sent with fetch. It holds every account's session token, logged
+ * in once before the load.
  */
 export class ShopClient {
   private readonly tokens = new Map<string, string>();
@@ -31,60 +33,41 @@ export class ShopClient {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Logs every seeded user and the staff member in once, outside any measurement, so requests have tokens. */
+  /** Logs every seeded customer and the staff member in once, outside any measurement. */
   async loginAll(): Promise<void> {
-    const everyone = [...Array.from({ length: SEED_USERS }, (_, user) => userEmail(user)), STAFF_EMAIL];
-    for (const email of everyone) {
-      const response = await fetch(`${this.storefrontUrl}/api/login`, this.loginRequest(email));
+    for (const email of loadAccounts()) {
+      const response = await fetch(`${this.storefrontUrl}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: SHOP_ACCOUNTS.password }),
+      });
       if (!response.ok) throw new Error(`cannot log in ${email}: storefront answered ${response.status}`);
       this.tokens.set(email, ((await response.json()) as { token: string }).token);
     }
   }
 
-  private loginRequest(email: string): RequestInit {
-    return {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: SEED_PASSWORD }),
-    };
-  }
-
-  /** `key` is the purchase's Idempotency-Key: one per purchase, the same on each of its retries. */
+  /** The pick's request as fetch sends it. `key` is the purchase's Idempotency-Key. */
   request(endpoint: EndpointGroup, pick: number, key: string): [string, RequestInit] {
-    const base = this.storefrontUrl;
-    switch (endpoint) {
-      case 'login':
-        return [`${base}/api/login`, this.loginRequest(userEmail(pick))];
-      case 'products':
-        return [`${base}/api/products`, {}];
-      case 'report':
-        return [
-          `${base}/api/reports/sales`,
-          { headers: { authorization: `Bearer ${this.tokens.get(STAFF_EMAIL)}` } },
-        ];
-      case 'checkout': {
-        const items = [{ productId: (pick % PRODUCTS) + 1, quantity: (pick % 3) + 1 }];
-        return [
-          `${base}/api/orders`,
-          {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              authorization: `Bearer ${this.tokens.get(userEmail(pick))}`,
-              'idempotency-key': key,
-            },
-            body: JSON.stringify({ items }),
-          },
-        ];
-      }
-    }
+    const request = shopRequest(endpoint, pick, key);
+    const headers: Record<string, string> = {};
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (request.as) headers.authorization = `Bearer ${this.tokens.get(request.as)}`;
+    if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+    return [
+      `${this.storefrontUrl}${request.path}`,
+      {
+        method: request.method,
+        headers,
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      },
+    ];
   }
 
   /** A user's view of one of their orders: its status, or undefined when storefront does not answer. */
   async orderStatus(pick: number, orderId: string): Promise<string | undefined> {
     try {
       const response = await fetch(`${this.storefrontUrl}/api/orders/${orderId}`, {
-        headers: { authorization: `Bearer ${this.tokens.get(userEmail(pick))}` },
+        headers: { authorization: `Bearer ${this.tokens.get(customerOf(pick))}` },
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       if (response.status === 404) return 'NOT FOUND';

@@ -1,5 +1,5 @@
+import { arrivals, scaleRates } from '@incident-lab/scenarios';
 import { describe, expect, it } from 'vitest';
-import { arrivals, scaleRates } from './schedule';
 import { latencySummary, notableTraces, percentile, type RequestResult, summarize, timeline } from './stats';
 
 describe('percentile (nearest rank)', () => {

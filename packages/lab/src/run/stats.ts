@@ -1,4 +1,5 @@
 import { ENDPOINT_GROUPS, type EndpointGroup, resultKey } from '@incident-lab/scenarios';
+import type { EndpointSummary, LatencySummary, TimelinePoint } from '../report/report';
 
 export type Outcome = 'ok' | 'error' | 'timeout';
 
@@ -16,25 +17,6 @@ export interface RequestResult {
   status?: number;
   attempts: number;
   traceId?: string;
-}
-
-export interface LatencySummary {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-export interface EndpointSummary {
-  requests: number;
-  errorRate: number;
-  timeoutRate: number;
-  successRate: number;
-  retries: number;
-  /** What the user waited, retries included. */
-  latencyMs: LatencySummary;
-  /** How fast the shop answered the first try, whatever the answer. */
-  firstAnswerMs: LatencySummary;
 }
 
 /** Nearest-rank percentile of sorted values; 0 for none. */
@@ -75,14 +57,6 @@ export function summarize(results: RequestResult[]): Record<string, EndpointSumm
       };
     }
   return summary;
-}
-
-export interface TimelinePoint {
-  second: number;
-  endpoint: EndpointGroup;
-  requests: number;
-  failed: number;
-  p95Ms: number;
 }
 
 /** Per second and endpoint (by start time): requests, failures and p95 latency, for the charts. */

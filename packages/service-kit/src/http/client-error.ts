@@ -24,7 +24,9 @@ export function answerClientErrors(server: Server): void {
       type: tooLarge ? '/problems/headers-too-large' : '/problems/malformed-request',
       title: tooLarge ? 'The request line and headers are too large' : 'The request could not be parsed',
       status,
-      ...(tooLarge ? { detail: `Request line and headers may take ${HTTP_LIMITS.headerBytes} bytes at most.` } : {}),
+      ...(tooLarge
+        ? { detail: `Request line and headers may take ${HTTP_LIMITS.headerBytes} bytes at most.` }
+        : {}),
     });
     socket.end(
       `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +

@@ -35,7 +35,7 @@ beforeAll(async () => {
   const sql = async (statement: string, params: unknown[]) => (await pool.query(statement, params))[0];
   routes.post(
     '/things',
-    idempotent({ sql, enabled: async () => true, leaseS: LEASE_S }, async (request, progress) => {
+    idempotent({ sql, enabled: () => true, leaseS: LEASE_S }, async (request, progress) => {
       const { name } = validate(z.object({ name: z.string().min(1).max(20) }), request.body);
       let id = progress.ids.thingId;
       if (!id) {

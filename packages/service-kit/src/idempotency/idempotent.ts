@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { PoolConnection } from '@incident-lab/db';
 import { getMeter } from '@incident-lab/telemetry';
 import { trace } from '@opentelemetry/api';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { AppError, type AppErrorOptions } from '../app-error';
 import { parseIdempotencyKey } from './key-header';
 import { KeyStore, LeaseLost, type RunSql } from './key-store';
@@ -93,7 +93,7 @@ export function asStoredProblem(error: AppError): StoredProblem {
 export interface IdempotentOptions {
   sql: RunSql;
   /** Whether a key is required and honoured now (the `idempotency-keys` flag); off, it is ignored. */
-  enabled: () => Promise<boolean>;
+  enabled: (response: Response) => boolean;
   /** Keys are per client: a prefix such as the user id keeps two clients' keys apart. */
   scope?: (request: Request) => string | Promise<string>;
   /** How long a request holds its key before a retry may take it over (default `KEY_LEASE_S`). */
@@ -103,7 +103,7 @@ export interface IdempotentOptions {
 /** Wraps a POST handler so it runs at most once per key, resuming where a failed attempt stopped. */
 export function idempotent(
   options: IdempotentOptions,
-  handler: (request: Request, progress: KeyProgress) => Promise<StoredAnswer>,
+  handler: (request: Request, progress: KeyProgress, response: Response) => Promise<StoredAnswer>,
 ): RequestHandler {
   const keys = new KeyStore(options.sql, options.leaseS ?? KEY_LEASE_S, KEY_TTL_S);
   let lastPurge = 0;
@@ -118,9 +118,9 @@ export function idempotent(
       requests.add(1, { outcome });
       span?.setAttribute('idempotency.outcome', outcome);
     };
-    if (!(await options.enabled())) {
+    if (!options.enabled(response)) {
       count('not-required');
-      return send(await handler(request, NO_KEY));
+      return send(await handler(request, NO_KEY, response));
     }
     const header = request.get('idempotency-key');
     if (header === undefined) {
@@ -198,7 +198,7 @@ export function idempotent(
     };
     let answer: StoredAnswer;
     try {
-      answer = await handler(request, keyProgress);
+      answer = await handler(request, keyProgress, response);
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
       if (error instanceof AppError && error.status < 500) {

@@ -4,6 +4,7 @@ import { AppError, validate } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
 import { Router } from 'express';
 import { z } from 'zod';
+import { type INVOICING_FLAGS, invoicingFlagsOf } from '../flags';
 import type { InvoicingMetrics } from '../metrics';
 import { createInvoice, findInvoices } from './invoices.repo';
 import { InvoiceRenderError, renderInvoice } from './render-invoice';
@@ -24,7 +25,7 @@ const invoiceBody = z.object({
  */
 export function invoiceRoutes(deps: {
   pool: Pool;
-  flags: FlagReader;
+  flags: FlagReader<typeof INVOICING_FLAGS>;
   logger: Logger;
   metrics: InvoicingMetrics;
 }): Router {
@@ -38,7 +39,7 @@ export function invoiceRoutes(deps: {
     const input = validate(invoiceBody, request.body);
     let email: { subject: string };
     try {
-      email = renderInvoice(input, await deps.flags.bool('invoicing-template-bug'));
+      email = renderInvoice(input, invoicingFlagsOf(response)['invoicing-template-bug']);
     } catch (error) {
       if (!(error instanceof InvoiceRenderError)) throw error;
       throw new AppError({

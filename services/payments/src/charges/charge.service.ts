@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { inTransaction, type Pool, type PoolConnection } from '@incident-lab/db';
+import { inTransaction, type Pool } from '@incident-lab/db';
 import type { FlagReader } from '@incident-lab/flags';
-import { type Broker, type Envelope, envelope } from '@incident-lab/messaging';
+import { type Broker, envelope } from '@incident-lab/messaging';
 import type { KeyProgress } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
+import type { PAYMENTS_FLAGS, PaymentsFlags } from '../flags';
+import { chargeIdentity } from '../lessons/idempotency-keys';
+import { announce } from '../lessons/outbox';
 import type { PaymentsMetrics } from '../metrics';
-import { addToOutbox, type Destination } from '../outbox/outbox.repo';
 import {
   findPayment,
   findPaymentWithDeadline,
@@ -23,43 +25,20 @@ export interface ChargeDeps {
   broker: Broker;
   logger: Logger;
   metrics: PaymentsMetrics;
-  flags: FlagReader;
+  /** The flags of this request, message or run, as its edge took them. */
+  flags: PaymentsFlags;
   provider: ProviderClient;
   /** A charge payments accepted is retried (worker) or re-driven (reconciler) this long, then failed. */
   chargeDeadlineS: number;
 }
 
+/** What payments holds for its whole life; each request, message or run adds its own flag snapshot. */
+export type PaymentsServices = Omit<ChargeDeps, 'flags'> & { flags: FlagReader<typeof PAYMENTS_FLAGS> };
+
 export interface ChargeRequest {
   orderId: string;
   amountCents: number;
   customer: string;
-}
-
-/**
- * Writes a state change and the message announcing it. Broken: commit, then publish: two writes with
- * a gap between them, and a crash in the gap loses the message. Fixed (`outbox`): the message is a
- * row in the same transaction, and the outbox relay publishes it.
- */
-async function commitAndAnnounce(
-  deps: ChargeDeps,
-  change: (connection: PoolConnection) => Promise<boolean>,
-  destination: Destination,
-  message: Envelope,
-  afterCommit?: () => Promise<void>,
-): Promise<boolean> {
-  const outbox = await deps.flags.bool('outbox');
-  const changed = await inTransaction(deps.pool, async (connection) => {
-    const moved = await change(connection);
-    if (moved && outbox) await addToOutbox(connection, destination, message);
-    return moved;
-  });
-  if (!changed) return false;
-  await afterCommit?.();
-  if (!outbox) {
-    if (destination === 'events') await deps.broker.publishEvent(message);
-    else await deps.broker.sendCommand(message);
-  }
-  return true;
 }
 
 export interface RecordOptions {
@@ -84,9 +63,7 @@ export async function recordResult(
     ? { status: 'COMPLETED', provider: result.provider, providerChargeId: result.chargeId }
     : { status: 'FAILED', failureReason: result.reason };
   // The silent-failure lab's "small rename": with the fault on, nobody is bound to the new name.
-  const completed = (await deps.flags.bool('payments-event-rename'))
-    ? 'payment.succeeded'
-    : 'payment.completed';
+  const completed = deps.flags['payments-event-rename'] ? 'payment.succeeded' : 'payment.completed';
   const event = charged
     ? envelope(completed, {
         ...ids,
@@ -96,7 +73,8 @@ export async function recordResult(
         chargeId: result.chargeId,
       })
     : envelope('payment.failed', { ...ids, reason: result.reason });
-  const recorded = await commitAndAnnounce(
+  // Two writes, the state and the message announcing it: lessons/outbox.ts says how.
+  const recorded = await announce(deps.flags)(
     deps,
     async (connection) => {
       if (options.messageId) await markProcessed(connection, options.messageId, 'payments.charge-requests');
@@ -146,15 +124,15 @@ export async function charge(
   const payment = resumed ?? (await createPayment(deps, request, progress));
   const { id } = payment;
   const reference = payment.providerReference ?? undefined;
-  const result = await deps.provider.charge({ reference, ...request });
+  const result = await deps.provider.charge({ reference, ...request }, deps.flags);
   const ids = {
     paymentId: id,
     orderId: request.orderId,
     reason: 'reason' in result ? result.reason : undefined,
   };
 
-  if (result.outcome === 'unavailable' && (await deps.flags.bool('payments-queue-when-provider-down'))) {
-    const queued = await commitAndAnnounce(
+  if (result.outcome === 'unavailable' && deps.flags['payments-queue-when-provider-down']) {
+    const queued = await announce(deps.flags)(
       deps,
       (connection) =>
         updatePayment(connection, id, { status: 'QUEUED', failureReason: result.reason }, ['PENDING']),
@@ -180,7 +158,7 @@ async function createPayment(
   progress: KeyProgress,
 ): Promise<Payment> {
   const id = randomUUID();
-  // With a key, the provider charges once per reference, and the reference is fixed here, once.
+  // The provider charges once per reference; lessons/idempotency-keys.ts says whether there is one.
   const payment: Payment = {
     id,
     ...request,
@@ -188,7 +166,7 @@ async function createPayment(
     provider: null,
     providerChargeId: null,
     failureReason: null,
-    providerReference: progress.key === undefined ? null : id,
+    providerReference: chargeIdentity(deps.flags).referenceFor(id),
   };
   await inTransaction(deps.pool, async (connection) => {
     await insertPayment(connection, payment);
@@ -215,7 +193,7 @@ export async function resolvePayment(deps: ChargeDeps, id: string): Promise<Paym
   if (reference && payment.msToDeadline > 0) {
     if (payment.status === 'QUEUED') return payment;
     const { orderId, amountCents, customer } = payment;
-    const result = await deps.provider.charge({ reference, orderId, amountCents, customer });
+    const result = await deps.provider.charge({ reference, orderId, amountCents, customer }, deps.flags);
     if (result.outcome === 'unknown' || result.outcome === 'unavailable') return payment;
     deps.logger.warn(
       { paymentId: id, orderId },

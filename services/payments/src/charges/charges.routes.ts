@@ -1,7 +1,9 @@
 import { AppError, idempotent, validate } from '@incident-lab/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
-import { type ChargeDeps, charge, resolvePayment } from './charge.service';
+import { paymentsFlagsOf } from '../flags';
+import { chargeIdentity } from '../lessons/idempotency-keys';
+import { charge, type PaymentsServices, resolvePayment } from './charge.service';
 import { paymentAnswer } from './payment-answer';
 import { findPayment, findPaymentsForOrder } from './payments.repo';
 
@@ -18,17 +20,21 @@ const paymentId = z.object({ id: z.uuid() });
  * its outcome is not known yet (PENDING), and a 402 problem (naming the payment) when it failed. With `idempotency-keys` on it needs an
  * `Idempotency-Key` header and runs once per key (see service-kit's idempotency.ts).
  */
-export function chargeRoutes(deps: ChargeDeps): Router {
+export function chargeRoutes(deps: PaymentsServices): Router {
   const router = Router();
   const sql = async (statement: string, params: unknown[]) => (await deps.pool.query(statement, params))[0];
 
   router.post(
     '/payments',
-    idempotent({ sql, enabled: () => deps.flags.bool('idempotency-keys') }, async (request, progress) => {
-      const answer = paymentAnswer(await charge(deps, validate(chargeBody, request.body), progress));
-      if (answer instanceof AppError) throw answer;
-      return answer;
-    }),
+    idempotent(
+      { sql, enabled: (response) => chargeIdentity(paymentsFlagsOf(response)).requireKey },
+      async (request, progress, response) => {
+        const work = { ...deps, flags: paymentsFlagsOf(response) };
+        const answer = paymentAnswer(await charge(work, validate(chargeBody, request.body), progress));
+        if (answer instanceof AppError) throw answer;
+        return answer;
+      },
+    ),
   );
 
   router.get('/payments', async (request, response) => {
@@ -46,7 +52,7 @@ export function chargeRoutes(deps: ChargeDeps): Router {
   /** For the reconciler: settle a payment whose outcome was never learned from the provider's ledger. */
   router.post('/payments/:id/resolve', async (request, response) => {
     const { id } = validate(paymentId, request.params, 'path');
-    const payment = await resolvePayment(deps, id);
+    const payment = await resolvePayment({ ...deps, flags: paymentsFlagsOf(response) }, id);
     if (!payment) throw new AppError({ status: 404, code: 'payment-not-found', title: 'No such payment' });
     response.json(payment);
   });

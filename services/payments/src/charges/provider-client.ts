@@ -1,23 +1,23 @@
-import { randomUUID } from 'node:crypto';
-import type { FlagReader } from '@incident-lab/flags';
 import {
-  BrokenCircuitError,
   createBreaker,
   internalAuth,
   isRetryable,
   type JsonResponse,
   postJson,
   RetryBudget,
-  type RetryingPolicy,
-  type RetryMode,
-  retryPolicy,
   ServerError,
   surelyNotProcessed,
 } from '@incident-lab/http-client';
 import { getMeter } from '@incident-lab/telemetry';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import type { IPolicy } from 'cockatiel';
+import type { PaymentsFlags } from '../flags';
+import { PROVIDER_TIMEOUT_MS, providerTimeoutMs } from '../lessons/http-timeouts';
+import { attemptReference } from '../lessons/idempotency-keys';
+import { type ProviderName, providerRoute } from '../lessons/provider-circuit-breaker';
+import { retryPolicy } from '../lessons/retry-policy';
 
-export type ProviderName = 'primary' | 'backup';
+export type { ProviderName };
 
 export interface ProviderCharge {
   /**
@@ -40,9 +40,6 @@ export type ProviderResult =
   | { outcome: 'unavailable'; reason: string; provider: ProviderName }
   | { outcome: 'unknown'; reason: string; provider: ProviderName };
 
-/** With `http-timeouts` on, one provider call may take this long. */
-export const PROVIDER_TIMEOUT_MS = 1_500;
-
 const tracer = trace.getTracer('payments');
 const attempts = getMeter('payments').createCounter('shop_provider_charge_attempts', {
   description: 'Charge calls payments sent to a provider (every retry counts), by provider.',
@@ -56,13 +53,13 @@ const attempts = getMeter('payments').createCounter('shop_provider_charge_attemp
  */
 export class ProviderClient {
   private readonly budget = new RetryBudget();
+  /** The breaker around the primary (`lessons/provider-circuit-breaker.ts`), kept across charges. */
   private readonly breaker = createBreaker('provider-primary');
 
   private readonly auth: { authorization: string };
 
   constructor(
     private readonly urls: Record<ProviderName, string>,
-    private readonly flags: FlagReader,
     internalToken: string,
   ) {
     this.auth = internalAuth(internalToken);
@@ -79,7 +76,7 @@ export class ProviderClient {
       'provider.charge attempt',
       { attributes: { 'provider.name': provider, 'retry.attempt': attempt } },
       async (span) => {
-        const sent = { ...charge, reference: charge.reference ?? randomUUID() };
+        const sent = { ...charge, reference: attemptReference(charge.reference) };
         attempts.add(1, { provider });
         span.setAttribute('payment.reference', sent.reference);
         try {
@@ -103,53 +100,43 @@ export class ProviderClient {
   }
 
   /** One retry policy per mode and provider, made on first use and kept (its listeners count retries). */
-  private readonly policies = new Map<string, RetryingPolicy>();
+  private readonly policies = new Map<string, IPolicy>();
 
   private async withRetries(
     provider: ProviderName,
     charge: ProviderCharge,
-    mode: RetryMode,
+    flags: PaymentsFlags,
     timeoutMs?: number,
   ) {
-    const key = `${mode}:${provider}`;
+    const key = `${flags['retry-policy']}:${provider}`;
     let policy = this.policies.get(key);
     if (!policy) {
-      policy = retryPolicy(mode, `provider-${provider}`, this.budget);
+      policy = retryPolicy(flags)(`provider-${provider}`, this.budget);
       this.policies.set(key, policy);
     }
     let attempt = 0;
     return policy.execute(() => this.attempt(provider, charge, ++attempt, timeoutMs));
   }
 
-  async charge(charge: ProviderCharge): Promise<ProviderResult> {
-    const [timeouts, mode, breakerOn] = await Promise.all([
-      this.flags.bool('http-timeouts'),
-      this.flags.string<RetryMode>('retry-policy'),
-      this.flags.bool('provider-circuit-breaker'),
-    ]);
-    const timeoutMs = timeouts ? PROVIDER_TIMEOUT_MS : undefined;
+  /**
+   * Charges under the flags of the request, message or run asking (`flags`, its snapshot): with the
+   * timeout of `lessons/http-timeouts.ts`, the retries of `lessons/retry-policy.ts` and the route of
+   * `lessons/provider-circuit-breaker.ts`.
+   */
+  async charge(charge: ProviderCharge, flags: PaymentsFlags): Promise<ProviderResult> {
+    const timeoutMs = providerTimeoutMs(flags);
     this.budget.recordCall();
     let provider: ProviderName = 'primary';
     try {
-      let answer: JsonResponse;
-      if (!breakerOn) {
-        answer = await this.withRetries('primary', charge, mode, timeoutMs);
-      } else {
-        try {
-          answer = await this.breaker.execute(() => this.withRetries('primary', charge, mode, timeoutMs));
-        } catch (error) {
-          if (!(error instanceof BrokenCircuitError) && !isRetryable(error as Error)) throw error;
-          // Under a stable reference, a charge whose answer was lost may have gone through at the
-          // primary: the backup, another provider, would charge the card a second time. Only a charge
-          // the primary surely never took goes to the backup; the rest stays unknown for the reconciler.
-          if (charge.reference && !surelyNotProcessed(error)) throw error;
-          trace
-            .getActiveSpan()
-            ?.addEvent('failing over to the backup provider', { reason: (error as Error).message });
-          provider = 'backup';
-          answer = await this.withRetries('backup', charge, mode, timeoutMs);
-        }
-      }
+      const routed = await providerRoute(flags)({
+        call: (to) => {
+          provider = to;
+          return this.withRetries(to, charge, flags, timeoutMs);
+        },
+        reference: charge.reference,
+        breaker: this.breaker,
+      });
+      const answer = routed.answer;
       if ((answer.status === 201 || answer.status === 200) && typeof answer.body.chargeId === 'string') {
         return { outcome: 'charged', chargeId: answer.body.chargeId, provider };
       }

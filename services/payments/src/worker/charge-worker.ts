@@ -1,14 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ChargeDeps, recordResult } from '../charges/charge.service';
+import { type PaymentsServices, recordResult } from '../charges/charge.service';
 import { findPaymentWithDeadline } from '../charges/payments.repo';
-import { wasProcessed } from '../charges/processed-messages.repo';
 import type { ProviderResult } from '../charges/provider-client';
+import { deliveryRules } from '../lessons/idempotent-consumer';
 
 const RETRY_PAUSE_MS = 1_000;
 /** With the `payments-crash` fault, the worker dies on every this-many-th message it takes first. */
 const CRASH_EVERY = 4;
-
-type CrashPoint = 'off' | 'after-charge' | 'before-publish';
 
 /**
  * Drains the charge-requests queue: charges each queued payment once the provider answers again.
@@ -21,7 +19,7 @@ type CrashPoint = 'off' | 'after-charge' | 'before-publish';
  * and the message id is recorded in the transaction that records the charge.
  */
 export async function startChargeWorker(
-  deps: ChargeDeps,
+  deps: PaymentsServices,
   { crashEvery = CRASH_EVERY }: { crashEvery?: number } = {},
 ): Promise<void> {
   let taken = 0;
@@ -30,24 +28,26 @@ export async function startChargeWorker(
     async ({ envelope, messageId, redelivered }) => {
       const { paymentId } = envelope.data as { paymentId: string };
       const log = { paymentId, messageId, redelivered };
-      const dedupe = await deps.flags.bool('idempotent-consumer');
-      if (dedupe && (await wasProcessed(deps.pool, messageId))) {
-        deps.metrics.deduplicated.add(1, { reason: 'message-processed' });
-        deps.logger.info(log, 'message already processed; acked without charging again');
-        return;
-      }
+      // One snapshot per message: what this delivery goes by from start to end.
+      const flags = deps.flags.snapshot();
+      const work = { ...deps, flags };
+      const deliveries = deliveryRules(flags);
       const payment = await findPaymentWithDeadline(deps.pool, paymentId, deps.chargeDeadlineS);
       if (!payment) {
         deps.logger.warn(log, 'charge request for an unknown payment; dropped');
         return;
       }
-      if (dedupe && payment.status !== 'QUEUED') {
-        deps.metrics.deduplicated.add(1, { reason: 'payment-settled' });
-        deps.logger.info({ ...log, status: payment.status }, 'payment no longer queued; acked');
+      const done = await deliveries.alreadyDone(deps.pool, messageId, payment);
+      if (done) {
+        deps.metrics.deduplicated.add(1, { reason: done });
+        deps.logger.info(
+          { ...log, status: payment.status, reason: done },
+          'charge already handled; acked without charging again',
+        );
         return;
       }
 
-      const crash = await deps.flags.string<CrashPoint>('payments-crash');
+      const crash = flags['payments-crash'];
       const crashHere = crash !== 'off' && !redelivered && ++taken % crashEvery === 0;
       const reference = payment.providerReference ?? undefined;
       const charge = {
@@ -57,11 +57,11 @@ export async function startChargeWorker(
         customer: payment.customer,
       };
       const giveUpAt = Date.now() + payment.msToDeadline;
-      let result: ProviderResult = await deps.provider.charge(charge);
+      let result: ProviderResult = await deps.provider.charge(charge, flags);
       const noAnswer = () => result.outcome === 'unavailable' || result.outcome === 'unknown';
       while (noAnswer() && Date.now() < giveUpAt) {
         await sleep(RETRY_PAUSE_MS);
-        result = await deps.provider.charge(charge);
+        result = await deps.provider.charge(charge, flags);
       }
       // Before giving up on a lost answer, ask the provider whether the reference was charged after all.
       const found =
@@ -75,9 +75,8 @@ export async function startChargeWorker(
       if (crashHere && crash === 'after-charge') {
         throw deps.broker.simulateCrash('fault: worker died after charging, before recording and acking');
       }
-      await recordResult(deps, payment, result, {
-        messageId: dedupe ? messageId : undefined,
-        from: dedupe ? ['QUEUED'] : undefined,
+      await recordResult(work, payment, result, {
+        ...deliveries.recordWith(messageId),
         afterCommit: async () => {
           if (crashHere && crash === 'before-publish') {
             throw deps.broker.simulateCrash(

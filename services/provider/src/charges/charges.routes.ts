@@ -2,18 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from '@incident-lab/db';
 import type { FlagReader } from '@incident-lab/flags';
-import { AppError, validate } from '@incident-lab/service-kit';
+import { AppError, flagsOf, validate } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
 import { trace } from '@opentelemetry/api';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ProviderMetrics } from '../metrics';
-import { currentFaults } from './faults';
+import { currentFaults, type PROVIDER_FLAGS, type ProviderFlags } from './faults';
 import { findCharges, recordCharge, refundCharge } from './ledger.repo';
 
 export interface ChargeRoutesDeps {
   pool: Pool;
-  flags: FlagReader;
+  flags: FlagReader<typeof PROVIDER_FLAGS>;
   logger: Logger;
   metrics: ProviderMetrics;
   instance: 'primary' | 'backup';
@@ -40,7 +40,7 @@ export function chargeRoutes(deps: ChargeRoutesDeps): Router {
 
   router.post('/charges', async (request, response) => {
     const body = validate(chargeBody, request.body);
-    const faults = await currentFaults(deps.flags, instance);
+    const faults = currentFaults(flagsOf<ProviderFlags>(response), instance);
     const count = (outcome: string) => deps.metrics.charges.add(1, { instance, outcome });
     if (faults.outage) {
       count('outage');

@@ -1,8 +1,8 @@
-import type { FlagDefaults, FlagReader } from '@incident-lab/flags';
+import type { FlagDefaults, FlagSnapshot } from '@incident-lab/flags';
 
 /** The fault flags every provider instance applies; all off unless set. */
 export const PROVIDER_FLAGS = {
-  'provider-fault-target': 'primary',
+  'provider-fault-target': 'primary' as 'primary' | 'backup' | 'both',
   'provider-outage': false,
   'provider-latency-ms': 0,
   'provider-error-rate': 0,
@@ -17,16 +17,18 @@ export interface Faults {
   dropRate: number;
 }
 
-/** The fault flags as they apply to this instance right now (all off unless it is targeted). */
-export async function currentFaults(flags: FlagReader, instance: 'primary' | 'backup'): Promise<Faults> {
-  const target = await flags.string<'primary' | 'backup' | 'both'>('provider-fault-target');
-  const [outage, latencyMs, errorRate, dropRate] = await Promise.all([
-    flags.bool('provider-outage'),
-    flags.number('provider-latency-ms'),
-    flags.number('provider-error-rate'),
-    flags.number('provider-drop-response'),
-  ]);
+/** The provider's flags at one moment: what one charge goes by. */
+export type ProviderFlags = FlagSnapshot<typeof PROVIDER_FLAGS>;
+
+/** The fault flags as they apply to this instance in a snapshot (all off unless it is targeted). */
+export function currentFaults(flags: ProviderFlags, instance: 'primary' | 'backup'): Faults {
+  const target = flags['provider-fault-target'];
   if (target !== instance && target !== 'both')
     return { outage: false, latencyMs: 0, errorRate: 0, dropRate: 0 };
-  return { outage, latencyMs, errorRate, dropRate };
+  return {
+    outage: flags['provider-outage'],
+    latencyMs: flags['provider-latency-ms'],
+    errorRate: flags['provider-error-rate'],
+    dropRate: flags['provider-drop-response'],
+  };
 }

@@ -7,16 +7,13 @@ import {
   type RefusalReason,
   type ServerFlavour,
   transaction,
-  withStatementTimeout,
 } from '@incident-lab/db';
 import type { FlagReader } from '@incident-lab/flags';
 import { AppError } from '@incident-lab/service-kit';
-
-/** Broken: wait for a connection however long it takes. Fixed: a short queue and a deadline. */
-const UNBOUNDED: AdmissionRules = {};
-const SHED: AdmissionRules = { maxWaiting: 10, acquireTimeoutMs: 1_000 };
-/** The reports bulkhead is small and impatient: a report that cannot start soon is refused. */
-const REPORTS_BULKHEAD: AdmissionRules = { maxWaiting: 2, acquireTimeoutMs: 500 };
+import type { STOREFRONT_FLAGS } from '../flags';
+import { sharedPoolAdmission } from '../lessons/db-pool-shedding';
+import { reportStatement } from '../lessons/db-query-timeout';
+import { reportPool } from '../lessons/reports-bulkhead';
 
 function overloaded(reason: RefusalReason, pool: string): AppError {
   return new AppError({
@@ -29,9 +26,10 @@ function overloaded(reason: RefusalReason, pool: string): AppError {
 }
 
 /**
- * Storefront's database access, where the cascading lab's fixes live side by side with the broken
- * defaults: every request goes through a gated pool; `db-pool-shedding` bounds its queue,
- * `reports-bulkhead` gives reports their own small pool, `db-query-timeout` caps the report query.
+ * Storefront's database access, where the cascading lab's three database lessons are applied: every
+ * request goes through a gated pool, admitted as `lessons/db-pool-shedding.ts` says; the report takes
+ * its connection where `lessons/reports-bulkhead.ts` says and runs as `lessons/db-query-timeout.ts`
+ * says. The flags are read as they are when each query asks (pool admission is per query).
  */
 export class ShopDb {
   readonly shared: GatedPool;
@@ -39,7 +37,7 @@ export class ShopDb {
 
   constructor(
     pools: { shared: Pool; sharedSize: number; reports: Pool; reportsSize: number },
-    private readonly flags: FlagReader,
+    private readonly flags: FlagReader<typeof STOREFRONT_FLAGS>,
     private readonly flavour: ServerFlavour,
     /** The sales report's server-side time cap when `db-query-timeout` is on. */
     private readonly reportTimeoutMs = 2_000,
@@ -48,33 +46,35 @@ export class ShopDb {
     this.reports = new GatedPool('reports', pools.reports, pools.reportsSize, overloaded);
   }
 
-  private async sharedRules(): Promise<AdmissionRules> {
-    return (await this.flags.bool('db-pool-shedding')) ? SHED : UNBOUNDED;
+  /** The flags as they are now: each query is admitted by the rules in force when it asks. */
+  private get now() {
+    return this.flags.snapshot();
+  }
+
+  private sharedRules(): AdmissionRules {
+    return sharedPoolAdmission(this.now);
   }
 
   async query<T>(sql: string, values?: unknown[]): Promise<T> {
-    return this.shared.withConnection(await this.sharedRules(), async (connection) => {
+    return this.shared.withConnection(this.sharedRules(), async (connection) => {
       const [rows] = await connection.query(sql, values);
       return rows as T;
     });
   }
 
   async transaction<T>(work: (connection: PoolConnection) => Promise<T>): Promise<T> {
-    return this.shared.withConnection(await this.sharedRules(), (connection) =>
-      transaction(connection, work),
-    );
+    return this.shared.withConnection(this.sharedRules(), (connection) => transaction(connection, work));
   }
 
   /** The heavy report: on the shared pool (broken) or in its own bulkhead (fixed), capped or not. */
   async reportQuery<T>(sql: string): Promise<T> {
-    const [bulkhead, capped] = await Promise.all([
-      this.flags.bool('reports-bulkhead'),
-      this.flags.bool('db-query-timeout'),
-    ]);
-    const [pool, rules] = bulkhead
-      ? [this.reports, REPORTS_BULKHEAD]
-      : [this.shared, await this.sharedRules()];
-    const statement = capped ? withStatementTimeout(sql, this.reportTimeoutMs, this.flavour) : sql;
+    const flags = this.now;
+    const { pool, rules } = reportPool(flags)({
+      shared: this.shared,
+      reports: this.reports,
+      sharedRules: this.sharedRules(),
+    });
+    const statement = reportStatement(flags)({ sql, timeoutMs: this.reportTimeoutMs, flavour: this.flavour });
     try {
       return await pool.withConnection(
         rules,

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { FlagReader } from '@incident-lab/flags';
 import { AppError, type KeyProgress } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
 import type { ShopDb } from '../db/shop-db';
+import type { StorefrontFlags } from '../flags';
+import { paymentsTimeoutMs } from '../lessons/http-timeouts';
+import { type CheckoutKeys, checkoutKeys } from '../lessons/idempotency-keys';
 import type { StorefrontMetrics } from '../metrics';
 import {
   findOrder,
@@ -21,13 +23,12 @@ export interface CheckoutDeps {
   payments: PaymentsApi;
   logger: Logger;
   metrics: StorefrontMetrics;
-  flags: FlagReader;
+  /** The flags of this request, as service-kit took them when it arrived. */
+  flags: StorefrontFlags;
   /** How long storefront keeps asking payments to charge an order it answered 202 for. */
   paymentRequestDeadlineS: number;
 }
 
-/** With `http-timeouts` on, checkout waits this long for payments (which waits 1.5 s per provider call). */
-export const PAYMENTS_TIMEOUT_MS = 4_000;
 /** The relay leaves a fresh charge request to checkout itself for this long (checkout's own tries). */
 const RELAY_WAITS_S = 30;
 /** After checkout got no usable answer, the relay asks again this soon. */
@@ -76,7 +77,8 @@ export async function checkout(
   request: CheckoutRequest,
   progress: KeyProgress,
 ): Promise<CheckoutResult> {
-  const keyed = progress.key !== undefined;
+  // What this request does about keys, from its flags (the idempotent() edge read the same snapshot).
+  const keys = checkoutKeys(deps.flags);
   const resumed = progress.ids.orderId ? await findOrder(deps.db, progress.ids.orderId) : undefined;
   if (progress.ids.orderId && !resumed)
     throw new Error(`order ${progress.ids.orderId} on the key is missing`);
@@ -89,8 +91,8 @@ export async function checkout(
           purchase,
           resumed
             ? { orderId: resumed.id, totalCents: resumed.totalCents }
-            : await createOrder(deps, purchase, request, progress, keyed),
-          keyed,
+            : await createOrder(deps, purchase, request, progress, keys),
+          keys,
         );
   await recordAnswer(deps.db, result.orderId, result.status);
   return result;
@@ -100,19 +102,18 @@ async function chargeOrder(
   deps: CheckoutDeps,
   purchase: Purchase,
   order: { orderId: string; totalCents: number },
-  keyed: boolean,
+  keys: CheckoutKeys,
 ): Promise<CheckoutResult> {
-  const timeouts = await deps.flags.bool('http-timeouts');
   const outcome = await requestCharge(
     deps.payments,
     { orderId: order.orderId, amountCents: order.totalCents, customer: purchase.customer },
     // One payment per order: the order id is the key, so every retry asks for the same charge.
     {
-      timeoutMs: timeouts ? PAYMENTS_TIMEOUT_MS : undefined,
-      idempotencyKey: keyed ? order.orderId : undefined,
+      timeoutMs: paymentsTimeoutMs(deps.flags),
+      idempotencyKey: keys.paymentsKey(order.orderId),
     },
   );
-  return recordOutcome(deps, order, outcome, keyed);
+  return recordOutcome(deps, order, outcome, keys);
 }
 
 async function createOrder(
@@ -120,7 +121,7 @@ async function createOrder(
   purchase: Purchase,
   request: CheckoutRequest,
   progress: KeyProgress,
-  keyed: boolean,
+  keys: CheckoutKeys,
 ) {
   const productIds = [...new Set(request.items.map((item) => item.productId))];
   const prices = await priceProducts(deps.db, productIds);
@@ -155,7 +156,8 @@ async function createOrder(
       items,
       purchaseKey: purchase.purchaseKey,
     });
-    if (keyed) {
+    // With keys, the charge storefront now owes payments is written with the order: a 202 is a promise.
+    if (keys.noAnswer === 'keep-asking') {
       await openPaymentRequest(
         connection,
         { orderId, amountCents: totalCents, customer: purchase.customer },
@@ -181,12 +183,13 @@ async function recordOutcome(
   deps: CheckoutDeps,
   order: { orderId: string; totalCents: number },
   outcome: ChargeOutcome,
-  keyed: boolean,
+  keys: CheckoutKeys,
 ): Promise<CheckoutResult> {
+  const keepAsking = keys.noAnswer === 'keep-asking';
   const { orderId } = order;
   const paymentId = 'paymentId' in outcome ? outcome.paymentId : undefined;
-  if (outcome.status === 'QUEUED' || (outcome.status === 'UNKNOWN' && keyed)) {
-    if (keyed) {
+  if (outcome.status === 'QUEUED' || (outcome.status === 'UNKNOWN' && keepAsking)) {
+    if (keepAsking) {
       await deps.db.transaction((connection) =>
         outcome.status === 'QUEUED'
           ? closePaymentRequest(connection, orderId, 'ANSWERED')
@@ -195,7 +198,7 @@ async function recordOutcome(
     }
     deps.logger.info(
       { orderId, paymentId, outcome: outcome.status },
-      keyed && outcome.status === 'UNKNOWN'
+      keepAsking && outcome.status === 'UNKNOWN'
         ? 'no answer from payments; order stays PENDING and the relay asks again with the same key'
         : 'charge outcome not known yet; order stays PENDING until the event or the reconciler',
     );
@@ -208,7 +211,7 @@ async function recordOutcome(
   const failureReason = outcome.status === 'COMPLETED' ? undefined : outcome.reason;
   const moved = await deps.db.transaction(async (connection) => {
     const settled = await settleOrder(connection, orderId, status, { paymentId, failureReason });
-    if (keyed) await closePaymentRequest(connection, orderId, 'ANSWERED');
+    if (keepAsking) await closePaymentRequest(connection, orderId, 'ANSWERED');
     return settled;
   });
   if (!moved) {

@@ -1,7 +1,9 @@
 import { AppError, idempotent, parseIdempotencyKey, validate } from '@incident-lab/service-kit';
-import { type Request, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { requireUser } from '../auth/require-user';
+import { storefrontFlagsOf } from '../flags';
+import { checkoutKeys } from '../lessons/idempotency-keys';
 import { type CheckoutDeps, checkout } from './checkout.service';
 import { checkoutAnswer } from './checkout-answer';
 import { findOrder, settleOrder } from './orders.repo';
@@ -25,23 +27,24 @@ const settleBody = z.object({
  * `POST /api/orders` answers 201 when the order is paid, 202 while its charge is queued, and a 402
  * problem (with the order id) when the charge failed; the order exists in every case.
  */
-export function orderRoutes(deps: CheckoutDeps & { secret: string }): Router {
+export function orderRoutes(deps: Omit<CheckoutDeps, 'flags'> & { secret: string }): Router {
   const router = Router();
 
   const idempotency = {
     sql: (statement: string, params: unknown[]) => deps.db.query(statement, params),
-    enabled: () => deps.flags.bool('idempotency-keys'),
+    enabled: (response: Response) => checkoutKeys(storefrontFlagsOf(response)).requireKey,
     // Keys are per user: two users may pick the same key without meeting.
     scope: async (request: Request) => String((await requireUser(request, deps.secret)).userId),
   };
 
   router.post(
     '/api/orders',
-    idempotent(idempotency, async (request, progress) => {
+    idempotent(idempotency, async (request, progress, response) => {
       const { userId } = await requireUser(request, deps.secret);
       const body = validate(checkoutBody, request.body);
       const purchase = { userId, customer: `user-${userId}`, purchaseKey: purchaseKey(request, userId) };
-      const answer = checkoutAnswer(await checkout(deps, purchase, body, progress));
+      const flags = storefrontFlagsOf(response);
+      const answer = checkoutAnswer(await checkout({ ...deps, flags }, purchase, body, progress));
       if (answer instanceof AppError) throw answer;
       return answer;
     }),

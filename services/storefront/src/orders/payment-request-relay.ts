@@ -1,8 +1,8 @@
 import { type Poller, poll } from '@incident-lab/service-kit';
 import { getMeter, type Logger } from '@incident-lab/telemetry';
 import type { ShopDb } from '../db/shop-db';
+import { PAYMENTS_TIMEOUT_MS } from '../lessons/http-timeouts';
 import type { StorefrontMetrics } from '../metrics';
-import { PAYMENTS_TIMEOUT_MS } from './checkout.service';
 import { settleOrder } from './orders.repo';
 import {
   claimPaymentRequest,

@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, RowDataPacket } from '@incident-lab/db';
+import { customerEmail, SHOP_ACCOUNTS } from '@incident-lab/scenarios';
 import { hashPassword } from '../auth/passwords';
 
-/** Every seeded account's password: the lab's load and its guides log in with it. */
-export const SEED_PASSWORD = 'lab-password';
+/** The accounts the load logs in as: defined once, with the load (scenarios' `shop-load.ts`). */
+export const SEED_PASSWORD = SHOP_ACCOUNTS.password;
 /** Customers user1@shop.test … user20@shop.test. */
-export const SEED_USERS = 20;
+export const SEED_USERS = SHOP_ACCOUNTS.customers;
 /** The one staff member: the sales report is theirs. */
-export const STAFF_EMAIL = 'staff@shop.test';
-
-/** The seeded customer number `n` (1-based). */
-export function seedUserEmail(n: number): string {
-  return `user${n}@shop.test`;
-}
+export const STAFF_EMAIL = SHOP_ACCOUNTS.staff;
+export { customerEmail as seedUserEmail };
 
 const PRODUCTS: Array<[string, string, number]> = [
   ['MUG-01', 'Incident mug', 1400],
@@ -50,7 +47,7 @@ export async function seedCatalog(pool: Pool): Promise<{ users: number; products
   if (Number(existing[0]?.n) < SEED_USERS + 1) {
     const people: Array<[email: string, name: string, role: 'customer' | 'staff']> = [
       ...Array.from({ length: SEED_USERS }, (_, i): [string, string, 'customer'] => [
-        seedUserEmail(i + 1),
+        customerEmail(i + 1),
         `User ${i + 1}`,
         'customer',
       ]),

@@ -1,7 +1,6 @@
 import { type Probe, resultKey } from '@incident-lab/scenarios';
 import type { Audit } from '../check/invariants';
-import type { EndpointSummary } from '../run/stats';
-import type { PhaseReport, ProbeResult } from './report';
+import type { EndpointSummary, PhaseReport, ProbeResult } from '../report/report';
 
 /** Reads each probe's value from the phase and compares it with its tolerance. */
 export function evaluateHypothesis(

@@ -8,7 +8,11 @@ export interface UninvoicedPayment {
   customer: string;
 }
 
-/** Completed payments with no invoice: what the audit reports and the backfill repairs. */
+/**
+ * Completed payments with no invoice: the one query for it, owned by invoicing (which owes the
+ * invoices). The reconciler counts them for `shop_payments_without_invoice`, `lab check` reports them
+ * and `lab backfill invoices` repairs them; all read payments' and invoicing's schemas through here.
+ */
 export async function uninvoicedPayments(pool: Pool, namespace: string): Promise<UninvoicedPayment[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
     `SELECT p.id AS paymentId, p.order_id AS orderId, p.amount_cents AS amountCents, p.customer
