@@ -10,33 +10,9 @@ import Ajv2019 from 'ajv/dist/2019';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { z } from 'zod';
+import { type ComposeService, compose, interpolated, REQUIRED, root } from './support/compose-file';
 
-const root = path.resolve(__dirname, '../..');
-const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
-interface ComposeService {
-  image: string;
-  ports?: string[];
-  mem_limit: string;
-  volumes?: string[];
-  environment?: Record<string, string>;
-  healthcheck?: { test: string[] };
-  depends_on: Record<string, { condition: string }>;
-  command?: string[];
-}
-const services = compose.services as Record<string, ComposeService>;
-
-/** `${NAME:?message}`: compose fills it from `.env` or the environment, and refuses to start without it. */
-const REQUIRED = /^\$\{(\w+):\?(.+)\}$/;
-
-/** A service's environment as compose would pass it, with `.env` holding `secrets`. */
-function interpolated(env: Record<string, string>, secrets: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(env).map(([key, value]) => {
-      const required = REQUIRED.exec(value);
-      return [key, required ? (secrets[required[1] as string] ?? '') : value];
-    }),
-  );
-}
+const services = compose.services;
 
 /** Which config each app container's environment must satisfy. */
 const APP_CONFIG: Record<string, z.ZodObject> = {
@@ -91,6 +67,46 @@ describe('docker-compose.yml', () => {
     expect(k6.environment?.BASE_URL).toBe('http://storefront:3000');
     expect(k6.environment?.K6_PROMETHEUS_RW_SERVER_URL).toBe('http://prometheus:9090/api/v1/write');
     expect(services.prometheus?.command).toContain('--web.enable-remote-write-receiver');
+    // The output is set in the environment, so a command line that replaces the command keeps it.
+    expect(k6.environment?.K6_OUT, 'K6_OUT (not "-o" in the command, which `run … file` drops)').toBe(
+      'experimental-prometheus-rw',
+    );
+  });
+
+  it('builds the services image once: one service builds it, the others use it and never pull it', () => {
+    const app = Object.entries(services).filter(
+      ([, service]) => service.image === services.storefront?.image,
+    );
+    const builders = app.filter(([, service]) => service.build).map(([name]) => name);
+    expect(builders, 'services building the shared image (two at once fail: "image already exists")').toEqual(
+      ['storefront'],
+    );
+    for (const [name, service] of app.filter(([, each]) => !each.build))
+      expect(service.pull_policy, `${name} must not pull a local image`).toBe('never');
+  });
+
+  it("restarts every long-running service, infrastructure included, and caps Jaeger's memory store", () => {
+    for (const [name, service] of Object.entries(services).filter(([name]) => name !== 'k6'))
+      expect(service.restart, name).toBe('unless-stopped');
+    const jaeger = parse(readFileSync(path.join(root, 'infra/jaeger/config.yaml'), 'utf8'));
+    expect(jaeger.extensions.jaeger_storage.backends.lab_memory.memory.max_traces).toBeLessThanOrEqual(
+      20_000,
+    );
+    expect(services.jaeger?.command).toEqual(['--config', '/etc/jaeger/config.yaml']);
+  });
+
+  it('uses the same MySQL credentials as the CLI, preflight and .env.example (root, no password)', () => {
+    const dotEnvExample = readFileSync(path.join(root, '.env.example'), 'utf8');
+    const cliUrl = new URL(/^MYSQL_URL=(.*)$/m.exec(dotEnvExample)?.[1] ?? '');
+    for (const [name, schema] of Object.entries(APP_CONFIG)) {
+      const url = new URL(services[name]?.environment?.MYSQL_URL ?? '');
+      expect([url.username, url.password], `${name}'s MYSQL_URL credentials`).toEqual([
+        cliUrl.username,
+        cliUrl.password,
+      ]);
+      expect(schema.shape.MYSQL_URL, name).toBeDefined();
+    }
+    expect(services.mysql?.environment?.MYSQL_ALLOW_EMPTY_PASSWORD).toBe('yes');
   });
 
   it('pins every image version, binds ports to localhost only and limits memory under 2.5 GB in all', () => {

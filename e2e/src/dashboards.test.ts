@@ -16,6 +16,15 @@ describe.each(dashboards)('dashboard $file', ({ file, dashboard }) => {
     }
   });
 
+  it('shows the flag changes the lab posts (organisation annotations tagged incident-lab) on every graph', () => {
+    const byTag = dashboard.annotations?.list?.find((each) => each.target?.tags);
+    expect(
+      byTag?.enable,
+      "a tag-filtered annotation query (built-in ones show only this dashboard's own)",
+    ).toBe(true);
+    expect(byTag?.target?.tags).toEqual(['incident-lab']);
+  });
+
   it('has a uid, a title and panels with unique ids, each querying Prometheus', () => {
     expect(dashboard.uid).toMatch(/^[\w-]+$/);
     expect(dashboard.title.length).toBeGreaterThan(3);
@@ -47,6 +56,9 @@ describe('metricNames', () => {
         'histogram_quantile(0.95, sum by (le, pool) (rate(db_pool_acquire_wait_bucket{http_route="/api/x_y"}[1m])))',
       ),
     ).toEqual(['db_pool_acquire_wait_bucket']);
-    expect(metricNames('max by (flag) (lab_flag_value)')).toEqual(['lab_flag_value']);
+    expect(metricNames('max by (flag, variant) (lab_flag_variant)')).toEqual(['lab_flag_variant']);
+    expect(metricNames('time() - max by (shop_job) (shop_job_last_success_timestamp_seconds)')).toEqual([
+      'shop_job_last_success_timestamp_seconds',
+    ]);
   });
 });

@@ -53,6 +53,16 @@ async function queryRange(expr: string): Promise<{ error?: string; series: numbe
     : { error: body.error, series: 0 };
 }
 
+/** The label sets an instant query returns, as Prometheus stores them. */
+async function labelSets(expr: string): Promise<Array<Record<string, string>>> {
+  const url = new URL('/api/v1/query', prometheus.url);
+  url.searchParams.set('query', expr);
+  const body = (await (await fetch(url)).json()) as {
+    data?: { result: Array<{ metric: Record<string, string> }> };
+  };
+  return (body.data?.result ?? []).map((each) => each.metric);
+}
+
 interface Rule {
   alert: string;
   expr: string;
@@ -79,6 +89,24 @@ describe('every panel and every alert, on real data in a real Prometheus', () =>
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('shows a learner the values they read: providers by name, flag variants by name, the job by name', async () => {
+    // The provider panel splits by primary and backup, not by Prometheus' scrape instance.
+    const providers = await labelSets('sum by (provider) (provider_charge_requests_total)');
+    expect(
+      providers.map((each) => each.provider).sort(),
+      'provider label (not renamed to exported_instance)',
+    ).toEqual(['backup', 'primary']);
+    // "Flags in force" names the variant: the silent run left the lab on its fixed flags.
+    const variants = await labelSets('max by (flag, variant) (lab_flag_variant)');
+    expect(variants, 'lab_flag_variant names each variant').toContainEqual({
+      flag: 'retry-policy',
+      variant: 'immediate',
+    });
+    // The job is named by its own label, which Prometheus keeps (a label `job` would become exported_job).
+    const jobs = await labelSets('max by (job, shop_job) (shop_job_last_success_timestamp_seconds)');
+    expect(jobs).toEqual([{ job: 'incident-lab', shop_job: 'reconcile' }]);
   });
 
   it('evaluates every alert expression, each of whose metrics exists', async () => {

@@ -20,6 +20,7 @@ export const dashboards = readdirSync(dir)
       uid: string;
       title: string;
       panels: Panel[];
+      annotations?: { list?: Array<{ enable: boolean; target?: { tags?: string[] } }> };
     },
   }));
 
@@ -47,6 +48,8 @@ export function metricNames(expr: string): string[] {
   ]);
   const withoutStrings = expr
     .replace(/"[^"]*"/g, '""')
+    // Label lists of aggregations and joins name labels, not metrics: `by (shop_job)`.
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '$1 ()')
     .replace(/\{[^}]*\}/g, '{}')
     .replace(/\[[^\]]*\]/g, '[]');
   return [...withoutStrings.matchAll(/\b([a-zA-Z_:][\w:]*)\b(?!\s*\()/g)]

@@ -45,7 +45,8 @@ const readers = new Set<{ stop(): void }>();
  * reads a local file or a flagd server, once a second in the background; code reads the result
  * synchronously with `snapshot()`, taken once at the edge (per request by service-kit, per message by
  * a consumer, per run by a job) and passed down, so one request never sees a flag change halfway.
- * What is in force shows as `lab_flag_value{flag}` for dashboards and by variant on `/health/flags`,
+ * What is in force shows as `lab_flag_variant{flag,variant}` (and `lab_flag_value{flag}`) for dashboards
+ * and by variant on `/health/flags`,
  * so `lab run` can wait until a change has really been applied.
  */
 export class FlagReader<D extends FlagDefaults = FlagDefaults> {
@@ -65,6 +66,15 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
       .addCallback((result) => {
         for (const [flag, { value }] of this.applied)
           result.observe(typeof value === 'number' ? value : value === false ? 0 : 1, { flag });
+      });
+    // The variant by name, as an info metric: a value alone cannot tell `retry-policy=immediate`
+    // from `backoff`.
+    getMeter('flags')
+      .createObservableGauge('lab_flag_variant', {
+        description: 'Each flag this service applies, with the variant in force as a label; always 1.',
+      })
+      .addCallback((result) => {
+        for (const [flag, { variant }] of this.applied) result.observe(1, { flag, variant });
       });
   }
 

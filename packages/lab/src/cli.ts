@@ -11,7 +11,7 @@ import { secretsCommand, secretsHelp } from './commands/secrets';
 import { seedCommand, seedHelp } from './commands/seed';
 import { status, statusHelp } from './commands/status';
 import { up, upHelp } from './commands/up';
-import { labOptions } from './stack/lab-options';
+import { labOptions, loadDotEnv } from './stack/lab-options';
 
 const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise<unknown> }> = {
   up: { help: upHelp, run: (words) => up(words, labOptions()) },
@@ -39,6 +39,7 @@ Environment: MYSQL_URL, AMQP_URL (default the local servers), LAB_NAMESPACE (def
 LAB_PORT_BASE (default 3000), FLAGD_OFFLINE_FLAG_SOURCE_PATH (default infra/flagd/flags.json).`;
 
 async function main(argv: string[]): Promise<number> {
+  loadDotEnv();
   const [name, ...words] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = words[0] ? COMMANDS[words[0]] : undefined;

@@ -3,6 +3,7 @@ export { migrateAll, reset, seed, withPool } from './stack/data';
 export { checkInfrastructure } from './stack/infrastructure';
 export { type RunningLab, startLab } from './stack/lab';
 export { type LabOptions, labOptions, portOf, urlOf } from './stack/lab-options';
+export { newSecrets } from './stack/lab-secrets';
 export { type LabState, readLabState } from './stack/lab-state';
 export {
   ALERT_RULES,
@@ -12,3 +13,4 @@ export {
 } from './stack/prometheus';
 export { isReady } from './stack/readiness';
 export { labServices, type ServiceProcess } from './stack/services';
+export { Supervisor } from './stack/supervisor';

@@ -1,13 +1,17 @@
 import { getMeter } from '@incident-lab/telemetry';
 
+/**
+ * The label is `provider`, not `instance`: Prometheus sets `instance` to the scrape target and would
+ * rename this one to `exported_instance`.
+ */
 export function providerMetrics() {
   return {
     charges: getMeter('provider').createCounter('provider_charge_requests', {
       description:
-        'Charge requests at the provider by instance and outcome: charged (a new charge), replayed (a reference already charged), response-dropped, outage, error, reference-reused.',
+        'Charge requests at the provider by provider (primary, backup) and outcome: charged (a new charge), replayed (a reference already charged), response-dropped, outage, error, reference-reused.',
     }),
     refunds: getMeter('provider').createCounter('provider_refunds', {
-      description: 'Refund requests at the provider by instance.',
+      description: 'Refund requests at the provider by provider (primary, backup).',
     }),
   };
 }

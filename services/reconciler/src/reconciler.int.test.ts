@@ -254,7 +254,7 @@ describe('the reconcile job, report only (reconciler-repair off)', () => {
     expect(await orderStatus(overdue.orderId)).toBe('PENDING');
     const page = await metrics();
     const lastSuccess = Number(
-      /shop_job_last_success_timestamp_seconds\{job="reconcile"\} ([\d.e+]+)/.exec(page)?.[1],
+      /shop_job_last_success_timestamp_seconds\{shop_job="reconcile"\} ([\d.e+]+)/.exec(page)?.[1],
     );
     expect(Math.abs(lastSuccess - Date.now() / 1000)).toBeLessThan(30);
     expect(page).toMatch(/shop_orders_pending\{age="over-5m"\} 1/);
@@ -277,7 +277,7 @@ describe('the reconcile job, report only (reconciler-repair off)', () => {
     try {
       const { status } = await run();
       expect(status).toBe(500);
-      expect(await metrics()).toMatch(/shop_job_runs_total\{job="reconcile",outcome="failed"\} [1-9]/);
+      expect(await metrics()).toMatch(/shop_job_runs_total\{shop_job="reconcile",outcome="failed"\} [1-9]/);
       const jobs = (await (await fetch(`${server.url}/jobs`, { headers: internal })).json()) as {
         jobs: Array<{ last: { error: string } }>;
       };
@@ -292,7 +292,7 @@ describe('the reconcile job, report only (reconciler-repair off)', () => {
     const response = await fetch(`${server.url}/jobs/reconcile/run`, { method: 'POST', headers: internal });
     failing = false;
     expect(response.status).toBe(500);
-    expect(await metrics()).toMatch(/shop_job_runs_total\{job="reconcile",outcome="failed"\} [1-9]/);
+    expect(await metrics()).toMatch(/shop_job_runs_total\{shop_job="reconcile",outcome="failed"\} [1-9]/);
     const jobs = (await (await fetch(`${server.url}/jobs`, { headers: internal })).json()) as {
       jobs: Array<{ last: { error: string } }>;
     };

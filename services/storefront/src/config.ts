@@ -14,6 +14,14 @@ export const configSchema = commonEnv.extend({
   REPORT_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
   /** With `idempotency-keys`: how long storefront keeps asking payments to charge an order it answered 202 for. */
   PAYMENT_REQUEST_DEADLINE_S: z.coerce.number().int().min(1).default(600),
+  /**
+   * Seed the customers, the staff member and the products at start (idempotent). docker compose sets
+   * it; `lab up` seeds through the CLI instead.
+   */
+  SEED_CATALOG: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 export type StorefrontConfig = z.infer<typeof configSchema>;

@@ -15,6 +15,7 @@ import { checkoutAnswer } from './orders/checkout-answer';
 import { findOrder } from './orders/orders.repo';
 import { PaymentRequestRelay } from './orders/payment-request-relay';
 import { consumeSettlements } from './orders/settlement.consumer';
+import { seedCatalog } from './seed/seed-shop';
 
 async function main() {
   const config = loadConfig();
@@ -22,6 +23,7 @@ async function main() {
   const database = databaseName(config.LAB_NAMESPACE, 'storefront');
   await migrate({ url: config.MYSQL_URL, database, ...MIGRATIONS });
   const shared = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.DB_POOL_SIZE });
+  if (config.SEED_CATALOG) logger.info(await seedCatalog(shared), 'catalog seeded (SEED_CATALOG)');
   const reports = createPool({ url: config.MYSQL_URL, database, connectionLimit: config.REPORTS_POOL_SIZE });
   const flags = await startFlags('storefront', flagSource(config), STOREFRONT_FLAGS);
   const db = new ShopDb(

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_NAMESPACE, DEFAULT_PORTS, type ServiceName, serverUrls } from '@incident-lab/config';
 import { DEFAULT_FLAG_FILE } from '@incident-lab/flags';
@@ -18,8 +19,20 @@ export interface LabOptions {
   secrets: LabSecrets;
 }
 
-/** The repository's `.lab/` folder (from src/stack or dist/stack of packages/lab). */
-const STATE_ROOT = path.resolve(__dirname, '../../../../.lab');
+/** The repository's root (from src/stack or dist/stack of packages/lab). */
+const REPO_ROOT = path.resolve(__dirname, '../../../..');
+/** The repository's `.lab/` folder. */
+const STATE_ROOT = path.join(REPO_ROOT, '.lab');
+
+/**
+ * Reads the repository's `.env` (what docker compose reads too) into the environment, without
+ * overriding variables already set: one place for settings such as MYSQL_URL or the lab's secrets.
+ */
+export function loadDotEnv(file = path.join(REPO_ROOT, '.env')): boolean {
+  if (!existsSync(file)) return false;
+  process.loadEnvFile(file);
+  return true;
+}
 
 /** Options from the environment, the same variables the services read. */
 export function labOptions(

@@ -41,7 +41,7 @@ export function chargeRoutes(deps: ChargeRoutesDeps): Router {
   router.post('/charges', async (request, response) => {
     const body = validate(chargeBody, request.body);
     const faults = currentFaults(flagsOf<ProviderFlags>(response), instance);
-    const count = (outcome: string) => deps.metrics.charges.add(1, { instance, outcome });
+    const count = (outcome: string) => deps.metrics.charges.add(1, { provider: instance, outcome });
     if (faults.outage) {
       count('outage');
       throw new AppError({
@@ -95,7 +95,7 @@ export function chargeRoutes(deps: ChargeRoutesDeps): Router {
     const { id } = validate(z.object({ id: z.uuid() }), request.params, 'path');
     const charge = await refundCharge(deps.pool, id);
     if (!charge) throw new AppError({ status: 404, code: 'charge-not-found', title: 'No such charge' });
-    deps.metrics.refunds.add(1, { instance });
+    deps.metrics.refunds.add(1, { provider: instance });
     logger.info({ chargeId: id, orderId: charge.orderId }, 'charge refunded');
     response.json(charge);
   });

@@ -35,13 +35,13 @@ export class Scheduler {
     private readonly logger: Logger,
   ) {
     // Both outcomes start at 0: "no failures yet" is a series, not an absence a query cannot see.
-    for (const outcome of ['ok', 'failed']) this.runs.add(0, { job, outcome });
+    for (const outcome of ['ok', 'failed']) this.runs.add(0, { shop_job: job, outcome });
     getMeter('jobs')
       .createObservableGauge('shop_job_last_success_timestamp_seconds', {
         description: "Unix time of the job's last successful run (absent until it first succeeds).",
       })
       .addCallback((result) => {
-        if (this.lastSuccessS !== undefined) result.observe(this.lastSuccessS, { job });
+        if (this.lastSuccessS !== undefined) result.observe(this.lastSuccessS, { shop_job: job });
       });
   }
 
@@ -67,11 +67,11 @@ export class Scheduler {
     try {
       const result = await this.work(options);
       this.lastSuccessS = Date.now() / 1000;
-      this.runs.add(1, { job: this.job, outcome: 'ok' });
+      this.runs.add(1, { shop_job: this.job, outcome: 'ok' });
       this.last = { job: this.job, startedAt, finishedAt: new Date().toISOString(), outcome: 'ok', result };
       this.logger.info({ job: this.job, result }, 'job run succeeded');
     } catch (error) {
-      this.runs.add(1, { job: this.job, outcome: 'failed' });
+      this.runs.add(1, { shop_job: this.job, outcome: 'failed' });
       this.last = {
         job: this.job,
         startedAt,
