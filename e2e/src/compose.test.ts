@@ -109,7 +109,7 @@ describe('docker-compose.yml', () => {
     expect(services.mysql?.environment?.MYSQL_ALLOW_EMPTY_PASSWORD).toBe('yes');
   });
 
-  it('pins every image version, binds ports to localhost only and limits memory under 2.5 GB in all', () => {
+  it('pins every image version, binds ports to localhost only and limits memory under 3.5 GB in all', () => {
     let total = 0;
     for (const [name, service] of Object.entries(services)) {
       expect(service.image, name).toMatch(/:[\w.-]+$/);
@@ -118,7 +118,8 @@ describe('docker-compose.yml', () => {
       expect(service.mem_limit, `${name} has a memory limit`).toBeDefined();
       total += megabytes(service.mem_limit);
     }
-    expect(total).toBeLessThan(2.5 * 1024);
+    // Services sized from measured peaks (see docker-compose.yml); the whole lab stays under 3.5 GB.
+    expect(total).toBeLessThan(3.5 * 1024);
   });
 
   it('gives each app service an environment its config accepts, a matching port, a healthcheck and healthy dependencies', () => {

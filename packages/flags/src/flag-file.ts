@@ -108,7 +108,8 @@ export async function setFlags(file: string, assignments: Record<string, string>
 /** Parses `key=value` words from the command line. */
 export function parseAssignments(words: string[]): Record<string, string> {
   const assignments: Record<string, string> = {};
-  for (const word of words.flatMap((w) => w.split(','))) {
+  // `a=b,c=d`, `a=b, c=d` and `a=b c=d` all mean the same; an empty piece (a trailing comma) is nothing.
+  for (const word of words.flatMap((w) => w.split(',')).filter((piece) => piece.trim() !== '')) {
     const match = /^([\w.-]+)=(.+)$/.exec(word.trim());
     if (!match) throw new FlagError(`"${word}" is not key=value`);
     assignments[match[1] as string] = match[2] as string;

@@ -129,12 +129,64 @@ describe('lab CLI', () => {
     expect(rate.stderr).toContain('--rate must be checkouts per second');
   });
 
+  it('says in its own words what is wrong with a negative number, a stray word or a trailing comma', async () => {
+    const negative = await lab(['seed', '--orders', '-5']);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain('--orders was given a value starting with "-": it takes a number ≥ 0');
+    expect(negative.stderr).not.toContain('ambiguous');
+    const duration = await lab(['run', 'smoke', '--duration', '-3']);
+    expect(duration.stderr).toContain('--duration was given a value starting with "-"');
+    const stray = await lab(['seed', '500']);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain("Unexpected argument '500'");
+    const flagFile = await copyDefaultFlagFile();
+    const comma = await lab(['flags', 'set', 'provider-outage=on,'], {
+      FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile,
+    });
+    expect(comma.code, comma.stderr).toBe(0);
+  });
+
   it('reports services that are not running as not ready, with exit status 1', async () => {
     const { code, stdout } = await lab(['status', '--json']);
     expect(code).toBe(1);
     const { services } = JSON.parse(stdout);
     expect(services).toHaveLength(6);
     expect(services[0]).toEqual({ service: 'storefront', url: 'http://127.0.0.1:4700', ready: false });
+  });
+
+  it("refuses --observe on a port something else answers, instead of taking its alerts for the lab's", async () => {
+    const other = createServer((_request, response) => response.end('another prometheus'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const { port } = other.address() as AddressInfo;
+    try {
+      const { code, stderr } = await lab(['run', 'smoke', '--observe', '--prometheus-port', String(port)]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`port ${port} already answers (another Prometheus?)`);
+      expect(stderr).toContain('--prometheus-port');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('seeds a history of exactly N orders however often it runs, and says what it did', async () => {
+    const history = () => count('storefront', "SELECT COUNT(*) AS n FROM orders WHERE origin = 'history'");
+    expect((await lab(['seed', '--orders', '500'])).stdout).toMatch(
+      /history 500 orders \(was \d+, (added \d+|unchanged)\)/,
+    );
+    expect((await lab(['seed', '--orders', '500'])).stdout).toContain(
+      'history 500 orders (was 500, unchanged)',
+    );
+    expect(await history()).toBe(500);
+    expect((await lab(['seed', '--orders', '300'])).stdout).toContain(
+      'history 300 orders (was 500, removed 200)',
+    );
+    expect(await history()).toBe(300);
+    expect(
+      await count(
+        'storefront',
+        'SELECT COUNT(*) AS n FROM order_items i LEFT JOIN orders o ON o.id = i.order_id WHERE o.id IS NULL',
+      ),
+    ).toBe(0);
   });
 
   it('seeds history, and reset empties what the shop wrote but keeps the catalog and history', async () => {

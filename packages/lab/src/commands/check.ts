@@ -27,7 +27,15 @@ export async function checkCommand(words: string[], options: LabOptions): Promis
         `${ids.length === 0 ? '✓' : '✗'} ${name.padEnd(24)} ${String(ids.length).padStart(5)}${ids.length ? `  ${shown}` : ''}`,
       );
     }
-    console.log(total === 0 ? '\nThe shop agrees with the card statements.' : `\n${total} finding(s).`);
+    // One payment can break two invariants (no invoice, and no parked message saying why): count the
+    // broken invariants and the distinct ids behind them, not the sum of the lists.
+    const broken = Object.values(result.counts).filter((count) => count > 0).length;
+    const ids = new Set(Object.values(result.findings).flat()).size;
+    console.log(
+      total === 0
+        ? '\nThe shop agrees with the card statements.'
+        : `\n${broken} of ${Object.keys(result.counts).length} invariants broken, by ${ids} distinct id(s).`,
+    );
   }
   return total === 0 ? 0 : 1;
 }

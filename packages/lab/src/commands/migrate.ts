@@ -7,7 +7,7 @@ export const migrateHelp = `lab migrate
   Creates each service's schema if missing and applies its pending SQL migrations.`;
 
 export async function migrateCommand(words: string[], options: LabOptions): Promise<void> {
-  usage(() => parseArgs({ args: words, options: {}, allowPositionals: true, strict: true }));
+  usage(() => parseArgs({ args: words, options: {}, allowPositionals: false, strict: true }));
   for (const [database, files] of Object.entries(await migrateAll(options))) {
     console.log(`${database.padEnd(28)} ${files.length > 0 ? files.join(', ') : 'up to date'}`);
   }

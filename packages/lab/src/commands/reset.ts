@@ -8,7 +8,7 @@ export const resetHelp = `lab reset
   queue. Keeps users, products, the seeded order history and the flags.`;
 
 export async function resetCommand(words: string[], options: LabOptions): Promise<void> {
-  usage(() => parseArgs({ args: words, options: {}, allowPositionals: true, strict: true }));
+  usage(() => parseArgs({ args: words, options: {}, allowPositionals: false, strict: true }));
   const { queues } = await reset(options);
   const purged = Object.entries(queues).map(([queue, count]) => `${queue}: ${count}`);
   console.log(`Reset the lab's tables; purged queues (${purged.join(', ')}).`);

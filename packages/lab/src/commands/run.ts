@@ -103,7 +103,7 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
 async function execute(
   options: LabOptions,
   plan: RunPlan,
-  values: { seed?: string; duration?: string; out?: string; json?: string },
+  values: { seed?: string; duration?: string; out?: string; json?: string; observe?: boolean },
   client: ClientBehaviour | undefined,
   rate: number | undefined,
   prometheusUrl: string | undefined,
@@ -125,7 +125,7 @@ async function execute(
     log: (line) => console.log(line),
     progress: (line) => {
       if (tty) process.stdout.write(`\r\x1b[2K${line}${line ? '' : ''}`);
-      else if (line && Date.now() - lastProgress >= 5_000) {
+      else if (line && Date.now() - lastProgress >= 900) {
         lastProgress = Date.now();
         console.log(line);
       }
@@ -138,6 +138,11 @@ async function execute(
     report.notes.push(
       `Grafana at ${grafanaUrl} did not take annotations; flag changes are not marked on its graphs.`,
     );
+  report.notes.push(
+    prometheusUrl
+      ? `Alerts read from the Prometheus at ${prometheusUrl}${values.observe ? " (started by this run, with the lab's rules)" : ' (LAB_PROMETHEUS_URL)'}.`
+      : 'No Prometheus: alerts were not read (use --observe, or docker compose up).',
+  );
   const dir = await writeReport(report, path.resolve(values.out ?? 'reports'), values.json);
   console.log('');
   for (const [name, result] of Object.entries(report.phases)) {

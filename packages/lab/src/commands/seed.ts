@@ -6,22 +6,30 @@ import { positiveInteger, usage } from './args';
 
 export const seedHelp = `lab seed [--orders N]
   Adds the customers (user1@shop.test … user20@shop.test), the staff member who may read the
-  sales report (staff@shop.test), all with password lab-password, and the products if missing, and N paid historical orders (default 0): the data the sales report aggregates.
-  The more orders, the heavier the report.`;
+  sales report (staff@shop.test), all with password lab-password, and the products if missing.
+  With --orders N, makes the history of paid orders (what the sales report aggregates) exactly N:
+  tops it up, or removes the surplus, so seeding twice does not double the report's cost.`;
 
 export async function seedCommand(words: string[], options: LabOptions): Promise<void> {
   const { values } = usage(() =>
-    parseArgs({ args: words, options: { orders: { type: 'string' } }, allowPositionals: true, strict: true }),
+    parseArgs({
+      args: words,
+      options: { orders: { type: 'string' } },
+      allowPositionals: false,
+      strict: true,
+    }),
   );
-  const orders = positiveInteger(values.orders, '--orders', 0);
+  const target = values.orders === undefined ? undefined : positiveInteger(values.orders, '--orders', 0);
   await checkInfrastructure(options);
   await migrateAll(options);
   const started = Date.now();
-  const result = await seed(options, orders, (done) => {
-    process.stdout.write(`\r  orders: ${done}/${orders}`);
+  const result = await seed(options, target, (done) => {
+    process.stdout.write(`\r  orders: ${done}`);
   });
-  if (orders > 0) process.stdout.write('\n');
+  const { before, added, removed } = result.history;
+  if (added || removed) process.stdout.write('\n');
+  const change = added ? `added ${added}` : removed ? `removed ${removed}` : 'unchanged';
   console.log(
-    `Seeded ${result.users} users (password "${result.password}"), ${result.products} products and ${result.orders} historical orders in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+    `${result.users} users (password "${result.password}") and ${result.products} products in place; history ${result.historyNow} orders (was ${before}, ${change}), ${((Date.now() - started) / 1000).toFixed(1)} s.`,
   );
 }

@@ -13,7 +13,7 @@ export const statusHelp = `lab status [--json]
 
 export async function status(words: string[], options: LabOptions): Promise<number> {
   const { values } = usage(() =>
-    parseArgs({ args: words, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true }),
+    parseArgs({ args: words, options: { json: { type: 'boolean' } }, allowPositionals: false, strict: true }),
   );
   const state = await readLabState(options.stateDir);
   const rows = await Promise.all(

@@ -17,7 +17,7 @@ export async function up(words: string[], options: LabOptions): Promise<void> {
     parseArgs({
       args: words,
       options: { observe: { type: 'boolean' }, 'prometheus-port': { type: 'string' } },
-      allowPositionals: true,
+      allowPositionals: false,
       strict: true,
     }),
   );

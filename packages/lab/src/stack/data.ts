@@ -6,7 +6,7 @@ import { MIGRATIONS as paymentsMigrations } from '@incident-lab/payments/migrati
 import { MIGRATIONS as providerMigrations } from '@incident-lab/provider/migrations';
 import { MIGRATIONS as reconcilerMigrations } from '@incident-lab/reconciler/migrations';
 import { MIGRATIONS as storefrontMigrations } from '@incident-lab/storefront/migrations';
-import { SEED_PASSWORD, seedCatalog, seedOrders } from '@incident-lab/storefront/seed';
+import { countHistory, SEED_PASSWORD, seedCatalog, setHistory } from '@incident-lab/storefront/seed';
 import type { LabOptions } from './lab-options';
 
 /** Which service's migrations build each schema: both provider ledgers come from one service. */
@@ -69,11 +69,23 @@ export async function migrateAll(options: LabOptions): Promise<Record<string, st
   return applied;
 }
 
-export async function seed(options: LabOptions, orders: number, onProgress?: (done: number) => void) {
+/**
+ * The catalog (customers, the staff member, products) if missing, and, when `history` is given, a
+ * history of exactly that many paid orders (topped up or trimmed).
+ */
+export async function seed(options: LabOptions, history?: number, onProgress?: (done: number) => void) {
   return withPool(options, 'storefront', async (pool) => {
     const catalog = await seedCatalog(pool);
-    const added = orders > 0 ? await seedOrders(pool, orders, { seed: Date.now(), onProgress }) : 0;
-    return { ...catalog, orders: added, password: SEED_PASSWORD };
+    const orders =
+      history === undefined
+        ? { before: await countHistory(pool), added: 0, removed: 0 }
+        : await setHistory(pool, history, { seed: Date.now(), onProgress });
+    return {
+      ...catalog,
+      history: orders,
+      historyNow: orders.before + orders.added - orders.removed,
+      password: SEED_PASSWORD,
+    };
   });
 }
 

@@ -24,7 +24,7 @@ export async function startLab(
   await checkInfrastructure(options);
   await refuseIfRunning(options);
   await migrateAll(options);
-  await seed(options, 0);
+  await seed(options);
   const startedAt = new Date().toISOString();
   let writing = Promise.resolve();
   const supervisor = new Supervisor(labServices(options), {

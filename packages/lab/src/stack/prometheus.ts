@@ -60,6 +60,17 @@ export async function startPrometheus(
       'prometheus is not installed here (Debian: apt install prometheus), or use docker compose up',
     );
   }
+  // Something else on the port (often a system Prometheus without the lab's rules) would answer for
+  // ours: refuse instead of reporting its alerts as the lab's.
+  const taken = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) }).then(
+    () => true,
+    () => false,
+  );
+  if (taken) {
+    throw new Error(
+      `port ${port} already answers (another Prometheus?): the lab starts its own, with its rules. Stop that one, or pick a free port with --prometheus-port`,
+    );
+  }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'incident-lab-prometheus-'));
   const config = path.join(dir, 'prometheus.yml');
   // JSON is YAML: no YAML writer needed.

@@ -108,3 +108,39 @@ export async function seedOrders(
   }
   return count;
 }
+
+/** How many paid historical orders the shop holds: the data the sales report scans. */
+export async function countHistory(pool: Pool): Promise<number> {
+  const [[row]] = await pool.query<RowDataPacket[]>(
+    "SELECT COUNT(*) AS n FROM orders WHERE origin = 'history'",
+  );
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Makes the history exactly `target` orders: tops it up with new ones, or removes the newest
+ * surplus (with their items), so the report costs the same on every run however often it is seeded.
+ */
+export async function setHistory(
+  pool: Pool,
+  target: number,
+  options: { seed?: number; onProgress?: (done: number) => void } = {},
+): Promise<{ before: number; added: number; removed: number }> {
+  const before = await countHistory(pool);
+  if (before < target) return { before, added: await seedOrders(pool, target - before, options), removed: 0 };
+  let removed = 0;
+  while (removed < before - target) {
+    const batch = Math.min(2_000, before - target - removed);
+    const [rows] = await pool.query<RowDataPacket[]>(
+      "SELECT id FROM orders WHERE origin = 'history' ORDER BY created_at DESC LIMIT ?",
+      [batch],
+    );
+    const ids = rows.map((row) => row.id as string);
+    if (ids.length === 0) break;
+    await pool.query('DELETE FROM order_items WHERE order_id IN (?)', [ids]);
+    await pool.query("DELETE FROM orders WHERE origin = 'history' AND id IN (?)", [ids]);
+    removed += ids.length;
+    options.onProgress?.(removed);
+  }
+  return { before, added: 0, removed };
+}
