@@ -17,11 +17,13 @@ export const cascading: Scenario = {
   hypothesis: [
     {
       name: 'login p95 under 500 ms during the report storm',
+      headline: 'login p95 during the report storm',
       target: { kind: 'latency', endpoint: 'login', act: 'report-storm', percentile: 'p95' },
       tolerance: 500,
     },
     {
       name: 'login errors under 1% during the report storm',
+      headline: 'logins that failed or timed out during the storm',
       target: { kind: 'errorRate', endpoint: 'login', act: 'report-storm' },
       tolerance: 0.01,
     },
@@ -38,6 +40,7 @@ export const cascading: Scenario = {
     },
     {
       name: 'checkout succeeds through the provider outage',
+      headline: 'checkouts that succeeded through the provider outage',
       target: { kind: 'successRate', endpoint: 'checkout', act: 'provider-outage' },
       tolerance: 0.99,
     },

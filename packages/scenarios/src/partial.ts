@@ -19,9 +19,15 @@ export const partial: Scenario = {
   dashboardUid: 'lab-2-partial',
   seedOrders: 0,
   hypothesis: [
-    { name: 'no card charged twice', target: { kind: 'invariant', name: 'doubleCharges' }, tolerance: 0 },
+    {
+      name: 'no card charged twice',
+      target: { kind: 'invariant', name: 'doubleCharges' },
+      tolerance: 0,
+      headline: 'orders whose card was charged twice',
+    },
     {
       name: 'no card charged for an order that is not PAID',
+      headline: 'cards charged for an order that is not PAID',
       target: { kind: 'invariant', name: 'chargedNotPaid' },
       tolerance: 0,
     },

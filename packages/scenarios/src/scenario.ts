@@ -59,6 +59,11 @@ export interface Probe {
   target: ProbeTarget;
   /** At most this (latency in ms, rates 0..1, invariant counts), or at least it for successRate. */
   tolerance: number;
+  /**
+   * Part of the lab's headline: the report opens with this probe, in these plain words, broken → fixed
+   * (two or three per lab: the numbers that carry its lesson).
+   */
+  headline?: string;
 }
 
 export type InvariantName =

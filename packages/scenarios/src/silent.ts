@@ -20,6 +20,7 @@ export const silent: Scenario = {
   hypothesis: [
     {
       name: 'checkout answers without errors while invoices fail (the RED dashboard is green)',
+      headline: 'checkout errors while invoices fail (what the RED dashboard sees)',
       target: { kind: 'errorRate', endpoint: 'checkout', act: 'swallowed-errors' },
       tolerance: 0.01,
     },
@@ -30,6 +31,7 @@ export const silent: Scenario = {
     },
     {
       name: 'no payment lost without a trace (invoiced, or parked with its reason)',
+      headline: 'payments lost without a trace (no invoice, nothing saying why)',
       target: { kind: 'invariant', name: 'unaccountedPayments' },
       tolerance: 0,
     },

@@ -112,6 +112,6 @@ describe('payments against a real provider, MySQL and RabbitMQ', () => {
 let outageBase = 0;
 async function outageCount(): Promise<number> {
   const page = await (await fetch(`${stack.urls.primary}/metrics`)).text();
-  const match = /provider_charge_requests_total\{instance="primary",outcome="outage"\} (\d+)/.exec(page);
+  const match = /provider_charge_requests_total\{provider="primary",outcome="outage"\} (\d+)/.exec(page);
   return Number(match?.[1] ?? 0);
 }

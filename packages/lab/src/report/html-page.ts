@@ -5,6 +5,7 @@ export const REPORT_STYLE = `<style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#111827;padding:0 1rem}
 h1{margin-bottom:.2rem} table{border-collapse:collapse;margin:.6rem 0} th,td{border:1px solid #e5e7eb;padding:.25rem .6rem;text-align:right}
 th:first-child,td:first-child{text-align:left} .pass{color:#16a34a;font-weight:600} .fail{color:#dc2626;font-weight:600}
+.headline{background:#f8fafc;border:1px solid #e5e7eb;border-radius:6px;padding:.4rem 1rem;margin:.8rem 0} .headline h2{margin:.3rem 0;font-size:1.1rem} .headline li{font-size:1.05rem;margin:.2rem 0}
 .charts{display:flex;flex-wrap:wrap;gap:1rem} .phases{display:grid;grid-template-columns:1fr;gap:1rem}
 code{background:#f3f4f6;padding:0 .3rem;border-radius:3px} figure{margin:0} figcaption{font-weight:600;margin-bottom:.2rem}
 </style>`;

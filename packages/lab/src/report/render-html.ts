@@ -2,7 +2,14 @@ import { ENDPOINT_GROUPS } from '@incident-lab/scenarios';
 import { escapeHtml, textToHtml } from './html-escape';
 import { REPORT_STYLE, table } from './html-page';
 import type { LabReport, PhaseReport } from './report';
-import { firingAlertsText, invariantNames, invariantText, repairText } from './report-text';
+import {
+  firingAlertsText,
+  formatValue,
+  headlineLines,
+  invariantNames,
+  invariantText,
+  repairText,
+} from './report-text';
 import { barChart, lineChart, type Series } from './svg-charts';
 
 const COLOURS: Record<string, string> = { broken: '#dc2626', fixed: '#16a34a', custom: '#2563eb' };
@@ -42,7 +49,7 @@ function phaseCard(name: string, phase: PhaseReport): string {
   });
   const probes = phase.hypothesis.probes.map((p) => [
     `<span class="${p.passed ? 'pass' : 'fail'}">${p.passed ? '✓' : '✗'}</span> ${escapeHtml(p.name)}`,
-    String(p.value),
+    formatValue(p.value, p.unit),
     escapeHtml(p.tolerance),
   ]);
   const traceLinks = (ids: string[], urls: string[]) =>
@@ -121,10 +128,22 @@ export function renderHtml(report: LabReport): string {
     .flatMap(([name, phase]) => repairText(name, phase) ?? [])
     .map((text) => `<p>${textToHtml(text)}</p>`)
     .join('');
+  // The lesson first: the scenario's headline numbers, then every verdict in one line each.
+  const headlines = headlineLines(report);
+  const verdicts = phases
+    .map(
+      ([name, phase]) =>
+        `<li>${escapeHtml(name)}: hypothesis ${phase.hypothesis.passed ? '<span class="pass">holds</span>' : '<span class="fail">fails</span>'}</li>`,
+    )
+    .join('');
+  const headline = headlines.length
+    ? `<section class="headline"><h2>The lesson in numbers</h2><ul>${headlines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}${verdicts}</ul></section>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.title)}</title>
 ${REPORT_STYLE}</head><body>
 <h1>${escapeHtml(report.title)}</h1>
+${headline}
 <p>${escapeHtml(report.summary)}</p>
 <p>Seed ${report.seed} · started ${escapeHtml(report.startedAt)} · client timeout ${report.load.clientTimeoutMs} ms · on failure <code>${escapeHtml(report.load.client)}</code></p>
 <h2>Latency over time</h2><div class="charts">${latencyCharts}</div>

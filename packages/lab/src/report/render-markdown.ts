@@ -1,5 +1,12 @@
 import type { LabReport, PhaseReport } from './report';
-import { firingAlertsText, invariantNames, invariantText, repairText } from './report-text';
+import {
+  firingAlertsText,
+  formatValue,
+  headlineLines,
+  invariantNames,
+  invariantText,
+  repairText,
+} from './report-text';
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
@@ -8,7 +15,7 @@ function phaseSection(name: string, phase: PhaseReport): string {
     return `| ${endpoint} | ${e.requests} | ${e.latencyMs.p50} | ${e.latencyMs.p95} | ${e.latencyMs.p99} | ${e.latencyMs.max} | ${percent(e.errorRate)} | ${percent(e.timeoutRate)} |`;
   });
   const probes = phase.hypothesis.probes.map(
-    (p) => `| ${p.passed ? '✓' : '✗'} ${p.name} | ${p.value} | ${p.tolerance} |`,
+    (p) => `| ${p.passed ? '✓' : '✗'} ${p.name} | ${formatValue(p.value, p.unit)} | ${p.tolerance} |`,
   );
   const flags =
     Object.entries(phase.flags)
@@ -44,8 +51,12 @@ export function renderMarkdown(report: LabReport): string {
         .join(' | ')} |`,
   );
   const repairs = phases.flatMap(([name, phase]) => repairText(name, phase) ?? []);
+  const headlines = headlineLines(report);
+  const verdicts = phases.map(
+    ([name, phase]) => `- ${name}: hypothesis ${phase.hypothesis.passed ? 'holds' : 'fails'}`,
+  );
   return `# ${report.title}
-
+${headlines.length ? `\n## The lesson in numbers\n\n${[...headlines.map((line) => `- ${line}`), ...verdicts].join('\n')}\n` : ''}
 ${report.summary}
 
 Seed ${report.seed}, started ${report.startedAt}. Client timeout ${report.load.clientTimeoutMs} ms; on failure ${report.load.client}.

@@ -1,4 +1,4 @@
-import type { PhaseReport } from './report';
+import type { LabReport, PhaseReport, ProbeResult } from './report';
 
 /**
  * The report's sentences, made once from the report model and rendered by both report.md and
@@ -35,4 +35,31 @@ export function repairText(phaseName: string, phase: PhaseReport): string | unde
 /** The invariants every phase reports, in the report's order. */
 export function invariantNames(phases: Array<[string, PhaseReport]>): InvariantName[] {
   return Object.keys(phases[0]?.[1].invariants ?? {}) as InvariantName[];
+}
+
+/** A probe's value in its unit: "18.1 s", "70.8 ms", "63.2%", "154". */
+export function formatValue(value: number, unit: ProbeResult['unit']): string {
+  if (!Number.isFinite(value)) return 'no answer';
+  if (unit === 'ms')
+    return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value * 10) / 10} ms`;
+  if (unit === 'share') return `${Math.round(value * 1000) / 10}%`;
+  return String(Math.round(value));
+}
+
+/**
+ * The lesson in numbers, first thing in the report: each headline probe as "login p95 during the
+ * report storm: 18.1 s broken → 70.8 ms fixed", in the order the scenario lists them.
+ */
+export function headlineLines(report: LabReport): string[] {
+  const phases = Object.entries(report.phases) as Array<[string, PhaseReport]>;
+  const first = phases[0]?.[1];
+  if (!first) return [];
+  return first.hypothesis.probes.flatMap((probe) => {
+    if (!probe.headline) return [];
+    const values = phases.map(([name, phase]) => {
+      const result = phase.hypothesis.probes.find((each) => each.name === probe.name);
+      return result ? `${formatValue(result.value, result.unit)} ${name}` : `— ${name}`;
+    });
+    return [`${probe.headline}: ${values.join(' → ')}`];
+  });
 }

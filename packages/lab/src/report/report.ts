@@ -34,8 +34,12 @@ export interface TimelinePoint {
 export interface ProbeResult {
   name: string;
   value: number;
+  /** How the value reads: milliseconds, a share shown as %, or a count. */
+  unit: 'ms' | 'share' | 'count';
   tolerance: string;
   passed: boolean;
+  /** The plain words of a headline probe (the scenario's `headline`). */
+  headline?: string;
 }
 
 /** One phase's results; the shape of `report.json` is kept stable for other tools. */

@@ -1,6 +1,7 @@
 import { type Probe, resultKey } from '@incident-lab/scenarios';
 import type { Audit } from '../check/invariants';
 import type { EndpointSummary, PhaseReport, ProbeResult } from '../report/report';
+import { formatValue } from '../report/report-text';
 
 /** Reads each probe's value from the phase and compares it with its tolerance. */
 export function evaluateHypothesis(
@@ -32,12 +33,14 @@ export function evaluateHypothesis(
         break;
     }
     const atLeast = target.kind === 'successRate';
-    const unit = target.kind === 'latency' ? ' ms' : '';
+    const unit = target.kind === 'latency' ? 'ms' : target.kind === 'invariant' ? 'count' : 'share';
     return {
       name: probe.name,
       value: Math.round(value * 1000) / 1000,
-      tolerance: `${atLeast ? '≥' : '≤'} ${probe.tolerance}${unit}`,
+      unit,
+      tolerance: `${atLeast ? '≥' : '≤'} ${formatValue(probe.tolerance, unit)}`,
       passed: atLeast ? value >= probe.tolerance : value <= probe.tolerance,
+      ...(probe.headline ? { headline: probe.headline } : {}),
     };
   });
   return { passed: results.every((result) => result.passed), probes: results };

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { LabReport, PhaseReport } from './report';
+import { formatValue, headlineLines } from './report-text';
+
+const phase = (login: number, errors: number): PhaseReport =>
+  ({
+    hypothesis: {
+      passed: false,
+      probes: [
+        {
+          name: 'login p95',
+          value: login,
+          unit: 'ms',
+          tolerance: '≤ 500 ms',
+          passed: false,
+          headline: 'login p95 during the storm',
+        },
+        {
+          name: 'login errors',
+          value: errors,
+          unit: 'share',
+          tolerance: '≤ 1%',
+          passed: false,
+          headline: 'logins that failed',
+        },
+        { name: 'no double charge', value: 0, unit: 'count', tolerance: '≤ 0', passed: true },
+      ],
+    },
+  }) as unknown as PhaseReport;
+
+describe('the report’s headline', () => {
+  it('opens with the lesson in plain words and units, broken → fixed, headline probes only', () => {
+    const report = {
+      phases: { broken: phase(18_081.3, 0.816), fixed: phase(51.3, 0) },
+    } as unknown as LabReport;
+    expect(headlineLines(report)).toEqual([
+      'login p95 during the storm: 18.1 s broken → 51.3 ms fixed',
+      'logins that failed: 81.6% broken → 0% fixed',
+    ]);
+  });
+
+  it('says "no answer" for a latency that never came', () => {
+    expect(formatValue(Number.POSITIVE_INFINITY, 'ms')).toBe('no answer');
+    expect(formatValue(154, 'count')).toBe('154');
+  });
+});
