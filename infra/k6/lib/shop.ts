@@ -2,7 +2,12 @@ import { sleep } from 'k6';
 import exec from 'k6/execution';
 import http, { type RefinedResponse, type ResponseType } from 'k6/http';
 import type { ClientBehaviour, EndpointGroup } from '../../../packages/scenarios/src/scenario.ts';
-import { loadAccounts, SHOP_ACCOUNTS, shopRequest } from '../../../packages/scenarios/src/shop-load.ts';
+import {
+  loadAccounts,
+  SHOP_ACCOUNTS,
+  shopHeaders,
+  shopRequest,
+} from '../../../packages/scenarios/src/shop-load.ts';
 
 export const BASE_URL = __ENV.BASE_URL ?? 'http://localhost:3000';
 
@@ -31,10 +36,7 @@ function once(
   timeoutMs: number,
 ) {
   const request = shopRequest(endpoint, pick, key);
-  const headers: Record<string, string> = {};
-  if (request.body !== undefined) headers['content-type'] = 'application/json';
-  if (request.as) headers.authorization = `Bearer ${tokens[request.as]}`;
-  if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+  const headers = shopHeaders(request, (email) => tokens[email]);
   const body = request.body === undefined ? null : JSON.stringify(request.body);
   return http.request(request.method, `${BASE_URL}${request.path}`, body, {
     headers,

@@ -45,13 +45,15 @@ const readers = new Set<{ stop(): void }>();
  * reads a local file or a flagd server, once a second in the background; code reads the result
  * synchronously with `snapshot()`, taken once at the edge (per request by service-kit, per message by
  * a consumer, per run by a job) and passed down, so one request never sees a flag change halfway.
- * What is in force shows as `lab_flag_variant{flag,variant}` (and `lab_flag_value{flag}`) for dashboards
- * and by variant on `/health/flags`,
- * so `lab run` can wait until a change has really been applied.
+ * What is in force shows as `lab_flag_variant{flag,variant}` (and `lab_flag_value{flag}`) for
+ * dashboards and by variant on `/health/flags`, so `lab run` can wait until a change has really been
+ * applied.
  */
 export class FlagReader<D extends FlagDefaults = FlagDefaults> {
   private readonly applied = new Map<keyof D & string, { variant: string; value: FlagValue }>();
   private timer?: NodeJS.Timeout;
+  /** The snapshot of what is applied, made once per change: every request takes one. */
+  private current?: FlagSnapshot<D>;
 
   constructor(
     private readonly client: Client,
@@ -90,7 +92,14 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
         : typeof fallback === 'number'
           ? await this.client.getNumberDetails(key, fallback, this.context)
           : await this.client.getStringDetails(key, fallback, this.context);
-    this.applied.set(key, { variant: details.variant ?? 'default', value: details.value });
+    this.set(key, { variant: details.variant ?? 'default', value: details.value });
+  }
+
+  private set(key: keyof D & string, applied: { variant: string; value: FlagValue }): void {
+    const before = this.applied.get(key);
+    if (before?.variant === applied.variant && before.value === applied.value) return;
+    this.applied.set(key, applied);
+    this.current = undefined;
   }
 
   /** Re-reads every declared flag from the source. */
@@ -102,15 +111,18 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
   apply(values: Record<string, { variant: string; value: FlagValue }>): void {
     for (const key of Object.keys(this.defaults)) {
       const given = values[key];
-      if (given) this.applied.set(key, given);
+      if (given) this.set(key, given);
     }
   }
 
   /** Every declared flag as last read (its default until the first read): synchronous, typed. */
   snapshot(): FlagSnapshot<D> {
-    const values: Record<string, FlagValue> = { ...this.defaults };
-    for (const [key, { value }] of this.applied) values[key] = value;
-    return Object.freeze(values) as FlagSnapshot<D>;
+    if (!this.current) {
+      const values: Record<string, FlagValue> = { ...this.defaults };
+      for (const [key, { value }] of this.applied) values[key] = value;
+      this.current = Object.freeze(values) as FlagSnapshot<D>;
+    }
+    return this.current;
   }
 
   /** The variant of each declared flag as last applied. */

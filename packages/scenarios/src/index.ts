@@ -30,5 +30,6 @@ export {
   type ShopRequest,
   scaleRates,
   seededRandom,
+  shopHeaders,
   shopRequest,
 } from './shop-load';

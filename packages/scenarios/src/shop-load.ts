@@ -123,3 +123,15 @@ export function shopRequest(endpoint: EndpointGroup, pick: number, key: string):
       };
   }
 }
+
+/** The headers a request goes out with, whichever client sends it; `tokenOf` gives an account's session. */
+export function shopHeaders(
+  request: ShopRequest,
+  tokenOf: (email: string) => string | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  if (request.as) headers.authorization = `Bearer ${tokenOf(request.as)}`;
+  if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+  return headers;
+}

@@ -1,6 +1,7 @@
 export { AppError, type AppErrorOptions, type InvalidParam } from './app-error';
 export { createServiceApp, flagsOf, type ServiceAppOptions } from './create-service-app';
 export type { ReadinessCheck } from './health';
+export { bearerToken } from './http/internal-token';
 export {
   completeAbandonedKeys,
   IDEMPOTENCY_MIGRATIONS,

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { listFlags, readFlagFile } from '@incident-lab/flags';
 import type { Scenario } from '@incident-lab/scenarios';
+import { countHistory } from '@incident-lab/storefront/seed';
 import type { LabReport, PhaseName } from '../report/report';
 import { seed, withPool } from '../stack/data';
 import { type RunningLab, startLab } from '../stack/lab';
@@ -14,13 +15,6 @@ export interface RunPlan {
   scenario: Scenario;
   /** The phases to run, each with its flags; `custom` runs one phase with flags from the command line. */
   phases: Array<{ name: PhaseName; flags: Record<string, string> }>;
-}
-
-async function historyOrders(lab: LabOptions): Promise<number> {
-  return withPool(lab, 'storefront', async (pool) => {
-    const [rows] = await pool.query("SELECT COUNT(*) AS n FROM orders WHERE origin = 'history'");
-    return Number((rows as Array<{ n: number }>)[0]?.n);
-  });
 }
 
 /**
@@ -62,12 +56,13 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
       report.notes.push('The lab was started for this run and stopped after it.');
     }
     // The report's cost depends on the history: make it exactly what the scenario is measured with.
-    const history = plan.scenario.seedOrders;
-    if (history > 0 && (await historyOrders(lab)) !== history) {
-      settings.log(`Setting the history to the ${history} paid orders the scenario needs…`);
-      await seed(lab, history);
+    const wanted = plan.scenario.seedOrders;
+    let history = await withPool(lab, 'storefront', countHistory);
+    if (wanted > 0 && history !== wanted) {
+      settings.log(`Setting the history to the ${wanted} paid orders the scenario needs…`);
+      history = (await seed(lab, wanted)).historyNow;
     }
-    report.notes.push(`History: ${await historyOrders(lab)} paid orders (what the sales report scans).`);
+    report.notes.push(`History: ${history} paid orders (what the sales report scans).`);
     for (const phase of plan.phases) {
       report.phases[phase.name] = await runPhase(lab, plan.scenario, settings, { ...phase, baseline });
     }

@@ -6,6 +6,7 @@ import {
   type EndpointGroup,
   loadAccounts,
   SHOP_ACCOUNTS,
+  shopHeaders,
   shopRequest,
 } from '@incident-lab/scenarios';
 import type { Outcome } from './stats';
@@ -49,10 +50,7 @@ export class ShopClient {
   /** The pick's request as fetch sends it. `key` is the purchase's Idempotency-Key. */
   request(endpoint: EndpointGroup, pick: number, key: string): [string, RequestInit] {
     const request = shopRequest(endpoint, pick, key);
-    const headers: Record<string, string> = {};
-    if (request.body !== undefined) headers['content-type'] = 'application/json';
-    if (request.as) headers.authorization = `Bearer ${this.tokens.get(request.as)}`;
-    if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+    const headers = shopHeaders(request, (email) => this.tokens.get(email));
     return [
       `${this.storefrontUrl}${request.path}`,
       {

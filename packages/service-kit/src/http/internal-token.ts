@@ -1,8 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { AppError } from '../app-error';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** The credential of `Authorization: Bearer <credential>`, or '' when there is none. */
+export function bearerToken(request: Request): string {
+  const header = request.get('authorization') ?? '';
+  return header.startsWith('Bearer ') ? header.slice(7) : '';
+}
 
 /**
  * Service-to-service routes (charges, refunds, ledgers, invoices, jobs) answer only callers holding
@@ -13,8 +19,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export function requireInternalToken(token: string): RequestHandler {
   const expected = digest(token);
   return (request, _response, next) => {
-    const header = request.get('authorization') ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const given = bearerToken(request);
     if (given && timingSafeEqual(digest(given), expected)) return next();
     throw new AppError({
       status: 401,

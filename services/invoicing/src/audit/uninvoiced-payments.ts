@@ -13,14 +13,25 @@ export interface UninvoicedPayment {
  * invoices). The reconciler counts them for `shop_payments_without_invoice`, `lab check` reports them
  * and `lab backfill invoices` repairs them; all read payments' and invoicing's schemas through here.
  */
+/** Completed payments of a namespace without an invoice, as a FROM … WHERE clause. */
+function uninvoiced(namespace: string): string {
+  return `FROM \`${databaseName(namespace, 'payments')}\`.payments p
+      WHERE p.status = 'COMPLETED'
+        AND NOT EXISTS (SELECT 1 FROM \`${databaseName(namespace, 'invoicing')}\`.invoices i
+                         WHERE i.payment_id = p.id)`;
+}
+
 export async function uninvoicedPayments(pool: Pool, namespace: string): Promise<UninvoicedPayment[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
     `SELECT p.id AS paymentId, p.order_id AS orderId, p.amount_cents AS amountCents, p.customer
-       FROM \`${databaseName(namespace, 'payments')}\`.payments p
-      WHERE p.status = 'COMPLETED'
-        AND NOT EXISTS (SELECT 1 FROM \`${databaseName(namespace, 'invoicing')}\`.invoices i
-                         WHERE i.payment_id = p.id)
+       ${uninvoiced(namespace)}
       ORDER BY p.created_at`,
   );
   return rows as UninvoicedPayment[];
+}
+
+/** How many there are, without reading them: what the reconciler exports every run. */
+export async function countUninvoicedPayments(pool: Pool, namespace: string): Promise<number> {
+  const [[row]] = await pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n ${uninvoiced(namespace)}`);
+  return Number(row?.n ?? 0);
 }

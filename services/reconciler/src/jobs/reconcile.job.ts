@@ -1,7 +1,7 @@
 import { databaseName } from '@incident-lab/config';
 import type { Pool, RowDataPacket } from '@incident-lab/db';
 import type { FlagReader } from '@incident-lab/flags';
-import { uninvoicedPayments } from '@incident-lab/invoicing/audit';
+import { countUninvoicedPayments } from '@incident-lab/invoicing/audit';
 import { getMeter, type Logger } from '@incident-lab/telemetry';
 import type { RECONCILER_FLAGS } from '../flags';
 import { reconcilerMode } from '../lessons/reconciler-repair';
@@ -106,7 +106,7 @@ async function pass(deps: ReconcileDeps, graceS: number): Promise<ReconcileResul
     );
     pendingByAge.set(bucket.age, Number(row?.n ?? 0));
   }
-  paymentsWithoutInvoice = (await uninvoicedPayments(pool, deps.namespace)).length;
+  paymentsWithoutInvoice = await countUninvoicedPayments(pool, deps.namespace);
   const [overdue] = await pool.query<RowDataPacket[]>(
     `SELECT id FROM ${orders}
       WHERE origin = 'checkout' AND status = 'PENDING' AND created_at < NOW(3) - INTERVAL ? SECOND

@@ -1,13 +1,20 @@
-import { AppError } from '@incident-lab/service-kit';
+import { AppError, bearerToken } from '@incident-lab/service-kit';
 import type { Request } from 'express';
 import { type Session, verifyToken } from './session-token';
 
+/** Each request's verified session, so a route that asks twice (checkout's key scope, then its handler) verifies once. */
+const verified = new WeakMap<Request, Promise<Session | undefined>>();
+
 /** The logged-in user's session from `Authorization: Bearer <token>`, or a 401 problem. */
 export async function requireUser(request: Request, secret: string): Promise<Session> {
-  const header = request.get('authorization') ?? '';
-  const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-  const session = token ? await verifyToken(token, secret) : undefined;
+  let session = verified.get(request);
   if (!session) {
+    const token = bearerToken(request);
+    session = token ? verifyToken(token, secret) : Promise.resolve(undefined);
+    verified.set(request, session);
+  }
+  const user = await session;
+  if (!user) {
     throw new AppError({
       status: 401,
       code: 'unauthenticated',
@@ -16,7 +23,7 @@ export async function requireUser(request: Request, secret: string): Promise<Ses
       headers: { 'www-authenticate': 'Bearer' },
     });
   }
-  return session;
+  return user;
 }
 
 /** A staff member's session, or 401 (not logged in) / 403 (logged in, not staff). */
