@@ -36,7 +36,8 @@ async function metrics(service: Parameters<TestLab['url']>[0]) {
 
 describe('the shop, end to end on real MySQL and RabbitMQ', () => {
   beforeAll(async () => {
-    lab = await startTestLab(4100);
+    // Info logs on: the test follows the checkout's log records too.
+    lab = await startTestLab(4100, { logLevel: 'info' });
     const login = await json(`${lab.url('storefront')}/api/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -95,11 +96,23 @@ describe('the shop, end to end on real MySQL and RabbitMQ', () => {
       expect.arrayContaining(['storefront', 'payments', 'provider-primary', 'invoicing']),
     );
     const spans = lab.receiver.trace(traceId);
-    const publish = spans.find((span) => span.service === 'payments' && span.kind === 4);
-    const consume = spans.find((span) => span.service === 'invoicing' && span.kind === 5);
+    const publish = spans.find((span) => span.service === 'payments' && span.kind === 'producer');
+    const consume = spans.find((span) => span.service === 'invoicing' && span.kind === 'consumer');
     expect(publish, 'payments publishes payment.completed in the trace').toBeDefined();
     expect(consume?.parentSpanId, 'the invoicing consume span hangs under the publish span').toBe(
       publish?.spanId,
+    );
+    expect([...lab.receiver.encodings], 'exported as the SDK does by default: http/protobuf').toEqual([
+      'protobuf',
+    ]);
+    // The log lines leave over OTLP too, each with its trace id: a trace's story in words.
+    const lines = await waitFor('the checkout’s log records over OTLP', async () => {
+      const found = lab.receiver.logs.filter((log) => log.traceId === traceId);
+      const services = new Set(found.map((log) => log.service));
+      return ['storefront', 'payments', 'invoicing'].every((name) => services.has(name)) ? found : undefined;
+    });
+    expect(lines.map((log) => log.service)).toEqual(
+      expect.arrayContaining(['storefront', 'payments', 'invoicing']),
     );
 
     const after = {

@@ -1,38 +1,26 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  decodeLogs,
+  decodeTraces,
+  otlpEncoding,
+  type StoredLog,
+  type StoredSpan,
+} from '@incident-lab/console';
 
-export interface ReceivedSpan {
-  service: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: Record<string, unknown>;
-}
-
-interface OtlpJson {
-  resourceSpans?: Array<{
-    resource?: { attributes?: Array<{ key: string; value: { stringValue?: string } }> };
-    scopeSpans?: Array<{
-      spans?: Array<{
-        traceId: string;
-        spanId: string;
-        parentSpanId?: string;
-        name: string;
-        kind: number;
-        attributes?: Array<{ key: string; value: Record<string, unknown> }>;
-      }>;
-    }>;
-  }>;
-}
+export type ReceivedSpan = StoredSpan;
 
 /**
- * A stand-in for Jaeger's OTLP/HTTP receiver: it accepts what the services export (JSON) and keeps
- * the spans, so a test can check that one checkout really makes one connected trace.
+ * A stand-in for a collector's OTLP/HTTP receiver: it accepts what the services export (protobuf by
+ * default, JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json), decoded by the lab console's own
+ * decoder, and keeps the spans and log records, so a test can check that one checkout really makes
+ * one connected trace.
  */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
+  readonly logs: StoredLog[] = [];
+  /** The encodings the exports arrived in, so a test can tell which protocol the SDK used. */
+  readonly encodings = new Set<string>();
   private server?: Server;
 
   async start(): Promise<string> {
@@ -40,29 +28,18 @@ export class OtlpReceiver {
       const chunks: Buffer[] = [];
       request.on('data', (chunk) => chunks.push(chunk));
       request.on('end', () => {
-        if (request.url === '/v1/traces')
-          this.collect(JSON.parse(Buffer.concat(chunks).toString()) as OtlpJson);
+        const encoding = otlpEncoding(request.headers['content-type']);
+        const body = Buffer.concat(chunks);
+        if (encoding) {
+          this.encodings.add(encoding);
+          if (request.url === '/v1/traces') this.spans.push(...decodeTraces(body, encoding));
+          if (request.url === '/v1/logs') this.logs.push(...decodeLogs(body, encoding));
+        }
         response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  private collect(body: OtlpJson): void {
-    for (const resourceSpans of body.resourceSpans ?? []) {
-      const service =
-        resourceSpans.resource?.attributes?.find((attribute) => attribute.key === 'service.name')?.value
-          .stringValue ?? '?';
-      for (const scope of resourceSpans.scopeSpans ?? []) {
-        for (const span of scope.spans ?? []) {
-          const attributes = Object.fromEntries(
-            (span.attributes ?? []).map((attribute) => [attribute.key, Object.values(attribute.value)[0]]),
-          );
-          this.spans.push({ service, ...span, attributes });
-        }
-      }
-    }
   }
 
   trace(traceId: string): ReceivedSpan[] {

@@ -4,15 +4,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
+import type { RunningConsole } from '@incident-lab/console';
 import { dropDatabase } from '@incident-lab/db';
 import { copyDefaultFlagFile } from '@incident-lab/flags';
 import { internalAuth } from '@incident-lab/http-client';
 import {
+  consoleServiceEnv,
   type LabOptions,
   labOptions,
   parsePrometheusText,
   type RunningLab,
   startLab,
+  startLabConsole,
   urlOf,
 } from '@incident-lab/lab';
 import { deleteTopology } from '@incident-lab/messaging';
@@ -22,6 +25,8 @@ export interface TestLab {
   options: LabOptions;
   lab: RunningLab;
   receiver: OtlpReceiver;
+  /** The lab console, when the test asked for one: the services then export to it, not to `receiver`. */
+  console?: RunningConsole;
   url: (service: Parameters<typeof urlOf>[1]) => string;
   /** The headers internal routes (payments, providers, invoicing, reconciler) ask for. */
   internal: { authorization: string };
@@ -32,7 +37,10 @@ export interface TestLab {
  * A whole second shop on the machine's MySQL and RabbitMQ: its own namespace (schemas, queues),
  * its own ports and its own copy of the flag file, so it never touches the learner's lab.
  */
-export async function startTestLab(portBase: number): Promise<TestLab> {
+export async function startTestLab(
+  portBase: number,
+  settings: { console?: boolean; logLevel?: string } = {},
+): Promise<TestLab> {
   const receiver = new OtlpReceiver();
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = await receiver.start();
   process.env.OTEL_BSP_SCHEDULE_DELAY = '200';
@@ -47,15 +55,27 @@ export async function startTestLab(portBase: number): Promise<TestLab> {
     flagFile,
     stateDir: path.join(stateRoot, namespace),
   });
-  const lab = await startLab(options);
+  const reportsDir = await mkdtemp(path.join(tmpdir(), 'lab-reports-'));
+  const labConsole = settings.console
+    ? await startLabConsole(options, { reportsDir, labEnv: labEnvOf(options) })
+    : undefined;
+  const lab = await startLab(options, {
+    serviceEnv: {
+      ...(labConsole ? consoleServiceEnv(labConsole.url) : {}),
+      ...(settings.logLevel ? { LOG_LEVEL: settings.logLevel } : {}),
+    },
+  });
   return {
     options,
     lab,
     receiver,
+    ...(labConsole ? { console: labConsole } : {}),
     url: (service) => urlOf(options, service),
     internal: internalAuth(options.secrets.internalToken),
     async stop() {
       await lab.stop();
+      await labConsole?.stop();
+      await rm(reportsDir, { recursive: true, force: true });
       await receiver.stop();
       for (const owner of SCHEMA_OWNERS)
         await dropDatabase(options.mysqlUrl, databaseName(options.namespace, owner));
@@ -107,13 +127,20 @@ export async function labCli(lab: TestLab, args: string[], timeoutMs = 60_000) {
 }
 
 function labEnv(lab: TestLab): NodeJS.ProcessEnv {
+  return labEnvOf(lab.options);
+}
+
+/** The environment a `lab` command needs to act on this test lab rather than the learner's. */
+function labEnvOf(options: LabOptions): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    LAB_NAMESPACE: lab.options.namespace,
-    LAB_PORT_BASE: String(lab.options.portBase),
-    FLAGD_OFFLINE_FLAG_SOURCE_PATH: lab.options.flagFile,
-    LAB_STATE_DIR: path.dirname(lab.options.stateDir),
+    LAB_NAMESPACE: options.namespace,
+    LAB_PORT_BASE: String(options.portBase),
+    FLAGD_OFFLINE_FLAG_SOURCE_PATH: options.flagFile,
+    LAB_STATE_DIR: path.dirname(options.stateDir),
     LAB_GRAFANA_URL: 'http://127.0.0.1:9',
+    // No Jaeger: trace links go to the lab console, whatever the machine runs.
+    LAB_JAEGER_URL: 'http://127.0.0.1:9',
   };
 }
 

@@ -3,6 +3,7 @@ import { UsageError } from './commands/args';
 import { backfillCommand, backfillHelp } from './commands/backfill';
 import { chaosCommand, chaosHelp } from './commands/chaos';
 import { checkCommand, checkHelp } from './commands/check';
+import { consoleCommand, consoleHelp } from './commands/console';
 import { flagsCommand, flagsHelp } from './commands/flags';
 import { migrateCommand, migrateHelp } from './commands/migrate';
 import { resetCommand, resetHelp } from './commands/reset';
@@ -15,6 +16,7 @@ import { labOptions, loadDotEnv } from './stack/lab-options';
 
 const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise<unknown> }> = {
   up: { help: upHelp, run: (words) => up(words, labOptions()) },
+  console: { help: consoleHelp, run: (words) => consoleCommand(words, labOptions()) },
   status: { help: statusHelp, run: (words) => status(words, labOptions()) },
   seed: { help: seedHelp, run: (words) => seedCommand(words, labOptions()) },
   flags: { help: flagsHelp, run: (words) => flagsCommand(words, labOptions()) },

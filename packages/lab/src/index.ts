@@ -1,8 +1,9 @@
+export { consoleServiceEnv, startLabConsole } from './console/lab-console';
 export { parsePrometheusText, type Sample } from './run/prometheus-text';
 export { migrateAll, reset, seed, withPool } from './stack/data';
 export { checkInfrastructure } from './stack/infrastructure';
 export { type RunningLab, startLab } from './stack/lab';
-export { type LabOptions, labOptions, portOf, urlOf } from './stack/lab-options';
+export { consolePort, consoleUrl, type LabOptions, labOptions, portOf, urlOf } from './stack/lab-options';
 export { newSecrets } from './stack/lab-secrets';
 export { type LabState, readLabState } from './stack/lab-state';
 export {

@@ -49,6 +49,10 @@ describe('lab up', () => {
     }
     expect(output).toMatch(/^storefront\s+\| \d\d:\d\d:\d\d INFO listening/m);
     expect(await isReady('http://127.0.0.1:4500')).toBe(true);
+    // The lab console comes up with it, 80 above storefront, for this lab.
+    expect(output).toMatch(/Console\s+http:\/\/127\.0\.0\.1:4580/);
+    const status = (await (await fetch('http://127.0.0.1:4580/api/status')).json()) as { namespace: string };
+    expect(status.namespace).toBe(namespace);
 
     // A service that dies is said to have died, with its signal, and started again.
     const invoicing = (await readLabState(options.stateDir))?.services.find(
@@ -70,5 +74,6 @@ describe('lab up', () => {
     expect(await exited).toBe(0);
     expect(output).toContain('Stopped.');
     expect(await isReady('http://127.0.0.1:4500')).toBe(false);
-  });
+    await expect(fetch('http://127.0.0.1:4580/api/status')).rejects.toThrow();
+  }, 90_000); // its own waits: up to 60 s to start, 30 s more for the restart
 });

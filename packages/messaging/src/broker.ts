@@ -209,9 +209,13 @@ export class Broker {
         redelivered: message.fields.redelivered,
       };
       if (delivery.redelivered) messagingMetrics.redelivered.add(1, { queue: queueName });
+      const { orderId, paymentId } = (parsed.data ?? {}) as { orderId?: unknown; paymentId?: unknown };
       trace.getActiveSpan()?.setAttributes({
         'messaging.message.id': delivery.messageId,
         'messaging.rabbitmq.redelivered': delivery.redelivered,
+        // The shop's ids on the consume span, so a lost invoice's trace is found by its payment or order.
+        ...(typeof orderId === 'string' ? { 'order.id': orderId } : {}),
+        ...(typeof paymentId === 'string' ? { 'payment.id': paymentId } : {}),
       });
       await handler(delivery);
       channel.ack(message);

@@ -46,6 +46,7 @@ export const cascading: Scenario = {
     },
     { name: 'no double charge', target: { kind: 'invariant', name: 'doubleCharges' }, tolerance: 0 },
   ],
+  compare: { endpoint: 'login', act: 'report-storm' },
   faults: {},
   load: {
     warmupS: 3,

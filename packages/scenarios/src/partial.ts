@@ -43,6 +43,7 @@ export const partial: Scenario = {
       tolerance: 0,
     },
   ],
+  compare: { endpoint: 'checkout' },
   faults: { 'payments-queue-when-provider-down': 'on', 'http-timeouts': 'on' },
   load: {
     warmupS: 2,

@@ -115,4 +115,9 @@ export interface Scenario {
   expectAlerts?: { broken: string[]; fixed: string[]; resolvedByRepair: string[]; waitS: number };
   /** Flags per phase; everything else is identical between them. */
   phases: { broken: Record<string, string>; fixed: Record<string, string> };
+  /**
+   * The request whose broken and fixed traces the report and the console show side by side: the
+   * slowest (or failed) of this endpoint in this act, in each phase.
+   */
+  compare?: { endpoint: EndpointGroup; act?: string };
 }

@@ -47,6 +47,7 @@ export const silent: Scenario = {
       tolerance: 0,
     },
   ],
+  compare: { endpoint: 'checkout', act: 'swallowed-errors' },
   faults: {},
   load: {
     warmupS: 2,

@@ -1,27 +1,33 @@
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { markMeterProviderReady, prometheusExporter } from './metrics';
 
 let sdk: NodeSDK | undefined;
 
 /**
- * Starts tracing (OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318) and
- * metrics (Prometheus, served by the app). Everything else comes from the standard OTEL_* variables,
- * so the same build runs locally, in tests and under docker compose.
+ * Starts tracing and log export over OTLP and metrics (Prometheus, served by the app). The exporters
+ * come from the standard OTEL_* variables, as the SDK documents them: OTEL_EXPORTER_OTLP_ENDPOINT
+ * (default http://localhost:4318; `lab up` points it at the lab console), OTEL_EXPORTER_OTLP_PROTOCOL
+ * (default http/protobuf; http/json works too), OTEL_TRACES_EXPORTER and OTEL_LOGS_EXPORTER (`none`
+ * turns one off). So the same build runs locally, in tests and under docker compose.
  */
 export function startTelemetry(): NodeSDK {
   if (sdk) return sdk;
+  // Only what the shop uses: its HTTP server and clients, Express, mysql2, RabbitMQ, pino, and the
+  // runtime's event-loop and heap metrics the dashboards show. The variable is the SDK's own knob.
+  process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ??= 'http,express,mysql2,amqplib,undici,pino,runtime-node';
   sdk = new NodeSDK({
-    traceExporter: new OTLPTraceExporter(),
     metricReaders: [prometheusExporter()],
     instrumentations: [
       getNodeAutoInstrumentations({
-        // File and socket spans drown the request story; logs get trace ids from our own mixin.
-        '@opentelemetry/instrumentation-fs': { enabled: false },
-        '@opentelemetry/instrumentation-net': { enabled: false },
-        '@opentelemetry/instrumentation-dns': { enabled: false },
-        '@opentelemetry/instrumentation-pino': { enabled: false },
+        // Log lines leave as OTLP log records beside the traces; the trace ids in the JSON lines
+        // come from the logger's own mixin (logger.ts), so they are not added twice.
+        '@opentelemetry/instrumentation-pino': { disableLogCorrelation: true },
+        // One span per Express middleware and router layer would bury the handler and the pool wait.
+        '@opentelemetry/instrumentation-express': {
+          ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
+        },
         // Health probes and scrapes every few seconds would bury the traces a learner looks for.
         '@opentelemetry/instrumentation-http': {
           ignoreIncomingRequestHook: (request) => /^\/(health|metrics)/.test(request.url ?? ''),
@@ -36,7 +42,7 @@ export function startTelemetry(): NodeSDK {
   return sdk;
 }
 
-/** Flushes pending spans; services call it last in their graceful shutdown. */
+/** Flushes pending spans and log records; services call it last in their graceful shutdown. */
 export async function shutdownTelemetry(): Promise<void> {
   await sdk?.shutdown();
 }

@@ -43,7 +43,7 @@ export interface ChaosPhase {
     passed: boolean;
     probes: Array<{ name: string; value: number; limit: string; passed: boolean }>;
   };
-  links: { grafana: string; jaeger: { failed: string[] } };
+  links: { grafana: string; traces: { viewer: string; failed: string[] } };
 }
 
 export interface ChaosReport {

@@ -161,8 +161,8 @@ ${table(
     escapeHtml(ids.slice(0, 5).join(', ')),
   ]),
 )}
-<p>Traces of checkouts that did not end well (Jaeger): ${
-        phase.links.jaeger.failed
+<p>Traces of checkouts that did not end well (in ${escapeHtml(phase.links.traces.viewer)}): ${
+        phase.links.traces.failed
           .map(
             (url) =>
               `<a href="${escapeHtml(url)}">${escapeHtml(url.split('/').pop()?.slice(0, 12) ?? '')}…</a>`,

@@ -4,7 +4,7 @@ import { setFlags } from '@incident-lab/flags';
 import type { ChaosExperiment } from '@incident-lab/scenarios';
 import { seededRandom } from '@incident-lab/scenarios';
 import { audit } from '../check/invariants';
-import { grafanaDashboardUrl, jaegerTraceUrl } from '../report/links';
+import { grafanaDashboardUrl, type TraceViewer, traceUrl } from '../report/links';
 import { settle } from '../run/settle';
 import { ShopClient } from '../run/shop-client';
 import { waitForFlags } from '../run/wait-for-flags';
@@ -32,7 +32,7 @@ export interface ChaosSettings {
   ratePerS: number;
   seed: number;
   brokerRestart: boolean;
-  jaegerUrl: string;
+  traces: TraceViewer;
   grafanaUrl: string;
   log: (line: string) => void;
   /** The live status line (rewritten in place on a terminal); '' ends it. */
@@ -205,11 +205,12 @@ async function runPhase(
     services: serviceRecoveries(faults),
     links: {
       grafana: grafanaDashboardUrl(settings, 'incident-lab-overview', startedAt, new Date()),
-      jaeger: {
+      traces: {
+        viewer: settings.traces.name,
         // Every checkout that did not end PAID: a lost sale, a broken promise, a client that gave up.
         failed: records
           .filter((r) => r.end !== 'paid')
-          .flatMap((r) => (r.traceId ? [jaegerTraceUrl(settings, r.traceId)] : []))
+          .flatMap((r) => (r.traceId ? [traceUrl(settings, r.traceId)] : []))
           .slice(0, 10),
       },
     },

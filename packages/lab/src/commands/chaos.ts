@@ -4,7 +4,8 @@ import { chaos } from '@incident-lab/scenarios';
 import type { ChaosPhaseName } from '../chaos/chaos-report';
 import { writeChaosReport } from '../chaos/render-chaos';
 import { runChaos } from '../chaos/run-chaos';
-import type { LabOptions } from '../stack/lab-options';
+import { chooseTraceViewer } from '../run/trace-viewer';
+import { consoleUrl, type LabOptions } from '../stack/lab-options';
 import { positiveInteger, UsageError, usage } from './args';
 
 export const chaosHelp = `lab chaos [--phase broken|fixed|both] [--checkouts N] [--rate R] [--seed S]
@@ -58,7 +59,10 @@ export async function chaosCommand(words: string[], options: LabOptions): Promis
     ratePerS,
     seed: positiveInteger(values.seed, '--seed', 1),
     brokerRestart: values['broker-restart'] ?? false,
-    jaegerUrl: process.env.LAB_JAEGER_URL ?? 'http://localhost:16686',
+    traces: await chooseTraceViewer(
+      process.env.LAB_JAEGER_URL ?? 'http://localhost:16686',
+      consoleUrl(options),
+    ),
     grafanaUrl: process.env.LAB_GRAFANA_URL ?? 'http://localhost:3030',
     log: (line) => {
       if (tty) process.stdout.write('\r\x1b[2K');

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { listFlags, parseAssignments, readFlagFile, setFlags } from '@incident-lab/flags';
-import { annotate } from '../stack/grafana-annotations';
+import { annotateFlagChange } from '../stack/grafana-annotations';
 import type { LabOptions } from '../stack/lab-options';
 import { UsageError, usage } from './args';
 
@@ -37,11 +37,10 @@ export async function flagsCommand(words: string[], options: LabOptions): Promis
     for (const flag of changed) console.log(`${flag.key} = ${flag.variant} (${flag.value})`);
     console.log('Running services apply it within 5 s.');
     // Mark the change on every Grafana graph when Grafana runs; without it the change is only in the file.
-    const grafanaUrl = process.env.LAB_GRAFANA_URL ?? 'http://localhost:3030';
-    const text = `flags: ${changed.map((flag) => `${flag.key}=${flag.variant}`).join(', ')}`;
-    if (await annotate(grafanaUrl, process.env.LAB_GRAFANA_AUTH ?? 'admin:admin', text, ['flags'])) {
-      console.log(`Marked on Grafana (${grafanaUrl}).`);
-    }
+    const grafanaUrl = await annotateFlagChange(
+      `flags: ${changed.map((flag) => `${flag.key}=${flag.variant}`).join(', ')}`,
+    );
+    if (grafanaUrl) console.log(`Marked on Grafana (${grafanaUrl}).`);
     return;
   }
   throw new UsageError(`unknown flags action "${action}"; use list or set`);

@@ -6,8 +6,9 @@ import type { PhaseName } from '../report/report';
 import { writeReport } from '../report/write-report';
 import type { RunPlan } from '../run/run-lab';
 import { runLab } from '../run/run-lab';
+import { chooseTraceViewer } from '../run/trace-viewer';
 import { annotate } from '../stack/grafana-annotations';
-import type { LabOptions } from '../stack/lab-options';
+import { consoleUrl, type LabOptions } from '../stack/lab-options';
 import { DEFAULT_PROMETHEUS_PORT, startPrometheus } from '../stack/prometheus';
 import { positiveInteger, UsageError, usage } from './args';
 
@@ -21,7 +22,8 @@ export const runHelp = `lab run <lab> [--phase broken|fixed|both] [--duration S]
   --client overrides what simulated users do on a timeout or error: give up, retry twice at once, or
   retry twice after the Retry-After the shop sends (default: the lab's own).
   Starts the lab for the run if it is not up. Labs: ${Object.keys(SCENARIOS).join(', ')}.
-  Links use LAB_JAEGER_URL (default http://localhost:16686) and LAB_GRAFANA_URL (default
+  Trace links open in Jaeger when it answers at LAB_JAEGER_URL (default http://localhost:16686),
+  in the lab console otherwise; the Grafana link uses LAB_GRAFANA_URL (default
   http://localhost:3030, annotated with LAB_GRAFANA_AUTH, default admin:admin); firing alerts come
   from LAB_PROMETHEUS_URL when set, or from the machine's Prometheus that --observe starts for the
   run (port N, default 9090), scraping every 2 s with the lab's alert rules. Labs that expect alerts
@@ -119,7 +121,10 @@ async function execute(
     durationS: values.duration === undefined ? undefined : positiveInteger(values.duration, '--duration', 0),
     ratePerS: rate,
     client,
-    jaegerUrl: process.env.LAB_JAEGER_URL ?? 'http://localhost:16686',
+    traces: await chooseTraceViewer(
+      process.env.LAB_JAEGER_URL ?? 'http://localhost:16686',
+      consoleUrl(options),
+    ),
     grafanaUrl,
     prometheusUrl,
     log: (line) => console.log(line),

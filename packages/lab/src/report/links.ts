@@ -1,10 +1,19 @@
 export interface LinkOptions {
-  jaegerUrl: string;
+  traces: TraceViewer;
   grafanaUrl: string;
 }
 
-export function jaegerTraceUrl(options: LinkOptions, traceId: string): string {
-  return `${options.jaegerUrl.replace(/\/$/, '')}/trace/${traceId}`;
+/** Where a trace id opens: Jaeger when it runs (compose), the lab console otherwise. */
+export interface TraceViewer {
+  name: 'Jaeger' | 'the lab console';
+  /** The address a trace id is appended to. */
+  base: string;
+  /** The lab console, which also draws two traces side by side. */
+  consoleUrl: string;
+}
+
+export function traceUrl(options: Pick<LinkOptions, 'traces'>, traceId: string): string {
+  return `${options.traces.base}${traceId}`;
 }
 
 /** The lab's dashboard over exactly the phase's time range. */

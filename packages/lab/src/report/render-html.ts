@@ -1,6 +1,7 @@
 import { ENDPOINT_GROUPS } from '@incident-lab/scenarios';
 import { escapeHtml, textToHtml } from './html-escape';
 import { REPORT_STYLE, table } from './html-page';
+import { COMPARE_STYLE, compareSection } from './render-compare';
 import type { LabReport, PhaseReport } from './report';
 import {
   firingAlertsText,
@@ -64,8 +65,8 @@ function phaseCard(name: string, phase: PhaseReport): string {
 · ${phase.durationS} s · <a href="${escapeHtml(phase.links.grafana)}">Grafana, this phase's time range</a></p>
 ${table(['endpoint', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'timeouts'], endpoints)}
 ${table(['probe', 'value', 'tolerance'], probes)}
-<p>Slowest traces (Jaeger): ${traceLinks(phase.traces.slowest, phase.links.jaeger.slowest)}</p>
-<p>Failed traces (Jaeger): ${traceLinks(phase.traces.failed, phase.links.jaeger.failed)}</p>
+<p>Slowest traces (in ${phase.links.traces.viewer}): ${traceLinks(phase.traces.slowest, phase.links.traces.slowest)}</p>
+<p>Failed traces (in ${phase.links.traces.viewer}): ${traceLinks(phase.traces.failed, phase.links.traces.failed)}</p>
 <p>${textToHtml(firingAlertsText(phase))}</p>
 </section>`;
 }
@@ -141,11 +142,12 @@ export function renderHtml(report: LabReport): string {
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.title)}</title>
-${REPORT_STYLE}</head><body>
+${REPORT_STYLE}${COMPARE_STYLE}</head><body>
 <h1>${escapeHtml(report.title)}</h1>
 ${headline}
 <p>${escapeHtml(report.summary)}</p>
 <p>Seed ${report.seed} · started ${escapeHtml(report.startedAt)} · client timeout ${report.load.clientTimeoutMs} ms · on failure <code>${escapeHtml(report.load.client)}</code></p>
+${compareSection(report)}
 <h2>Latency over time</h2><div class="charts">${latencyCharts}</div>
 <h2>Errors</h2><div class="charts">${errorChart}</div>
 <h2>Invariants</h2>${invariants}${repairs}<div class="charts">${invariantChart}</div>

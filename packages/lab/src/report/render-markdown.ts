@@ -33,8 +33,8 @@ ${rows.join('\n')}
 |---|---|---|
 ${probes.join('\n')}
 
-Slowest traces: ${phase.links.jaeger.slowest.map((url, i) => `[${phase.traces.slowest[i]?.slice(0, 8)}](${url})`).join(', ') || 'none'}
-Failed traces: ${phase.links.jaeger.failed.map((url, i) => `[${phase.traces.failed[i]?.slice(0, 8)}](${url})`).join(', ') || 'none'}
+Slowest traces: ${phase.links.traces.slowest.map((url, i) => `[${phase.traces.slowest[i]?.slice(0, 8)}](${url})`).join(', ') || 'none'}
+Failed traces: ${phase.links.traces.failed.map((url, i) => `[${phase.traces.failed[i]?.slice(0, 8)}](${url})`).join(', ') || 'none'}
 ${firingAlertsText(phase)}
 `;
 }
@@ -75,7 +75,11 @@ ${report.load.acts
       }`,
   )
   .join('\n')}
-
+${
+  report.compare
+    ? `\nBroken beside fixed, the slowest ${report.compare.endpoint}${report.compare.act ? ` in ${report.compare.act}` : ''}: [broken](${report.compare.links.broken}), [fixed](${report.compare.links.fixed}), [side by side in the lab console](${report.compare.links.compare}).\n`
+    : ''
+}
 ## Invariants (from \`lab check\`)
 
 | invariant | ${phases.map(([name]) => name).join(' | ')} |

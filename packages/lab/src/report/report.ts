@@ -1,3 +1,4 @@
+import type { StoredSpan } from '@incident-lab/console';
 import type { EndpointGroup, InvariantName } from '@incident-lab/scenarios';
 import type { Audit } from '../check/invariants';
 
@@ -57,11 +58,12 @@ export interface PhaseReport {
   /** Alerts firing after the load; `resolvedByRepair`, those the scenario's repair made resolve. */
   alerts: { firing: string[]; resolvedByRepair?: string[]; note?: string };
   hypothesis: { passed: boolean; probes: ProbeResult[] };
-  traces: { slowest: string[]; failed: string[] };
+  /** `key`: the scenario's compare request in this phase (its slowest or failed one). */
+  traces: { slowest: string[]; failed: string[]; key?: string };
   /** Each service's counters over the phase (`shop_*_total`, HTTP requests served, …). */
   server: Record<string, Record<string, number>>;
   timeline: TimelinePoint[];
-  links: { grafana: string; jaeger: { slowest: string[]; failed: string[] } };
+  links: { grafana: string; traces: { viewer: string; slowest: string[]; failed: string[] } };
 }
 
 export interface LabReport {
@@ -81,5 +83,17 @@ export interface LabReport {
     client: string;
   };
   phases: Partial<Record<PhaseName, PhaseReport>>;
+  /**
+   * The scenario's compare request, broken beside fixed: both trace ids and, when the lab console
+   * had them, their spans (the report draws them without the console).
+   */
+  compare?: {
+    endpoint: string;
+    act?: string;
+    broken: string;
+    fixed: string;
+    links: { broken: string; fixed: string; compare: string };
+    spans?: { broken: StoredSpan[]; fixed: StoredSpan[] };
+  };
   notes: string[];
 }

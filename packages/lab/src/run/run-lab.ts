@@ -2,12 +2,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { listFlags, readFlagFile } from '@incident-lab/flags';
 import type { Scenario } from '@incident-lab/scenarios';
 import { countHistory } from '@incident-lab/storefront/seed';
+import { traceUrl } from '../report/links';
 import type { LabReport, PhaseName } from '../report/report';
 import { seed, withPool } from '../stack/data';
 import { type RunningLab, startLab } from '../stack/lab';
 import type { LabOptions } from '../stack/lab-options';
 import { isReady } from '../stack/readiness';
 import { labServices } from '../stack/services';
+import { fetchComparePair } from './compare-traces';
 import { runPhase } from './run-phase';
 import { actsToRun, type RunSettings } from './run-settings';
 
@@ -66,10 +68,35 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
     for (const phase of plan.phases) {
       report.phases[phase.name] = await runPhase(lab, plan.scenario, settings, { ...phase, baseline });
     }
+    await addComparePair(report, plan.scenario, settings);
     return report;
   } finally {
     process.removeListener('SIGINT', onSignal);
     await rollback();
     await started?.stop();
   }
+}
+
+/** The broken and fixed traces of the scenario's compare request, with their spans when the console has them. */
+async function addComparePair(report: LabReport, scenario: Scenario, settings: RunSettings): Promise<void> {
+  const broken = report.phases.broken?.traces.key;
+  const fixed = report.phases.fixed?.traces.key;
+  if (!scenario.compare || !broken || !fixed) return;
+  const consoleBase = settings.traces.consoleUrl;
+  const links = {
+    broken: traceUrl(settings, broken),
+    fixed: traceUrl(settings, fixed),
+    compare: `${consoleBase}/#/compare/${broken}/${fixed}`,
+  };
+  settings.progress('reading the broken and fixed traces from the lab console…');
+  const pair = await fetchComparePair(consoleBase, { broken, fixed });
+  settings.progress('');
+  report.compare = {
+    ...scenario.compare,
+    broken,
+    fixed,
+    links,
+    ...('spans' in pair ? { spans: pair.spans } : {}),
+  };
+  if ('missing' in pair) report.notes.push(`Broken beside fixed: ${pair.missing}.`);
 }

@@ -2,7 +2,7 @@ import { setFlags } from '@incident-lab/flags';
 import type { Scenario } from '@incident-lab/scenarios';
 import { arrivals } from '@incident-lab/scenarios';
 import { audit } from '../check/invariants';
-import { grafanaDashboardUrl, jaegerTraceUrl } from '../report/links';
+import { grafanaDashboardUrl, traceUrl } from '../report/links';
 import type { PhaseName, PhaseReport } from '../report/report';
 import { reset } from '../stack/data';
 import type { LabOptions } from '../stack/lab-options';
@@ -17,7 +17,7 @@ import { actsToRun, flagsFor, type RunSettings } from './run-settings';
 import { scrapeCounters } from './scrape';
 import { settle } from './settle';
 import { ShopClient } from './shop-client';
-import { notableTraces, type RequestResult, summarize, timeline } from './stats';
+import { keyTrace, notableTraces, type RequestResult, summarize, timeline } from './stats';
 import { waitForFlags } from './wait-for-flags';
 
 /**
@@ -80,7 +80,8 @@ export async function runPhase(
   const after = await scrapeCounters(services);
   const findings = await audit(lab);
   const endpoints = summarize(results);
-  const traces = notableTraces(results);
+  const key = scenario.compare && keyTrace(results, scenario.compare.endpoint, scenario.compare.act);
+  const traces = { ...notableTraces(results), ...(key ? { key } : {}) };
   const from = startedAt ?? finishedAt;
   return {
     flags: phase.flags,
@@ -100,9 +101,10 @@ export async function runPhase(
     timeline: timeline(results, actStartS),
     links: {
       grafana: grafanaDashboardUrl(settings, scenario.dashboardUid, from, finishedAt),
-      jaeger: {
-        slowest: traces.slowest.map((id) => jaegerTraceUrl(settings, id)),
-        failed: traces.failed.map((id) => jaegerTraceUrl(settings, id)),
+      traces: {
+        viewer: settings.traces.name,
+        slowest: traces.slowest.map((id) => traceUrl(settings, id)),
+        failed: traces.failed.map((id) => traceUrl(settings, id)),
       },
     },
   };

@@ -1,5 +1,6 @@
 import type { Act, ClientBehaviour, Scenario } from '@incident-lab/scenarios';
 import { scaleRates } from '@incident-lab/scenarios';
+import type { TraceViewer } from '../report/links';
 
 /** How one `lab run` is carried out: the scenario's load, as overridden on the command line. */
 export interface RunSettings {
@@ -10,7 +11,8 @@ export interface RunSettings {
   ratePerS?: number;
   /** Overrides what the simulated clients do on a timeout or error. */
   client?: ClientBehaviour;
-  jaegerUrl: string;
+  /** Where trace links open (Jaeger when it runs, the lab console otherwise). */
+  traces: TraceViewer;
   grafanaUrl: string;
   prometheusUrl?: string;
   log: (line: string) => void;

@@ -80,6 +80,18 @@ export function timeline(results: RequestResult[], durationS: number): TimelineP
   return points;
 }
 
+/**
+ * The one request of `endpoint` (in `act`) a learner should compare across phases: the slowest that
+ * came back with a trace id, failed or not (a client timeout has none); undefined when none did.
+ */
+export function keyTrace(results: RequestResult[], endpoint: string, act?: string): string | undefined {
+  return results
+    .filter(
+      (result) => result.traceId && result.endpoint === endpoint && (act === undefined || result.act === act),
+    )
+    .sort((a, b) => b.latencyMs - a.latencyMs)[0]?.traceId;
+}
+
 /** The trace ids a learner should open: the slowest requests, and the failed ones. */
 export function notableTraces(results: RequestResult[], count = 5): { slowest: string[]; failed: string[] } {
   const traced = results.filter((result) => result.traceId);

@@ -23,3 +23,10 @@ export async function annotate(
     return false;
   }
 }
+
+/** Marks a flag change on Grafana at LAB_GRAFANA_URL; returns Grafana's URL when it took the mark. */
+export async function annotateFlagChange(text: string): Promise<string | undefined> {
+  const grafanaUrl = process.env.LAB_GRAFANA_URL ?? 'http://localhost:3030';
+  const marked = await annotate(grafanaUrl, process.env.LAB_GRAFANA_AUTH ?? 'admin:admin', text, ['flags']);
+  return marked ? grafanaUrl : undefined;
+}

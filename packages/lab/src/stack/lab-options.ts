@@ -57,6 +57,16 @@ export function portOf(options: LabOptions, service: ServiceName): number {
   return options.portBase + (DEFAULT_PORTS[service] - DEFAULT_PORTS.storefront);
 }
 
+/** The lab console's port: LAB_CONSOLE_PORT, or 80 above storefront's (3080 by default). */
+export function consolePort(options: LabOptions, env: NodeJS.ProcessEnv = process.env): number {
+  return Number(env.LAB_CONSOLE_PORT ?? options.portBase + 80);
+}
+
+/** LAB_CONSOLE_URL (the console sets it for the runs it starts), or the console `lab up` starts. */
+export function consoleUrl(options: LabOptions, env: NodeJS.ProcessEnv = process.env): string {
+  return env.LAB_CONSOLE_URL ?? `http://${options.host}:${consolePort(options, env)}`;
+}
+
 export function urlOf(options: LabOptions, service: ServiceName): string {
   return `http://${options.host}:${portOf(options, service)}`;
 }

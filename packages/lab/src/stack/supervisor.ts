@@ -12,6 +12,10 @@ export interface SupervisorOptions {
   readyTimeoutMs?: number;
   /** Called whenever a service starts, becomes ready or exits: `lab up` writes its state file. */
   onChange?: (services: ServiceState[]) => void;
+  /** Variables every service gets on top of its own: where `lab up` sends their traces. */
+  serviceEnv?: Record<string, string>;
+  /** Keeps debug lines out of the terminal (the console still receives them over OTLP). */
+  hideDebug?: boolean;
 }
 
 /** What `lab status --json` shows of each process. */
@@ -115,12 +119,13 @@ export class Supervisor {
   }
 
   private say(service: SupervisedService, line: string) {
+    if (this.options.hideDebug && line.includes('"level":"debug"')) return;
     this.options.log?.(formatLogLine(service.name, line, this.options.colour ?? false));
   }
 
   private spawn(service: SupervisedService): void {
     const child = spawn(process.execPath, ['--require', TELEMETRY_PRELOAD, service.process.main], {
-      env: { ...process.env, ...service.process.env, LAB_SUPERVISED: '1' },
+      env: { ...process.env, ...service.process.env, ...this.options.serviceEnv, LAB_SUPERVISED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     service.markStarted(child);

@@ -4,6 +4,7 @@ import type { FlagReader } from '@incident-lab/flags';
 import { type Broker, envelope } from '@incident-lab/messaging';
 import type { KeyProgress } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
+import { trace } from '@opentelemetry/api';
 import type { PAYMENTS_FLAGS, PaymentsFlags } from '../flags';
 import { chargeIdentity } from '../lessons/idempotency-keys';
 import { announce } from '../lessons/outbox';
@@ -123,6 +124,8 @@ export async function charge(
   if (resumed && resumed.status !== 'PENDING') return resumed;
   const payment = resumed ?? (await createPayment(deps, request, progress));
   const { id } = payment;
+  // The ids `lab check` reports, on the span: a finding leads to its trace.
+  trace.getActiveSpan()?.setAttributes({ 'order.id': request.orderId, 'payment.id': id });
   const reference = payment.providerReference ?? undefined;
   const result = await deps.provider.charge({ reference, ...request }, deps.flags);
   const ids = {

@@ -1,0 +1,203 @@
+/**
+ * The few charts that tell each lab's story, read from the services' `/metrics` every second.
+ * Each series names its metric and labels as the services export them (the same names the Grafana
+ * dashboards and alerts use), and how to read it: a counter as a rate per second, a gauge as it is,
+ * a latency histogram as its p95 over the last second.
+ */
+export interface SeriesSpec {
+  label: string;
+  metric: string;
+  read: 'rate' | 'gauge' | 'p95-ms';
+  /** Only samples with these label values (`{ns}` is the lab's namespace); all are summed otherwise. */
+  labels?: Record<string, string>;
+  /** Only this service's scrape. */
+  service?: string;
+  /** The role the series plays in the broken/fixed palette: `bad` series are what a fix removes. */
+  tone?: 'bad' | 'good' | 'neutral';
+}
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  unit: string;
+  series: SeriesSpec[];
+}
+
+/** Prometheus' firing alerts, counted: the console reads them when a Prometheus is configured. */
+export const FIRING_ALERTS = 'ALERTS:firing';
+
+export const LAB_CHARTS: Record<string, ChartSpec[]> = {
+  cascading: [
+    {
+      id: 'login-p95',
+      title: 'Login p95',
+      unit: 'ms',
+      series: [
+        {
+          label: 'POST /api/login p95',
+          metric: 'http_server_request_duration',
+          read: 'p95-ms',
+          labels: { http_route: '/api/login' },
+          service: 'storefront',
+          tone: 'bad',
+        },
+      ],
+    },
+    {
+      id: 'pool',
+      title: "Storefront's shared pool",
+      unit: 'connections / requests',
+      series: [
+        {
+          label: 'in use',
+          metric: 'db_pool_connections_in_use',
+          read: 'gauge',
+          labels: { pool: 'shared' },
+          service: 'storefront',
+          tone: 'neutral',
+        },
+        {
+          label: 'waiting',
+          metric: 'db_pool_requests_waiting',
+          read: 'gauge',
+          labels: { pool: 'shared' },
+          service: 'storefront',
+          tone: 'bad',
+        },
+      ],
+    },
+    {
+      id: 'shed-retries',
+      title: 'Shed requests and retries',
+      unit: 'per second',
+      series: [
+        {
+          label: 'shed (refused a connection)',
+          metric: 'db_pool_refused_requests_total',
+          read: 'rate',
+          tone: 'good',
+        },
+        {
+          label: 'retries',
+          metric: 'http_client_retries_total',
+          read: 'rate',
+          labels: { outcome: 'retried' },
+          tone: 'bad',
+        },
+      ],
+    },
+    {
+      id: 'breaker',
+      title: 'Circuit breaker on provider-primary',
+      unit: '0 closed · 1 half-open · 2 open',
+      series: [
+        {
+          label: 'state',
+          metric: 'circuit_breaker_state',
+          read: 'gauge',
+          labels: { breaker: 'provider-primary' },
+          service: 'payments',
+          tone: 'neutral',
+        },
+      ],
+    },
+  ],
+  partial: [
+    {
+      id: 'charges-orders',
+      title: 'Charges vs orders',
+      unit: 'per second',
+      series: [
+        { label: 'orders created', metric: 'shop_orders_created_total', read: 'rate', tone: 'neutral' },
+        {
+          label: 'new charges at the provider',
+          metric: 'provider_charge_requests_total',
+          read: 'rate',
+          labels: { outcome: 'charged' },
+          tone: 'bad',
+        },
+      ],
+    },
+    {
+      id: 'replays',
+      title: 'Replays and redeliveries',
+      unit: 'per second',
+      series: [
+        {
+          label: 'idempotent replays',
+          metric: 'shop_idempotency_requests_total',
+          read: 'rate',
+          labels: { outcome: 'replayed' },
+          tone: 'good',
+        },
+        { label: 'redeliveries', metric: 'shop_messages_redelivered_total', read: 'rate', tone: 'bad' },
+        {
+          label: 'duplicates skipped',
+          metric: 'shop_payments_deduplicated_total',
+          read: 'rate',
+          tone: 'good',
+        },
+      ],
+    },
+    {
+      id: 'pending',
+      title: 'Orders still PENDING',
+      unit: 'orders',
+      series: [
+        {
+          label: 'pending',
+          metric: 'shop_orders_pending',
+          read: 'gauge',
+          service: 'storefront',
+          tone: 'bad',
+        },
+      ],
+    },
+  ],
+  silent: [
+    {
+      id: 'payments-invoices',
+      title: 'Payments vs invoices',
+      unit: 'per second',
+      series: [
+        {
+          label: 'payments completed',
+          metric: 'shop_payments_completed_total',
+          read: 'rate',
+          tone: 'neutral',
+        },
+        { label: 'invoices created', metric: 'shop_invoices_created_total', read: 'rate', tone: 'good' },
+      ],
+    },
+    {
+      id: 'parked',
+      title: 'Dead-lettered and unroutable',
+      unit: 'messages',
+      series: [
+        {
+          label: 'on the dead-letter queue',
+          metric: 'shop_queue_messages',
+          read: 'gauge',
+          labels: { queue: '{ns}.dead-letter' },
+          service: 'invoicing',
+          tone: 'bad',
+        },
+        { label: 'unroutable events', metric: 'shop_events_unroutable_total', read: 'rate', tone: 'bad' },
+      ],
+    },
+    {
+      id: 'alerts',
+      title: 'Without an invoice, and alerts firing',
+      unit: 'payments / alerts',
+      series: [
+        {
+          label: 'payments without invoice',
+          metric: 'shop_payments_without_invoice',
+          read: 'gauge',
+          tone: 'bad',
+        },
+        { label: 'alerts firing (Prometheus)', metric: FIRING_ALERTS, read: 'gauge', tone: 'good' },
+      ],
+    },
+  ],
+};

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { type RunningConsole, startConsole } from '@incident-lab/console';
+import { scrape } from '../run/scrape';
+import { annotateFlagChange } from '../stack/grafana-annotations';
+import { consolePort, type LabOptions } from '../stack/lab-options';
+import { alertStates } from '../stack/prometheus-alerts';
+import { labServices } from '../stack/services';
+
+/** The lab CLI's own entry point, so the console can start `lab run` and `lab check` as a learner would. */
+const LAB_BIN = path.resolve(__dirname, '../../bin/lab.js');
+
+/**
+ * What the services need to report to the console: their OTLP endpoint, and debug logging, so the
+ * lines nobody reads (lab 3's swallowed error is logged at debug) reach the trace they belong to.
+ * `lab up` keeps them out of the terminal, where they would be noise.
+ */
+export function consoleServiceEnv(consoleUrl: string): Record<string, string> {
+  return { OTEL_EXPORTER_OTLP_ENDPOINT: consoleUrl, LOG_LEVEL: 'debug' };
+}
+
+/**
+ * The lab console for this lab: its services, flag file and reports, scraped with the same code as
+ * `lab run`, alerts from LAB_PROMETHEUS_URL when set, flag changes marked on Grafana when it runs.
+ * `forwardOtlpTo` is where the services' spans also go (compose's Jaeger), when set.
+ */
+export function startLabConsole(
+  options: LabOptions,
+  settings: {
+    forwardOtlpTo?: string;
+    prometheusUrl?: string;
+    reportsDir?: string;
+    labEnv?: NodeJS.ProcessEnv;
+  } = {},
+): Promise<RunningConsole> {
+  const prometheusUrl = settings.prometheusUrl ?? process.env.LAB_PROMETHEUS_URL;
+  return startConsole(
+    {
+      namespace: options.namespace,
+      services: labServices(options).map(({ name, url }) => ({ name, url })),
+      flagFile: options.flagFile,
+      reportsDir: settings.reportsDir ?? path.resolve('reports'),
+      scrape,
+      ...(prometheusUrl
+        ? {
+            firingAlerts: async () => {
+              const states = await alertStates(prometheusUrl);
+              return states && [...states.values()].filter((state) => state === 'firing').length;
+            },
+          }
+        : {}),
+      flagsChanged: async (text) => {
+        await annotateFlagChange(text);
+      },
+      labCommand: [process.execPath, LAB_BIN],
+      ...(settings.labEnv ? { labEnv: settings.labEnv } : {}),
+      ...(settings.forwardOtlpTo ? { forwardOtlpTo: settings.forwardOtlpTo } : {}),
+    },
+    { port: consolePort(options), hostname: options.host },
+  );
+}
