@@ -50,9 +50,12 @@ describe('Prometheus alert rules (infra/prometheus/alerts.yml)', () => {
       expect(['critical', 'warning']).toContain(rule.labels?.severity);
       expect(rule.annotations?.summary).toBeTruthy();
       expect(rule.annotations?.description).toMatch(/\$value/);
-      const runbook = rule.annotations?.runbook_url ?? '';
-      expect(existsSync(path.join(root, runbook)), runbook).toBe(true);
-      expect(readFileSync(path.join(root, runbook), 'utf8')).toContain(rule.alert);
+      // An absolute link under the external label runbook_base, to a runbook the console serves.
+      const url = rule.annotations?.runbook_url ?? '';
+      expect(url).toMatch(/^\{\{ \$externalLabels\.runbook_base \}\}\/[a-z-]+\.md$/);
+      const runbook = path.join(root, 'lab-guides/runbooks', path.basename(url));
+      expect(existsSync(runbook), url).toBe(true);
+      expect(readFileSync(runbook, 'utf8')).toContain(rule.alert);
     },
   );
 

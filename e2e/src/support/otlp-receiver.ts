@@ -17,8 +17,11 @@ export type ReceivedSpan = StoredSpan;
  * one connected trace.
  */
 export class OtlpReceiver {
-  readonly spans: ReceivedSpan[] = [];
-  readonly logs: StoredLog[] = [];
+  /** Exports as they came; decoded only when a test reads them, so a busy run pays no decoding. */
+  private readonly exports: Array<{ signal: string; encoding: 'protobuf' | 'json'; body: Buffer }> = [];
+  private decoded = 0;
+  private readonly spanList: ReceivedSpan[] = [];
+  private readonly logList: StoredLog[] = [];
   /** The encodings the exports arrived in, so a test can tell which protocol the SDK used. */
   readonly encodings = new Set<string>();
   private server?: Server;
@@ -29,17 +32,33 @@ export class OtlpReceiver {
       request.on('data', (chunk) => chunks.push(chunk));
       request.on('end', () => {
         const encoding = otlpEncoding(request.headers['content-type']);
-        const body = Buffer.concat(chunks);
-        if (encoding) {
+        if (encoding && (request.url === '/v1/traces' || request.url === '/v1/logs')) {
           this.encodings.add(encoding);
-          if (request.url === '/v1/traces') this.spans.push(...decodeTraces(body, encoding));
-          if (request.url === '/v1/logs') this.logs.push(...decodeLogs(body, encoding));
+          this.exports.push({ signal: request.url, encoding, body: Buffer.concat(chunks) });
         }
         response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  private decode(): void {
+    for (; this.decoded < this.exports.length; this.decoded++) {
+      const { signal, encoding, body } = this.exports[this.decoded] as (typeof this.exports)[number];
+      if (signal === '/v1/traces') this.spanList.push(...decodeTraces(body, encoding));
+      else this.logList.push(...decodeLogs(body, encoding));
+    }
+  }
+
+  get spans(): ReceivedSpan[] {
+    this.decode();
+    return this.spanList;
+  }
+
+  get logs(): StoredLog[] {
+    this.decode();
+    return this.logList;
   }
 
   trace(traceId: string): ReceivedSpan[] {

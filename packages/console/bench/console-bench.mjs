@@ -1,7 +1,6 @@
-// The console's own cost, measured (a benchmark, not a test): memory with a full store, ingest rate
-// of OTLP/protobuf exports over HTTP, and search time over a full store.
+// The console's own cost, measured (a benchmark, not a test): ingest rate of OTLP/protobuf exports
+// over HTTP, the memory a console with a full store adds to a process, and search time over it.
 // Run: node --expose-gc packages/console/bench/console-bench.mjs   (after npm run build)
-
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 
@@ -25,9 +24,17 @@ const settle = () => {
   global.gc?.();
   return process.memoryUsage();
 };
+const host = {
+  namespace: 'bench',
+  services: [],
+  flagFile: DEFAULT_FLAG_FILE,
+  reportsDir: '/nonexistent',
+  scrape: async () => [],
+  labCommand: ['true'],
+};
 
-/** Checkout-shaped traces: a server span, a pool wait, queries and a client call, with the shop's attributes. */
-function makeBatches() {
+/** Checkout-shaped traces, batch by batch: a server span, a pool wait, queries, a call, a publish. */
+function* batches() {
   const exporter = new InMemorySpanExporter();
   const services = ['storefront', 'payments', 'provider-primary', 'invoicing'];
   const providers = services.map(
@@ -37,9 +44,8 @@ function makeBatches() {
         spanProcessors: [new SimpleSpanProcessor(exporter)],
       }),
   );
-  let made = 0;
   let order = 0;
-  while (made < SPANS) {
+  for (let made = 0; made < SPANS; ) {
     order += 1;
     const tracer = providers[order % providers.length].getTracer('bench');
     const root = tracer.startSpan('POST /api/orders', {
@@ -60,57 +66,53 @@ function makeBatches() {
       'publish lab.events',
       'UPDATE',
     ]) {
-      const child = tracer.startSpan(
-        name,
-        { attributes: { 'db.system.name': 'mysql', 'payment.reference': `pay-${order}` } },
-        ctx,
-      );
-      child.end();
+      tracer
+        .startSpan(
+          name,
+          { attributes: { 'db.system.name': 'mysql', 'payment.reference': `pay-${order}` } },
+          ctx,
+        )
+        .end();
     }
     root.end();
     made += 8;
+    if (exporter.getFinishedSpans().length >= BATCH || made >= SPANS) {
+      yield Buffer.from(ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans()));
+      exporter.reset();
+    }
   }
-  const spans = exporter.getFinishedSpans().slice(0, SPANS);
-  const batches = [];
-  for (let i = 0; i < spans.length; i += BATCH) {
-    batches.push(Buffer.from(ProtobufTraceSerializer.serializeRequest(spans.slice(i, i + BATCH))));
-  }
-  return { batches, orders: order };
 }
 
-const { batches, orders } = makeBatches();
+async function send(url, body) {
+  const answer = await fetch(`${url}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf' },
+    body,
+  });
+  if (!answer.ok) throw new Error(`export refused: ${answer.status}`);
+  await answer.arrayBuffer();
+}
+
+// Memory first, in a process that holds nothing else: the console, empty, then full.
 const before = settle();
-const running = await startConsole(
-  {
-    namespace: 'bench',
-    services: [],
-    flagFile: DEFAULT_FLAG_FILE,
-    reportsDir: '/nonexistent',
-    scrape: async () => [],
-    labCommand: ['true'],
-  },
-  { port: 0 },
-);
-const empty = settle();
+const running = await startConsole(host, { port: 0 });
+for (const body of batches()) await send(running.url, body);
+const full = settle();
+
+// Ingest: the same exports prepared beforehand, two in flight (two services exporting at once),
+// into a second console; the first one is full and stays so for the search timings.
+const prepared = [...batches()];
+const second = await startConsole(host, { port: 0 });
 const started = performance.now();
-// Two exports in flight at a time, as two services exporting at once.
 let next = 0;
 await Promise.all(
   [0, 1].map(async () => {
-    while (next < batches.length) {
-      const body = batches[next++];
-      const answer = await fetch(`${running.url}/v1/traces`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf' },
-        body,
-      });
-      if (!answer.ok) throw new Error(`export refused: ${answer.status}`);
-      await answer.arrayBuffer();
-    }
+    while (next < prepared.length) await send(second.url, prepared[next++]);
   }),
 );
 const seconds = (performance.now() - started) / 1000;
-const full = settle();
+await second.stop();
+
 const time = (query) => {
   const runs = [];
   for (let i = 0; i < 21; i++) {
@@ -121,20 +123,21 @@ const time = (query) => {
   runs.sort((a, b) => a - b);
   return Math.round(runs[10] * 10) / 10;
 };
-const results = {
-  spans: running.spans.size,
-  traces: orders,
-  ingest: { seconds: Math.round(seconds * 100) / 100, spansPerSecond: Math.round(SPANS / seconds) },
-  memoryMb: {
-    consoleEmpty: { rss: mb(empty.rss - before.rss), heap: mb(empty.heapUsed - before.heapUsed) },
-    storeFull: { rss: mb(full.rss - empty.rss), heap: mb(full.heapUsed - empty.heapUsed) },
-  },
-  searchMedianMs: {
-    newest50: time({}),
-    byAttribute: time({ attribute: { key: 'order.id', value: 'order-3' } }),
-    byOperationAndMinDuration: time({ operation: 'pool.acquire', minDurationMs: 1000 }),
-    byService: time({ service: 'payments', limit: 50 }),
-  },
-};
-console.log(JSON.stringify(results, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      spans: running.spans.size,
+      ingest: { seconds: Math.round(seconds * 100) / 100, spansPerSecond: Math.round(SPANS / seconds) },
+      consoleWithFullStoreMb: { rss: mb(full.rss - before.rss), heap: mb(full.heapUsed - before.heapUsed) },
+      searchMedianMs: {
+        newest50: time({}),
+        byAttribute: time({ attribute: { key: 'order.id', value: 'order-3' } }),
+        byOperationAndMinDuration: time({ operation: 'pool.acquire', minDurationMs: 1000 }),
+        byTraceIdStart: time({ traceId: 'ffff' }),
+      },
+    },
+    null,
+    2,
+  ),
+);
 await running.stop();

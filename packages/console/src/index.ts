@@ -1,7 +1,10 @@
+export type { SignalsView } from './api-types';
 export { decodeLogs, decodeTraces, OtlpDecodeError, otlpEncoding } from './otlp/decode';
 export type { StoredLog, StoredSpan } from './otlp/telemetry-types';
 export type { ConsoleHost } from './server/console-host';
 export { type ConsoleOptions, type RunningConsole, startConsole } from './server/console-server';
+export { LAB_CHARTS } from './signals/lab-charts';
 export type { MetricSample } from './signals/metric-sample';
+export { type Scrape, SignalRecorder } from './signals/signal-recorder';
 export type { TraceSummary } from './store/span-store';
 export { alignRows, type LayoutSpan, labelPlacement, rowKey, type SpanRow, spanTree } from './trace-layout';

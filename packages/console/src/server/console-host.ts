@@ -11,6 +11,8 @@ export interface ConsoleHost {
   flagFile: string;
   /** Where `lab run` writes its reports; the console lists and serves them. */
   reportsDir: string;
+  /** The alerts' runbooks, served at /runbooks/ (the alerts' `runbook_base` points there). */
+  runbooksDir?: string;
   scrape(serviceUrl: string): Promise<MetricSample[]>;
   /** Alerts firing in the lab's Prometheus, when one is configured. */
   firingAlerts?(): Promise<number | undefined>;

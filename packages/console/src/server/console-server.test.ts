@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { copyDefaultFlagFile } from '@incident-lab/flags';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from './console-server';
@@ -14,6 +15,7 @@ beforeAll(async () => {
       services: [],
       flagFile,
       reportsDir: __dirname,
+      runbooksDir: path.resolve(__dirname, '../../../../lab-guides/runbooks'),
       scrape: async () => [],
       labCommand: ['false'],
     },
@@ -87,6 +89,15 @@ describe('the console’s HTTP surface', () => {
     expect((await call('/api/nothing')).status).toBe(404);
     const wrongMethod = await call('/api/flags', { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
+  });
+
+  it('serves the runbooks as text, and nothing else under /runbooks/', async () => {
+    const runbook = await call('/runbooks/invoices-missing.md');
+    expect(runbook.status).toBe(200);
+    expect(runbook.type).toBe('text/plain; charset=utf-8');
+    expect(runbook.text).toContain('InvoicesBehindPayments');
+    expect((await call('/runbooks/no-such-runbook.md')).status).toBe(404);
+    expect((await call('/runbooks/..%2fconsole-host.ts')).status).toBe(404);
   });
 
   it('serves report files only from inside the reports folder', async () => {

@@ -90,6 +90,15 @@ export async function startConsole(host: ConsoleHost, options: ConsoleOptions): 
     },
     {
       method: 'GET',
+      path: /^\/runbooks\/([a-z0-9-]+\.md)$/,
+      handle: ({ params, response }) => {
+        if (!host.runbooksDir) throw new ProblemError(404, 'Not Found', 'this console serves no runbooks');
+        // Markdown shown as text: readable in any browser, straight from an alert's link.
+        return sendFile(response, host.runbooksDir, params[0] as string, 'text/plain; charset=utf-8');
+      },
+    },
+    {
+      method: 'GET',
       path: /^\/reports\/(.+)$/,
       handle: ({ params, response }) => sendFile(response, host.reportsDir, params[0] as string),
     },

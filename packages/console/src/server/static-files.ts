@@ -15,7 +15,12 @@ const TYPES: Record<string, string> = {
 };
 
 /** Sends `relative` from inside `root`; a path that would leave `root` (`..`, encoded or not) is a 404. */
-export async function sendFile(response: ServerResponse, root: string, relative: string): Promise<void> {
+export async function sendFile(
+  response: ServerResponse,
+  root: string,
+  relative: string,
+  type?: string,
+): Promise<void> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(relative);
@@ -27,7 +32,7 @@ export async function sendFile(response: ServerResponse, root: string, relative:
   const info = file.startsWith(base + path.sep) ? await stat(file).catch(() => undefined) : undefined;
   if (!info?.isFile()) throw new ProblemError(404, 'Not Found', `no file ${relative}`);
   response.writeHead(200, {
-    'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'content-type': type ?? TYPES[path.extname(file)] ?? 'application/octet-stream',
     'content-length': info.size,
     'x-content-type-options': 'nosniff',
   });

@@ -3,8 +3,11 @@ import { type RunningConsole, startConsole } from '@incident-lab/console';
 import { scrape } from '../run/scrape';
 import { annotateFlagChange } from '../stack/grafana-annotations';
 import { consolePort, type LabOptions } from '../stack/lab-options';
-import { alertStates } from '../stack/prometheus-alerts';
+import { firingAlertCount } from '../stack/prometheus-alerts';
 import { labServices } from '../stack/services';
+
+/** The alerts' runbooks, in the repository's lab guides. */
+const RUNBOOKS = path.resolve(__dirname, '../../../../lab-guides/runbooks');
 
 /** The lab CLI's own entry point, so the console can start `lab run` and `lab check` as a learner would. */
 const LAB_BIN = path.resolve(__dirname, '../../bin/lab.js');
@@ -39,15 +42,9 @@ export function startLabConsole(
       services: labServices(options).map(({ name, url }) => ({ name, url })),
       flagFile: options.flagFile,
       reportsDir: settings.reportsDir ?? path.resolve('reports'),
+      runbooksDir: RUNBOOKS,
       scrape,
-      ...(prometheusUrl
-        ? {
-            firingAlerts: async () => {
-              const states = await alertStates(prometheusUrl);
-              return states && [...states.values()].filter((state) => state === 'firing').length;
-            },
-          }
-        : {}),
+      ...(prometheusUrl ? { firingAlerts: () => firingAlertCount(prometheusUrl) } : {}),
       flagsChanged: async (text) => {
         await annotateFlagChange(text);
       },

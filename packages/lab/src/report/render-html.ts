@@ -11,9 +11,146 @@ import {
   invariantText,
   repairText,
 } from './report-text';
-import { barChart, lineChart, type Series } from './svg-charts';
+import { barChart, lineChart, type Marker, niceMax } from './svg-charts';
 
-const COLOURS: Record<string, string> = { broken: '#dc2626', fixed: '#16a34a', custom: '#2563eb' };
+/** Okabe–Ito: broken vermillion, fixed blue, readable with the common colour-vision deficiencies. */
+const COLOURS: Record<string, string> = { broken: '#D55E00', fixed: '#0072B2', custom: '#009E73' };
+/** A cause series by its role: what a fix removes, what a fix adds, or context. */
+const TONES: Record<string, string> = { bad: '#D55E00', good: '#0072B2', neutral: '#555555' };
+/** The one meaning of "failed" in every chart and table of the report. */
+const FAILED =
+  'failed means answered with a status other than 2xx (a 5xx, a 402 payment failure, a 503 refusal) or given up on by the client after its timeout';
+
+/** Where each act starts, in seconds into the phase: drawn and named on every chart over time. */
+function actMarkers(report: LabReport): Marker[] {
+  let at = 0;
+  return report.load.acts.map((act) => {
+    const marker = { x: at, label: `act ${act.name}` };
+    at += act.durationS;
+    return marker;
+  });
+}
+
+/** The acts: how long, how much load, which faults struck. */
+function actsTable(report: LabReport): string {
+  return table(
+    ['act', 'seconds', 'load (requests per second)', 'faults'],
+    report.load.acts.map((act) => [
+      escapeHtml(act.name),
+      String(act.durationS),
+      escapeHtml(
+        Object.entries(act.ratePerS)
+          .map(([endpoint, rate]) => `${endpoint} ${Number(rate).toFixed(1)}`)
+          .join(', '),
+      ),
+      Object.entries(act.faults)
+        .map(([key, value]) => `<code>${escapeHtml(key)}=${escapeHtml(value)}</code>`)
+        .join(' ') || 'none',
+    ]),
+  );
+}
+
+/**
+ * Per endpoint, the p95 of the requests that succeeded beside the share that failed, each second:
+ * a fast failure can no longer pass for good latency.
+ */
+function endpointCharts(report: LabReport, phases: Array<[string, PhaseReport]>, endpoint: string): string {
+  const markers = actMarkers(report);
+  const xMax = report.load.acts.reduce((sum, act) => sum + act.durationS, 0);
+  const points = (phase: PhaseReport) => phase.timeline.filter((point) => point.endpoint === endpoint);
+  const latency = lineChart(
+    `${endpoint}: p95 of the requests that succeeded, per second`,
+    'p95 ms (successes)',
+    phases.map(([name, phase]) => ({
+      label: name,
+      colour: COLOURS[name] ?? '#000',
+      points: points(phase).flatMap(
+        (point): Array<[number, number]> =>
+          point.okP95Ms === undefined ? [] : [[point.second, point.okP95Ms]],
+      ),
+    })),
+    { markers, xMax },
+  );
+  const anyFailed = phases.some(([, phase]) => points(phase).some((point) => point.failed > 0));
+  const failures = anyFailed
+    ? lineChart(
+        `${endpoint}: share of requests that failed, per second`,
+        'failed (%)',
+        phases.map(([name, phase]) => ({
+          label: name,
+          colour: COLOURS[name] ?? '#000',
+          points: points(phase)
+            .filter((point) => point.requests > 0)
+            .map((point): [number, number] => [
+              point.second,
+              Math.round((point.failed / point.requests) * 1000) / 10,
+            ]),
+        })),
+        { markers, xMax, yMax: 100 },
+      )
+    : `<p class="empty">${escapeHtml(endpoint)}: no request failed, in any phase.</p>`;
+  return `<figure><figcaption>${escapeHtml(endpoint)}: p95 of successes</figcaption>${latency}</figure><figure><figcaption>${escapeHtml(endpoint)}: share failed</figcaption>${failures}</figure>`;
+}
+
+/** The scenario's causes over time, one chart per phase on one scale, acts marked. */
+function causeCharts(report: LabReport, phases: Array<[string, PhaseReport]>): string {
+  const withCauses = phases.filter(([, phase]) => phase.causes?.length);
+  const first = withCauses[0]?.[1].causes;
+  if (!first) return '';
+  const markers = actMarkers(report);
+  const xMax = report.load.acts.reduce((sum, act) => sum + act.durationS, 0);
+  const rows = first.map((chart) => {
+    const same = withCauses.map(
+      ([name, phase]) => [name, phase.causes?.find((each) => each.id === chart.id)] as const,
+    );
+    const yMax = niceMax(
+      Math.max(
+        1,
+        ...same.flatMap(
+          ([, each]) => each?.series.flatMap((series) => series.points.map(([, y]) => y)) ?? [],
+        ),
+      ),
+    );
+    const figures = same
+      .map(([name, each]) => {
+        const title = `${chart.title} (${chart.unit}), ${name}`;
+        const series = (each?.series ?? []).map((series) => ({
+          label: series.label,
+          colour: TONES[series.tone] ?? '#555555',
+          points: series.points,
+        }));
+        return `<figure data-cause="${escapeHtml(chart.id)}" data-phase="${escapeHtml(name)}"><figcaption>${escapeHtml(chart.title)} — <em style="color:${COLOURS[name] ?? '#000'}">${escapeHtml(name)}</em></figcaption>${lineChart(title, chart.unit, series, { markers, xMax, yMax })}</figure>`;
+      })
+      .join('');
+    return `<div class="charts">${figures}</div>`;
+  });
+  return `<h2>Causes over time</h2><p>What the services' /metrics said each second of the load: the same charts as the lab console's Signals view. Act boundaries are the dashed lines.</p>${rows.join('')}`;
+}
+
+/** Each service's counters over each phase, side by side. */
+function serverCounters(phases: Array<[string, PhaseReport]>): string {
+  const keys = [
+    ...new Set(
+      phases.flatMap(([, phase]) =>
+        Object.entries(phase.server).flatMap(([service, counters]) =>
+          Object.keys(counters).map((name) => `${service} ${name}`),
+        ),
+      ),
+    ),
+  ].sort();
+  const rows = keys
+    .map((key) => {
+      const [service, name] = key.split(' ') as [string, string];
+      const values = phases.map(([, phase]) => phase.server[service]?.[name] ?? 0);
+      return values.some((value) => value !== 0)
+        ? [escapeHtml(service), `<code>${escapeHtml(name)}</code>`, ...values.map(String)]
+        : undefined;
+    })
+    .filter((row): row is string[] => row !== undefined);
+  return rows.length
+    ? `<h2>Server counters</h2><p>What each service counted during each phase (its /metrics before and after).</p>${table(['service', 'counter', ...phases.map(([name]) => name)], rows)}`
+    : '';
+}
 
 /** A figure with one bar per phase for each category, broken beside fixed. */
 function phaseBars(
@@ -63,7 +200,7 @@ function phaseCard(name: string, phase: PhaseReport): string {
       .join(' ') || 'defaults'
   }
 · ${phase.durationS} s · <a href="${escapeHtml(phase.links.grafana)}">Grafana, this phase's time range</a></p>
-${table(['endpoint', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'timeouts'], endpoints)}
+${table(['endpoint', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'non-2xx answers', 'client timeouts'], endpoints)}
 ${table(['probe', 'value', 'tolerance'], probes)}
 <p>Slowest traces (in ${phase.links.traces.viewer}): ${traceLinks(phase.traces.slowest, phase.links.traces.slowest)}</p>
 <p>Failed traces (in ${phase.links.traces.viewer}): ${traceLinks(phase.traces.failed, phase.links.traces.failed)}</p>
@@ -79,28 +216,24 @@ export function renderHtml(report: LabReport): string {
   );
   const endpoints = [...new Set(phases.flatMap(([, phase]) => Object.keys(phase.endpoints)))];
   const latencyCharts = groups
-    .map((endpoint) => {
-      const series: Series[] = phases.map(([name, phase]) => ({
-        label: name,
-        colour: COLOURS[name] ?? '#000',
-        points: phase.timeline
-          .filter((point) => point.endpoint === endpoint && point.requests > 0)
-          .map((point) => [point.second, point.p95Ms]),
-      }));
-      return `<figure><figcaption>${endpoint}: p95 latency per second</figcaption>${lineChart(`${endpoint}: p95 latency per second`, 'p95 ms', series)}</figure>`;
-    })
+    .map((endpoint) => `<div class="charts">${endpointCharts(report, phases, endpoint)}</div>`)
     .join('');
-  const errorChart = phaseBars(
-    phases,
-    'errors and timeouts, share of requests',
-    'errors and timeouts per endpoint',
-    'share of requests (%)',
-    endpoints,
-    (phase, endpoint) => {
-      const e = phase.endpoints[endpoint];
-      return e ? Math.round((e.errorRate + e.timeoutRate) * 1000) / 10 : 0;
-    },
+  const anyFailed = phases.some(([, phase]) =>
+    Object.values(phase.endpoints).some((e) => e.errorRate + e.timeoutRate > 0),
   );
+  const errorChart = anyFailed
+    ? phaseBars(
+        phases,
+        'failed (5xx, refused or timed out), share of requests',
+        'failed requests per endpoint',
+        'failed (%)',
+        endpoints,
+        (phase, endpoint) => {
+          const e = phase.endpoints[endpoint];
+          return e ? Math.round((e.errorRate + e.timeoutRate) * 1000) / 10 : 0;
+        },
+      )
+    : '<p class="empty">No request failed, in any phase.</p>';
   const names = invariantNames(phases);
   const invariants = table(
     ['invariant', ...phases.map(([name]) => name)],
@@ -147,11 +280,14 @@ ${REPORT_STYLE}${COMPARE_STYLE}</head><body>
 ${headline}
 <p>${escapeHtml(report.summary)}</p>
 <p>Seed ${report.seed} · started ${escapeHtml(report.startedAt)} · client timeout ${report.load.clientTimeoutMs} ms · on failure <code>${escapeHtml(report.load.client)}</code></p>
+<h2>The acts</h2>${actsTable(report)}
+<h2>Latency and failures over time</h2><p>Latency is of the requests that succeeded; ${escapeHtml(FAILED)}. Dashed lines: where each act starts.</p>${latencyCharts}
+${causeCharts(report, phases)}
 ${compareSection(report)}
-<h2>Latency over time</h2><div class="charts">${latencyCharts}</div>
-<h2>Errors</h2><div class="charts">${errorChart}</div>
+<h2>Failures per endpoint</h2><div class="charts">${errorChart}</div>
 <h2>Invariants</h2>${invariants}${repairs}<div class="charts">${invariantChart}</div>
 <div class="phases">${phases.map(([name, phase]) => phaseCard(name, phase)).join('')}</div>
+${serverCounters(phases)}
 ${report.notes.map((note) => `<p><small>${escapeHtml(note)}</small></p>`).join('')}
 </body></html>
 `;

@@ -28,8 +28,20 @@ export interface TimelinePoint {
   second: number;
   endpoint: EndpointGroup;
   requests: number;
+  /** Answered with a 5xx, refused, or given up on by the client (a timeout). */
   failed: number;
   p95Ms: number;
+  /** The p95 of the requests that succeeded; absent in a second where none did. */
+  okP95Ms?: number;
+}
+
+/** A cause chart of the phase: the scenario's series from the services' /metrics, each second. */
+export interface CauseChart {
+  id: string;
+  title: string;
+  unit: string;
+  /** Points are [seconds into the phase, value]. */
+  series: Array<{ label: string; tone: string; points: Array<[number, number]> }>;
 }
 
 export interface ProbeResult {
@@ -63,6 +75,8 @@ export interface PhaseReport {
   /** Each service's counters over the phase (`shop_*_total`, HTTP requests served, …). */
   server: Record<string, Record<string, number>>;
   timeline: TimelinePoint[];
+  /** The causes over time (pool, retries, charges, invoices…), scraped each second during the load. */
+  causes?: CauseChart[];
   links: { grafana: string; traces: { viewer: string; slowest: string[]; failed: string[] } };
 }
 

@@ -11,7 +11,7 @@ const WIDTH = 560;
 const HEIGHT = 220;
 const PAD = { left: 56, right: 12, top: 24, bottom: 32 };
 
-function niceMax(value: number): number {
+export function niceMax(value: number): number {
   if (value <= 0) return 1;
   const magnitude = 10 ** Math.floor(Math.log10(value));
   return Math.ceil(value / magnitude) * magnitude;
@@ -54,11 +54,13 @@ export function lineChart(
   title: string,
   yLabel: string,
   series: Series[],
-  options: { markers?: Marker[]; xLabel?: string } = {},
+  options: { markers?: Marker[]; xLabel?: string; xMax?: number; yMax?: number } = {},
 ): string {
   const markers = options.markers ?? [];
-  const xMax = Math.max(1, ...series.flatMap((s) => s.points.map(([x]) => x)), ...markers.map((m) => m.x));
-  const yMax = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map(([, y]) => y))));
+  const xMax =
+    options.xMax ??
+    Math.max(1, ...series.flatMap((s) => s.points.map(([x]) => x)), ...markers.map((m) => m.x));
+  const yMax = options.yMax ?? niceMax(Math.max(0, ...series.flatMap((s) => s.points.map(([, y]) => y))));
   const innerW = WIDTH - PAD.left - PAD.right;
   const innerH = HEIGHT - PAD.top - PAD.bottom;
   const x = (v: number) => PAD.left + (v / xMax) * innerW;

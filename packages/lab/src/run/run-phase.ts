@@ -6,8 +6,10 @@ import { grafanaDashboardUrl, traceUrl } from '../report/links';
 import type { PhaseName, PhaseReport } from '../report/report';
 import { reset } from '../stack/data';
 import type { LabOptions } from '../stack/lab-options';
+import { firingAlertCount } from '../stack/prometheus-alerts';
 import { labServices } from '../stack/services';
 import { afterLoad } from './after-load';
+import { recordCauses } from './cause-recorder';
 import { drainQueues } from './drain';
 import { driveLoad } from './drive-load';
 import { evaluateHypothesis } from './hypothesis';
@@ -42,6 +44,13 @@ export async function runPhase(
   const severalActs = acts.length > 1;
   const before = await scrapeCounters(services);
   const results: RequestResult[] = [];
+  const prometheusUrl = settings.prometheusUrl;
+  const causes = recordCauses(
+    scenario.name,
+    lab.namespace,
+    services,
+    prometheusUrl ? () => firingAlertCount(prometheusUrl) : undefined,
+  );
   let startedAt: Date | undefined;
   let actStartS = 0;
   for (const [index, act] of acts.entries()) {
@@ -73,6 +82,7 @@ export async function runPhase(
     actStartS += act.durationS;
   }
   const finishedAt = new Date();
+  const causeCharts = causes?.stop(startedAt ?? finishedAt, actStartS);
   say(`load done: ${results.length} requests measured; draining queues…`);
   await settle(services, say);
   if (!(await drainQueues(lab))) say('queues still busy after 30 s; auditing anyway');
@@ -99,6 +109,7 @@ export async function runPhase(
       Object.keys(after).map((service) => [service, deltas(before[service] ?? {}, after[service] ?? {})]),
     ),
     timeline: timeline(results, actStartS),
+    ...(causeCharts ? { causes: causeCharts } : {}),
     links: {
       grafana: grafanaDashboardUrl(settings, scenario.dashboardUid, from, finishedAt),
       traces: {

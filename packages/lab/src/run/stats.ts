@@ -68,12 +68,17 @@ export function timeline(results: RequestResult[], durationS: number): TimelineP
     for (let second = 0; second < durationS; second++) {
       const inSecond = mine.filter((result) => Math.floor(result.startMs / 1000) === second);
       const sorted = inSecond.map((result) => result.latencyMs).sort((a, b) => a - b);
+      const ok = inSecond
+        .filter((result) => result.outcome === 'ok')
+        .map((result) => result.latencyMs)
+        .sort((a, b) => a - b);
       points.push({
         second,
         endpoint,
         requests: inSecond.length,
         failed: inSecond.filter((result) => result.outcome !== 'ok').length,
         p95Ms: Math.round(percentile(sorted, 95)),
+        ...(ok.length > 0 ? { okP95Ms: Math.round(percentile(ok, 95)) } : {}),
       });
     }
   }

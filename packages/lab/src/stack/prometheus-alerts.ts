@@ -21,6 +21,12 @@ export async function alertStates(prometheusUrl: string): Promise<Map<string, Al
   }
 }
 
+/** How many alerts fire now; undefined when Prometheus does not answer. */
+export async function firingAlertCount(prometheusUrl: string): Promise<number | undefined> {
+  const states = await alertStates(prometheusUrl);
+  return states && [...states.values()].filter((state) => state === 'firing').length;
+}
+
 /**
  * Polls Prometheus until `done` holds for the alerts it reports, or `waitS` has passed, showing
  * which alerts are pending or firing on the progress line. Returns the last states seen.

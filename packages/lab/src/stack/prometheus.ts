@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_FLAG_FILE } from '@incident-lab/flags';
-import type { LabOptions } from './lab-options';
+import { consoleUrl, type LabOptions } from './lab-options';
 import { labServices } from './services';
 
 /** The lab's alert rules, the ones docker compose's Prometheus loads too. */
@@ -28,11 +28,17 @@ export function prometheusInstalled(): boolean {
 
 /**
  * The Prometheus configuration for the lab's local processes: every service scraped every
- * `intervalS`, labelled with its name as under compose, and the alert rules evaluated as often.
+ * `intervalS`, labelled with its name as under compose, and the alert rules evaluated as often,
+ * their runbook links pointing at the lab's console.
  */
 export function prometheusConfig(options: LabOptions, intervalS: number): object {
   return {
-    global: { scrape_interval: `${intervalS}s`, evaluation_interval: `${intervalS}s` },
+    global: {
+      scrape_interval: `${intervalS}s`,
+      evaluation_interval: `${intervalS}s`,
+      // The alerts' runbook links: served by this lab's console.
+      external_labels: { runbook_base: `${consoleUrl(options)}/runbooks` },
+    },
     rule_files: [ALERT_RULES],
     scrape_configs: [
       {
