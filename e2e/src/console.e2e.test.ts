@@ -68,7 +68,7 @@ describe('the lab console, driven in Chromium', () => {
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
     await setFlag('provider-outage', 'on');
-    const cell = await page.locator('tr[data-flag-row="provider-outage"] td.applied').innerText();
+    const cell = await page.locator('tr[data-flag-row="provider-outage"] td.applied').textContent();
     expect(cell).toContain('provider-primary');
     expect(cell).toContain('provider-backup');
     await shoot('flags');

@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { copyDefaultFlagFile } from '@incident-lab/flags';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,9 +9,23 @@ import { type RunningConsole, startConsole } from './console-server';
 
 let running: RunningConsole;
 let flagFile: string;
+/** What a stand-in for compose's Jaeger received from the console's forwarding. */
+const forwarded: Array<{ url: string; type: string; body: string }> = [];
+const jaeger = createServer(async (request, response) => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  forwarded.push({
+    url: request.url ?? '',
+    type: request.headers['content-type'] ?? '',
+    body: Buffer.concat(chunks).toString(),
+  });
+  response.writeHead(200).end('{}');
+});
 
 beforeAll(async () => {
   flagFile = await copyDefaultFlagFile();
+  jaeger.listen(0, '127.0.0.1');
+  await once(jaeger, 'listening');
   running = await startConsole(
     {
       namespace: 'test',
@@ -18,11 +35,15 @@ beforeAll(async () => {
       runbooksDir: path.resolve(__dirname, '../../../../lab-guides/runbooks'),
       scrape: async () => [],
       labCommand: ['false'],
+      forwardOtlpTo: `http://127.0.0.1:${(jaeger.address() as AddressInfo).port}`,
     },
     { port: 0 },
   );
 });
-afterAll(() => running.stop());
+afterAll(async () => {
+  await running.stop();
+  jaeger.close();
+});
 
 async function call(path: string, init?: RequestInit) {
   const response = await fetch(`${running.url}${path}`, init);
@@ -54,6 +75,26 @@ describe('the console’s HTTP surface', () => {
     expect(await file()).toBe(before);
   });
 
+  it('keeps an export and forwards it unchanged to the configured endpoint (compose’s Jaeger)', async () => {
+    const span = {
+      traceId: 'ab'.repeat(16),
+      spanId: 'cd'.repeat(8),
+      name: 'POST /api/orders',
+      startTimeUnixNano: '1',
+      endTimeUnixNano: '2',
+    };
+    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
+    const answer = await call('/v1/traces', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(answer.status).toBe(200);
+    expect(running.spans.trace('ab'.repeat(16))).toHaveLength(1);
+    await expect.poll(() => forwarded.length).toBe(1);
+    expect(forwarded[0]).toEqual({ url: '/v1/traces', type: 'application/json', body });
+  });
+
   it('answers OTLP exports it cannot read with 400 or 415, and an empty export with 200', async () => {
     const post = (body: string | Uint8Array, type: string) =>
       call('/v1/traces', { method: 'POST', headers: { 'content-type': type }, body });
@@ -66,7 +107,7 @@ describe('the console’s HTTP surface', () => {
     expect((await post('x', 'text/plain')).status).toBe(415);
     const spanWithoutIds = '{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"x"}]}]}]}';
     expect((await post(spanWithoutIds, 'application/json')).status).toBe(400);
-    expect(running.spans.size).toBe(0);
+    expect(running.spans.size).toBe(1); // only the forwarding test's span
   });
 
   it('checks every search field and names the bad one; unknown routes and methods are 404 and 405', async () => {

@@ -47,6 +47,7 @@ function actsTable(report: LabReport): string {
         .map(([key, value]) => `<code>${escapeHtml(key)}=${escapeHtml(value)}</code>`)
         .join(' ') || 'none',
     ]),
+    true,
   );
 }
 

@@ -50,8 +50,9 @@ describe('summaries', () => {
   });
 
   it('buckets by second for the charts and names the slowest and failed traces', () => {
+    // A second where every request failed has no success latency: a fast failure is not good latency.
     expect(timeline(results, 2).filter((p) => p.endpoint === 'login')).toEqual([
-      { second: 0, endpoint: 'login', requests: 1, failed: 0, p95Ms: 10 },
+      { second: 0, endpoint: 'login', requests: 1, failed: 0, p95Ms: 10, okP95Ms: 10 },
       { second: 1, endpoint: 'login', requests: 2, failed: 2, p95Ms: 900 },
     ]);
     const traces = notableTraces(results, 2);
