@@ -128,7 +128,7 @@ describe('the supervisor of lab up', () => {
       const answer = checkout();
       await waitFor('the checkout to be in flight', async () => {
         const page = await (await fetch(`${lab.url('storefront')}/metrics`)).text();
-        return metricValue(page, 'http_server_in_flight_requests') > 0 ? true : undefined;
+        return metricValue(page, 'http_server_active_requests') > 0 ? true : undefined;
       });
       process.kill(before.pid as number, 'SIGTERM');
       expect((await answer).status).toBe(201);

@@ -53,9 +53,9 @@ describe('metricNames', () => {
   it('finds the metrics in a query and skips functions, labels and strings', () => {
     expect(
       metricNames(
-        'histogram_quantile(0.95, sum by (le, pool) (rate(db_pool_acquire_wait_bucket{http_route="/api/x_y"}[1m])))',
+        'histogram_quantile(0.95, sum by (le, db_client_connection_pool_name) (rate(db_client_connection_wait_time_bucket{http_route="/api/x_y"}[1m])))',
       ),
-    ).toEqual(['db_pool_acquire_wait_bucket']);
+    ).toEqual(['db_client_connection_wait_time_bucket']);
     expect(metricNames('max by (flag, variant) (lab_flag_variant)')).toEqual(['lab_flag_variant']);
     expect(metricNames('time() - max by (shop_job) (shop_job_last_success_timestamp_seconds)')).toEqual([
       'shop_job_last_success_timestamp_seconds',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricsMissingFrom } from './support/dashboards';
-import { runLabCli, startTestLab, type TestLab } from './support/test-lab';
+import { runLabCli, startTestLab, type TestLab, waitFor } from './support/test-lab';
 
 type Counts = Record<
   'doubleCharges' | 'chargedNotPaid' | 'paidWithoutCharge' | 'pendingOrders' | 'paymentsWithoutInvoice',
@@ -53,8 +53,10 @@ describe('lab run partial (short), broken against fixed', () => {
   });
 
   it('traces it: retries under one reference, replays, redeliveries, idempotency keys and the repairs', async () => {
-    // The services export spans in batches: give the last ones a moment to arrive.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The services export spans in batches: wait for the reconciler's last repair to arrive.
+    const repaired = (span: ReturnType<typeof lab.receiver.all>[number]) =>
+      span.name === 'reconcile.order' && span.attributes['reconcile.action'] === 'complete';
+    await waitFor("the reconciler's repair span", async () => lab.receiver.all().find(repaired));
     const spans = lab.receiver.all();
     const attempts = spans.filter((span) => span.name === 'provider.charge attempt');
     const references = attempts.map((span) => span.attributes['payment.reference']);
@@ -63,11 +65,7 @@ describe('lab run partial (short), broken against fixed', () => {
     expect(spans.some((span) => span.attributes['messaging.rabbitmq.redelivered'] === true)).toBe(true);
     const keyed = spans.filter((span) => typeof span.attributes['idempotency.key'] === 'string');
     expect(keyed.map((span) => span.service)).toEqual(expect.arrayContaining(['storefront', 'payments']));
-    expect(
-      spans.some(
-        (span) => span.name === 'reconcile.order' && span.attributes['reconcile.action'] === 'complete',
-      ),
-    ).toBe(true);
+    expect(spans.some(repaired)).toBe(true);
   });
 
   it('redelivers the messages of a crashed worker; only the fixed worker recognises them', () => {

@@ -11,6 +11,7 @@ interface Phase {
   endpoints: Record<string, { errorRate: number; requests: number }>;
   alerts: { firing: string[]; resolvedByRepair?: string[]; note?: string };
   repair?: { invariantsBefore: Counts; actions: Record<string, number> };
+  causes?: Array<{ id: string; series: Array<{ label: string; points: Array<[number, number]> }> }>;
 }
 
 let lab: TestLab;
@@ -36,6 +37,12 @@ describe('lab run silent (short, with Prometheus), broken against fixed', () => 
     expect(endpoints['swallowed-errors:checkout']?.errorRate).toBe(0);
     expect(endpoints['renamed-event:checkout']?.errorRate).toBe(0);
     expect(invariants.paymentsWithoutInvoice).toBeGreaterThan(0);
+    // The RED view, as the console and the report chart it each second: checkouts, and no 5xx.
+    const red = report.phases.broken.causes?.find((chart) => chart.id === 'checkout-red');
+    const series = (label: string) => red?.series.find((each) => each.label === label)?.points ?? [];
+    expect(series('checkouts answered').some(([, perSecond]) => perSecond > 0)).toBe(true);
+    expect(series('5xx answers').length).toBeGreaterThan(0);
+    expect(series('5xx answers').every(([, perSecond]) => perSecond === 0)).toBe(true);
     // Swallowed and dropped: nothing anywhere says why.
     expect(invariants.unaccountedPayments).toBe(invariants.paymentsWithoutInvoice);
     expect(alerts.firing).toEqual(

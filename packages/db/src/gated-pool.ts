@@ -14,26 +14,42 @@ export type RefusalReason = 'queue-full' | 'acquire-timeout';
 
 const tracer = trace.getTracer('db-pool');
 const meter = getMeter('db-pool');
-const waitSeconds = meter.createHistogram('db_pool_acquire_wait', {
+// The pool's metrics are OpenTelemetry's database client connection metrics
+// (db.client.connection.*), so a dashboard built here reads any instrumented pool the same way.
+const POOL_NAME = 'db.client.connection.pool.name';
+const waitSeconds = meter.createHistogram('db.client.connection.wait_time', {
   description: 'Time a request waited for a pooled connection.',
   unit: 's',
   advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
 });
-const refused = meter.createCounter('db_pool_refused_requests', {
-  description: 'Requests refused a connection (shed) instead of waiting, by pool and reason.',
+const timeouts = meter.createCounter('db.client.connection.timeouts', {
+  description: 'Requests that gave up waiting for a pooled connection (acquire-timeout), by pool.',
+  unit: '{timeout}',
+});
+// The lab's own: semconv has no name for a request turned away before it waits (queue-full).
+const refused = meter.createCounter('shop.db_pool.refused_requests', {
+  description: 'Requests refused a connection (shed) instead of waiting, by pool and error.type.',
+  unit: '{request}',
 });
 
 /** Every open pool: one gauge per process reports them all, labelled by pool. */
 const pools = new Set<GatedPool>();
-const gauge = (name: string, description: string, read: (pool: GatedPool) => number) =>
-  meter.createObservableGauge(name, { description }).addCallback((result) => {
-    for (const pool of pools) result.observe(read(pool), { pool: pool.name });
+const gauge = (
+  name: string,
+  description: string,
+  unit: string,
+  read: (pool: GatedPool) => number,
+  attributes: Record<string, string> = {},
+) =>
+  meter.createObservableUpDownCounter(name, { description, unit }).addCallback((result) => {
+    for (const pool of pools) result.observe(read(pool), { [POOL_NAME]: pool.name, ...attributes });
   });
 
 /**
  * A mysql2 pool with a door in front of it. mysql2's own pool queues waiters without limit and
  * without a deadline, and its instrumentation shows queries but not that wait. Every connection
- * here is acquired inside a `db.pool.acquire` span, timed into the `db_pool_acquire_wait` histogram, and,
+ * here is acquired inside a `db.pool.acquire` span, timed into the `db.client.connection.wait_time`
+ * histogram, and,
  * when rules are given, refused early (`queue-full`) or after a deadline (`acquire-timeout`): load
  * shedding instead of parking requests.
  */
@@ -54,13 +70,14 @@ export class GatedPool {
   private async acquire(rules: AdmissionRules): Promise<PoolConnection> {
     return tracer.startActiveSpan(
       'db.pool.acquire',
-      { attributes: { 'db.pool.name': this.name } },
+      { attributes: { [POOL_NAME]: this.name } },
       async (span) => {
         const started = performance.now();
-        span.setAttribute('db.pool.waiting_before', this.waiting);
+        span.setAttribute('shop.db_pool.waiting_before', this.waiting);
         const refuse = (reason: RefusalReason) => {
-          refused.add(1, { pool: this.name, reason });
-          span.setAttribute('db.pool.refused', reason);
+          refused.add(1, { [POOL_NAME]: this.name, 'error.type': reason });
+          if (reason === 'acquire-timeout') timeouts.add(1, { [POOL_NAME]: this.name });
+          span.setAttribute('shop.db_pool.refused', reason);
           span.setStatus({ code: SpanStatusCode.ERROR, message: `connection refused: ${reason}` });
           span.end();
           return this.refuse(reason, this.name);
@@ -91,8 +108,8 @@ export class GatedPool {
           clearTimeout(timer);
           this.waiting--;
           const waitedS = (performance.now() - started) / 1000;
-          waitSeconds.record(waitedS, { pool: this.name });
-          span.setAttribute('db.pool.wait_ms', Math.round(waitedS * 1000));
+          waitSeconds.record(waitedS, { [POOL_NAME]: this.name });
+          span.setAttribute('shop.db_pool.wait_ms', Math.round(waitedS * 1000));
           if (span.isRecording()) span.end();
         }
       },
@@ -121,10 +138,23 @@ export class GatedPool {
 
 class AcquireTimeout extends Error {}
 
-gauge('db_pool_connections_in_use', 'Pooled connections lent out, by pool.', (pool) => pool.inUse);
+// Only the `used` state: mysql2 does not say how many of the rest it has opened (idle) yet.
 gauge(
-  'db_pool_requests_waiting',
+  'db.client.connection.count',
+  'Pooled connections lent out (state used), by pool.',
+  '{connection}',
+  (pool) => pool.inUse,
+  { 'db.client.connection.state': 'used' },
+);
+gauge(
+  'db.client.connection.pending_requests',
   'Requests waiting for a pooled connection, by pool.',
+  '{request}',
   (pool) => pool.waiting,
 );
-gauge('db_pool_size', 'Connections the pool may open, by pool.', (pool) => pool.size);
+gauge(
+  'db.client.connection.max',
+  'Connections the pool may open, by pool.',
+  '{connection}',
+  (pool) => pool.size,
+);

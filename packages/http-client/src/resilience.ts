@@ -45,7 +45,7 @@ export function surelyNotProcessed(error: unknown): boolean {
 }
 
 const meter = getMeter('resilience');
-const transitions = meter.createCounter('circuit_breaker_transitions', {
+const transitions = meter.createCounter('shop.circuit_breaker.transitions', {
   description: 'Circuit breaker state changes by breaker and new state.',
 });
 
@@ -58,21 +58,26 @@ const STATE_NAMES: Record<CircuitState, string> = {
 
 /**
  * A circuit breaker that opens after `threshold` failures in a row and lets one probe through
- * after `halfOpenAfterMs`. Its state is the gauge `circuit_breaker_state{breaker}` (0 closed,
- * 1 half-open, 2 open) and each change is a span event on the request that caused it.
+ * after `halfOpenAfterMs`. Its state is the gauge `shop.circuit_breaker.state{breaker,state}`, one
+ * series per state, 1 for the state it is in and 0 for the others (an enum as series, so a query
+ * never has to know which number meant what), and each change is a span event on the request that
+ * caused it.
  */
 export function createBreaker(name: string, threshold = 5, halfOpenAfterMs = 5_000): CircuitBreakerPolicy {
   const breaker = circuitBreaker(handleWhen(isRetryable), {
     halfOpenAfter: halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(threshold),
   });
-  const gaugeValue = () =>
-    breaker.state === CircuitState.Closed ? 0 : breaker.state === CircuitState.HalfOpen ? 1 : 2;
   meter
-    .createObservableGauge('circuit_breaker_state', {
-      description: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
+    .createObservableGauge('shop.circuit_breaker.state', {
+      description:
+        'Circuit breaker state: 1 for the state the breaker is in (closed, half-open, open), 0 for the others.',
     })
-    .addCallback((result) => result.observe(gaugeValue(), { breaker: name }));
+    .addCallback((result) => {
+      const now = STATE_NAMES[breaker.state === CircuitState.Isolated ? CircuitState.Open : breaker.state];
+      for (const state of ['closed', 'half-open', 'open'])
+        result.observe(state === now ? 1 : 0, { breaker: name, state });
+    });
   breaker.onStateChange((state) => {
     transitions.add(1, { breaker: name, to: STATE_NAMES[state] });
     trace.getActiveSpan()?.addEvent(`circuit breaker ${STATE_NAMES[state]}`, { 'breaker.name': name });

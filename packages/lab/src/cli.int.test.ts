@@ -127,6 +127,14 @@ describe('lab CLI', () => {
     const rate = await lab(['chaos', '--rate', '0']);
     expect(rate.code).toBe(2);
     expect(rate.stderr).toContain('--rate must be checkouts per second');
+    const ladderOfOne = await lab(['run', 'smoke', '--ladder']);
+    expect(ladderOfOne.code).toBe(2);
+    expect(ladderOfOne.stderr).toContain(
+      'smoke has no fixes: a ladder needs two or more (labs with a ladder: cascading, partial, silent)',
+    );
+    const ladderAndPhase = await lab(['run', 'partial', '--ladder', '--phase', 'fixed']);
+    expect(ladderAndPhase.code).toBe(2);
+    expect(ladderAndPhase.stderr).toContain('--ladder runs its own phases: leave out --phase and --flags');
   });
 
   it('says in its own words what is wrong with a negative number, a stray word or a trailing comma', async () => {

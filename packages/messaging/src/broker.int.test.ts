@@ -65,7 +65,7 @@ describe('Broker against the real RabbitMQ', () => {
     });
     expect(first?.envelope.data).toEqual({ paymentId: 'p-3' });
     expect(second).toMatchObject({ messageId: message.id, redelivered: true });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(async () => (await queueDepths(url, namespace))[`${namespace}.dead-letter`] === 1);
     const depths = await queueDepths(url, namespace);
     expect(depths[`${namespace}.invoicing.payment-completed`]).toBe(0);
     expect(depths[`${namespace}.dead-letter`]).toBe(1);
@@ -83,7 +83,8 @@ describe('Broker against the real RabbitMQ', () => {
     try {
       guarded = await Broker.connect({ url, namespace, logger, guardUnroutable: () => true });
       await guarded.publishEvent(envelope('payment.succeeded', { paymentId: 'p-5' }));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The broker returns it; the publisher parks it on the unroutable queue.
+      await until(async () => (await queueDepths(url, namespace))[`${namespace}.unroutable`] === 1);
     } finally {
       await guarded?.close();
     }

@@ -26,6 +26,19 @@ export interface ServiceAppOptions {
   bodyLimit?: string;
 }
 
+/** The HTTP methods semconv names; any other is recorded as `_OTHER`. */
+const KNOWN_METHODS = new Set([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'TRACE',
+]);
+
 /**
  * The frame every service shares: the trace id on every response, open health and metrics routes,
  * the internal credential checked before a body is read, JSON bodies, the service's own routes, then
@@ -35,8 +48,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  const inFlight = getMeter('service-kit').createUpDownCounter('http_server_in_flight_requests', {
+  const inFlight = getMeter('service-kit').createUpDownCounter('http.server.active_requests', {
     description: 'Requests this service has received and not yet answered: work piling up shows here first.',
+    unit: '{request}',
   });
   app.use((_request, response, next) => {
     const traceId = currentTraceId();
@@ -52,10 +66,14 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     response.json({ flags: options.flags?.appliedVariants() ?? {} });
   });
   // Counted from here on: the service's own work, not probes and scrapes.
-  app.use((_request, response, next) => {
+  app.use((request, response, next) => {
     response.locals.flags = options.flags?.snapshot() ?? {};
-    inFlight.add(1);
-    response.once('close', () => inFlight.add(-1));
+    // semconv's required attributes; a method nobody defined is `_OTHER`, so a hostile client cannot
+    // mint a new series per request. The lab's services speak plain HTTP.
+    const method = KNOWN_METHODS.has(request.method) ? request.method : '_OTHER';
+    const attributes = { 'http.request.method': method, 'url.scheme': 'http' };
+    inFlight.add(1, attributes);
+    response.once('close', () => inFlight.add(-1, attributes));
     next();
   });
   const internalPath = options.internal?.path ?? '/';

@@ -1,4 +1,4 @@
 export { createLogger, type Logger } from './logger';
-export { getMeter, serveMetrics } from './metrics';
+export { getMeter, polledGauge, serveMetrics } from './metrics';
 export { shutdownTelemetry, startTelemetry } from './sdk';
 export { currentTraceId } from './trace-id';

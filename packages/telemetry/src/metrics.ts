@@ -35,3 +35,42 @@ export function getMeter(scope: string): Meter {
 export function serveMetrics(request: IncomingMessage, response: ServerResponse): void {
   prometheusExporter().getMetricsRequestHandler(request, response);
 }
+
+/**
+ * A gauge counted somewhere slow (a row count in the database), read in the background every
+ * `intervalMs` and observed from the last answer. A scrape never waits on the database: a callback
+ * that queued behind a jammed pool would hold `/metrics` until Prometheus gave up, and every metric
+ * of the service would go dark exactly during the incident they are for. The last value stays until
+ * a newer one comes; none is observed before the first.
+ */
+export function polledGauge(
+  scope: string,
+  name: string,
+  description: string,
+  read: () => Promise<number>,
+  intervalMs = 1_000,
+): { stop(): void } {
+  let last: number | undefined;
+  let reading = false;
+  const refresh = () => {
+    if (reading) return; // the previous read is still waiting: do not pile up more behind it
+    reading = true;
+    read()
+      .then((value) => {
+        last = value;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        reading = false;
+      });
+  };
+  refresh();
+  const timer = setInterval(refresh, intervalMs);
+  timer.unref();
+  getMeter(scope)
+    .createObservableGauge(name, { description })
+    .addCallback((result) => {
+      if (last !== undefined) result.observe(last);
+    });
+  return { stop: () => clearInterval(timer) };
+}

@@ -66,7 +66,18 @@ const completed = (customer: string) => ({
   customer,
 });
 async function settle(check: () => Promise<boolean>) {
-  for (let tries = 0; tries < 50 && !(await check()); tries++) await new Promise((r) => setTimeout(r, 100));
+  for (let tries = 0; !(await check()); tries++) {
+    if (tries === 100) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+/** Messages the invoicing consumer has finished with (acked or failed), from its /metrics. */
+async function handled(): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const samples = text.matchAll(
+    /^shop_events_consumed_total\{[^}]*queue="[^"]*\.invoicing\.payment-completed"[^}]*\} (\S+)$/gm,
+  );
+  return [...samples].reduce((sum, [, value]) => sum + Number(value), 0);
 }
 
 afterAll(async () => {
@@ -118,11 +129,11 @@ describe('invoicing on real RabbitMQ and MySQL', () => {
   it('writes one invoice per payment, however often payment.completed arrives', async () => {
     const data = completed('user-3');
     const event = envelope('payment.completed', data);
+    const before = await handled();
     await broker.publishEvent(event);
     await broker.publishEvent(event);
     await broker.publishEvent(envelope('payment.completed', data));
-    await settle(async () => (await depths())[`${namespace}.invoicing.payment-completed`] === 0);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await settle(async () => (await handled()) === before + 3);
     expect(await invoicesOf(data.paymentId)).toHaveLength(1);
   });
 });
@@ -131,9 +142,9 @@ describe('a failing invoice (invoicing-template-bug on)', () => {
   it('broken: the error is swallowed and the message acked; no invoice, no dead letter, nothing to see', async () => {
     flags.set({ 'invoicing-template-bug': 'on' });
     const data = completed('user-17');
+    const before = await handled();
     await broker.publishEvent(envelope('payment.completed', data));
-    await settle(async () => (await depths())[`${namespace}.invoicing.payment-completed`] === 0);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await settle(async () => (await handled()) === before + 1);
     expect(await invoicesOf(data.paymentId)).toEqual([]);
     expect((await depths())[`${namespace}.dead-letter`]).toBe(0);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();

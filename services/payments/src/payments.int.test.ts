@@ -103,7 +103,8 @@ describe('payments against a real provider, MySQL and RabbitMQ', () => {
     expect(results.map((r) => r.response.status)).toEqual(Array(8).fill(201));
     expect(results.every((r) => r.body.provider === 'backup')).toBe(true);
     const metrics = await (await fetch(`${stack.urls.payments}/metrics`)).text();
-    expect(metrics).toContain('circuit_breaker_state{breaker="provider-primary"} 2');
+    expect(metrics).toContain('shop_circuit_breaker_state{breaker="provider-primary",state="open"} 1');
+    expect(metrics).toContain('shop_circuit_breaker_state{breaker="provider-primary",state="closed"} 0');
     // Once open, the primary is not even asked: only the first five calls reached it.
     expect(await outageCount()).toBeLessThanOrEqual(5 + outageBase);
   });

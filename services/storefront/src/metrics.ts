@@ -3,7 +3,7 @@ import { getMeter } from '@incident-lab/telemetry';
 /** Domain counters: what the business sees, whatever the HTTP status codes say. */
 export function storefrontMetrics() {
   const meter = getMeter('storefront');
-  return {
+  const metrics = {
     ordersCreated: meter.createCounter('shop_orders_created', { description: 'Orders created by checkout.' }),
     ordersSettled: meter.createCounter('shop_orders_settled', {
       description:
@@ -14,6 +14,9 @@ export function storefrontMetrics() {
         'Attempts of the relay that asks payments again for charges checkout got no answer to, by outcome: answered, no-answer, expired.',
     }),
   };
+  // Each outcome starts at 0: "no relay attempt yet" is a series, not an absence.
+  for (const outcome of ['answered', 'no-answer', 'expired']) metrics.paymentRequests.add(0, { outcome });
+  return metrics;
 }
 
 export type StorefrontMetrics = ReturnType<typeof storefrontMetrics>;

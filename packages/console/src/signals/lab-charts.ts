@@ -8,7 +8,10 @@ export interface SeriesSpec {
   label: string;
   metric: string;
   read: 'rate' | 'gauge' | 'p95-ms';
-  /** Only samples with these label values (`{ns}` is the lab's namespace); all are summed otherwise. */
+  /**
+   * Only samples with these label values (`{ns}` is the lab's namespace; a value ending in `*`
+   * matches by prefix, so `5*` is every 5xx status); all are summed otherwise.
+   */
   labels?: Record<string, string>;
   /** Only this service's scrape. */
   service?: string;
@@ -50,17 +53,17 @@ export const LAB_CHARTS: Record<string, ChartSpec[]> = {
       series: [
         {
           label: 'in use',
-          metric: 'db_pool_connections_in_use',
+          metric: 'db_client_connection_count',
           read: 'gauge',
-          labels: { pool: 'shared' },
+          labels: { db_client_connection_pool_name: 'shared', db_client_connection_state: 'used' },
           service: 'storefront',
           tone: 'neutral',
         },
         {
           label: 'waiting',
-          metric: 'db_pool_requests_waiting',
+          metric: 'db_client_connection_pending_requests',
           read: 'gauge',
-          labels: { pool: 'shared' },
+          labels: { db_client_connection_pool_name: 'shared' },
           service: 'storefront',
           tone: 'bad',
         },
@@ -73,13 +76,13 @@ export const LAB_CHARTS: Record<string, ChartSpec[]> = {
       series: [
         {
           label: 'shed (refused a connection)',
-          metric: 'db_pool_refused_requests_total',
+          metric: 'shop_db_pool_refused_requests_total',
           read: 'rate',
           tone: 'good',
         },
         {
           label: 'retries',
-          metric: 'http_client_retries_total',
+          metric: 'shop_http_client_retries_total',
           read: 'rate',
           labels: { outcome: 'retried' },
           tone: 'bad',
@@ -89,13 +92,21 @@ export const LAB_CHARTS: Record<string, ChartSpec[]> = {
     {
       id: 'breaker',
       title: 'Circuit breaker on provider-primary',
-      unit: '0 closed · 1 half-open · 2 open',
+      unit: '1 while in the state',
       series: [
         {
-          label: 'state',
-          metric: 'circuit_breaker_state',
+          label: 'open',
+          metric: 'shop_circuit_breaker_state',
           read: 'gauge',
-          labels: { breaker: 'provider-primary' },
+          labels: { breaker: 'provider-primary', state: 'open' },
+          service: 'payments',
+          tone: 'bad',
+        },
+        {
+          label: 'half-open',
+          metric: 'shop_circuit_breaker_state',
+          read: 'gauge',
+          labels: { breaker: 'provider-primary', state: 'half-open' },
           service: 'payments',
           tone: 'neutral',
         },
@@ -155,6 +166,30 @@ export const LAB_CHARTS: Record<string, ChartSpec[]> = {
     },
   ],
   silent: [
+    {
+      // What the dashboard's RED row sees: checkouts answered, and not one of them a 5xx.
+      id: 'checkout-red',
+      title: 'Checkout: requests and 5xx answers',
+      unit: 'per second',
+      series: [
+        {
+          label: 'checkouts answered',
+          metric: 'http_server_request_duration_count',
+          read: 'rate',
+          labels: { http_route: '/api/orders' },
+          service: 'storefront',
+          tone: 'neutral',
+        },
+        {
+          label: '5xx answers',
+          metric: 'http_server_request_duration_count',
+          read: 'rate',
+          labels: { http_route: '/api/orders', http_response_status_code: '5*' },
+          service: 'storefront',
+          tone: 'bad',
+        },
+      ],
+    },
     {
       id: 'payments-invoices',
       title: 'Payments vs invoices',

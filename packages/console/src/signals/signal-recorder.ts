@@ -117,7 +117,8 @@ export class SignalRecorder {
       return found.flatMap((service) =>
         (scrape.get(service) ?? []).filter(
           (sample) =>
-            sample.name === name && Object.entries(labels).every(([k, v]) => sample.labels[k] === v),
+            sample.name === name &&
+            Object.entries(labels).every(([k, v]) => labelMatches(sample.labels[k], v)),
         ),
       );
     };
@@ -135,6 +136,12 @@ export class SignalRecorder {
     }
     return p95Ms(pick(before, `${spec.metric}_bucket`), pick(now, `${spec.metric}_bucket`));
   }
+}
+
+/** A label value as a series spec names it: exactly, or by prefix when it ends in `*`. */
+function labelMatches(value: string | undefined, wanted: string): boolean {
+  if (value === undefined) return false;
+  return wanted.endsWith('*') ? value.startsWith(wanted.slice(0, -1)) : value === wanted;
 }
 
 function sum(samples: MetricSample[]): number {

@@ -1,24 +1,27 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseAssignments } from '@incident-lab/flags';
+import { DEFAULT_FLAG_FILE, listFlags, parseAssignments, readFlagFile } from '@incident-lab/flags';
 import { type ClientBehaviour, SCENARIOS } from '@incident-lab/scenarios';
-import type { PhaseName } from '../report/report';
+import { formatValue } from '../report/report-text';
 import { writeReport } from '../report/write-report';
-import type { RunPlan } from '../run/run-lab';
 import { runLab } from '../run/run-lab';
+import { planRun, type RunPlan } from '../run/run-plan';
 import { chooseTraceViewer } from '../run/trace-viewer';
 import { annotate } from '../stack/grafana-annotations';
 import { consoleUrl, type LabOptions } from '../stack/lab-options';
 import { DEFAULT_PROMETHEUS_PORT, startPrometheus } from '../stack/prometheus';
 import { positiveInteger, UsageError, usage } from './args';
 
-export const runHelp = `lab run <lab> [--phase broken|fixed|both] [--duration S] [--rate RPS] [--seed N]
-        [--out DIR] [--json FILE] [--flags key=value,…] [--client give-up|retry|retry-after]
+export const runHelp = `lab run <lab> [--phase broken|fixed|both | --flags key=value,… | --ladder] [--duration S]
+        [--rate RPS] [--seed N] [--out DIR] [--json FILE] [--client give-up|retry|retry-after]
         [--observe [--prometheus-port N]]
   Drives the same seeded load against the broken and the fixed shop and writes a before/after
   report (report.json, report.md, report.html) to DIR/<lab>-<time>/ (default ./reports).
   Per phase: reset, set the phase's flags and wait until applied, warm up, load, drain the queues,
-  audit (lab check), compare with the lab's hypothesis. --flags runs one custom phase instead.
+  audit (lab check), compare with the lab's hypothesis. The broken phase has every fix of the lab
+  off, whatever the flag file says now. --flags runs one custom phase instead: broken but for the
+  flags given. --ladder runs broken, then each fix alone, then all fixes, under one seed, and adds
+  the ladder (each rung's probes, table and chart) to the report; a rung takes as long as a phase.
   --client overrides what simulated users do on a timeout or error: give up, retry twice at once, or
   retry twice after the Retry-After the shop sends (default: the lab's own).
   Starts the lab for the run if it is not up. Labs: ${Object.keys(SCENARIOS).join(', ')}.
@@ -51,6 +54,7 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
         client: { type: 'string' },
         observe: { type: 'boolean' },
         'prometheus-port': { type: 'string' },
+        ladder: { type: 'boolean' },
       },
       allowPositionals: true,
       strict: true,
@@ -78,14 +82,29 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
   if (rate !== undefined && !(rate > 0))
     throw new UsageError(`--rate must be a number of requests per second > 0, got "${values.rate}"`);
 
-  const plan: RunPlan = {
+  if (values.ladder && (values.flags || values.phase))
+    throw new UsageError('--ladder runs its own phases: leave out --phase and --flags');
+  if (values.ladder && Object.keys(scenario.phases.fixed).length < 2)
+    throw new UsageError(
+      `${scenario.name} has ${Object.keys(scenario.phases.fixed).length === 0 ? 'no fixes' : 'one fix'}: a ladder needs two or more (labs with a ladder: ${Object.values(
+        SCENARIOS,
+      )
+        .filter((each) => Object.keys(each.phases.fixed).length > 1)
+        .map((each) => each.name)
+        .join(', ')})`,
+    );
+  const shipped = Object.fromEntries(
+    listFlags(await readFlagFile(DEFAULT_FLAG_FILE)).map((flag) => [flag.key, flag.variant]),
+  );
+  const plan: RunPlan = planRun(
     scenario,
-    phases: values.flags
-      ? [{ name: 'custom', flags: parseAssignments([values.flags]) }]
-      : (['broken', 'fixed'] as PhaseName[])
-          .filter((p) => phase === 'both' || phase === p)
-          .map((p) => ({ name: p, flags: scenario.phases[p as 'broken' | 'fixed'] })),
-  };
+    {
+      phase: phase as 'broken' | 'fixed' | 'both',
+      flags: values.flags ? parseAssignments([values.flags]) : undefined,
+      ladder: values.ladder,
+    },
+    shipped,
+  );
   const port = positiveInteger(values['prometheus-port'], '--prometheus-port', DEFAULT_PROMETHEUS_PORT);
   const prometheus = values.observe ? await startPrometheus(options, { port }) : undefined;
   try {
@@ -150,9 +169,12 @@ async function execute(
   );
   const dir = await writeReport(report, path.resolve(values.out ?? 'reports'), values.json);
   console.log('');
-  for (const [name, result] of Object.entries(report.phases)) {
+  const verdicts =
+    report.ladder ?? Object.entries(report.phases).map(([name, result]) => ({ name, ...result }));
+  const width = Math.max(...verdicts.map((each) => each.name.length));
+  for (const { name, hypothesis } of verdicts) {
     console.log(
-      `${name.padEnd(7)} hypothesis ${result.hypothesis.passed ? 'HOLDS' : 'FAILS'}: ${result.hypothesis.probes.map((p) => `${p.passed ? '✓' : '✗'} ${p.name} (${p.value})`).join('; ')}`,
+      `${name.padEnd(width)} hypothesis ${hypothesis.passed ? 'HOLDS' : 'FAILS'}: ${hypothesis.probes.map((p) => `${p.passed ? '✓' : '✗'} ${p.name} (${formatValue(p.value, p.unit)})`).join('; ')}`,
     );
   }
   console.log(`\nReport: ${path.join(dir, 'report.html')} (also report.md, report.json)`);

@@ -8,7 +8,7 @@ th:first-child,td:first-child{text-align:left} .pass{color:#16a34a;font-weight:6
 .headline{background:#f8fafc;border:1px solid #e5e7eb;border-radius:6px;padding:.4rem 1rem;margin:.8rem 0} .headline h2{margin:.3rem 0;font-size:1.1rem} .headline li{font-size:1.05rem;margin:.2rem 0}
 .charts{display:flex;flex-wrap:wrap;gap:1rem} .phases{display:grid;grid-template-columns:1fr;gap:1rem}
 code{background:#f3f4f6;padding:0 .3rem;border-radius:3px} figure{margin:0} figcaption{font-weight:600;margin-bottom:.2rem}
-.text th,.text td{text-align:left} .empty{color:#6b7280;font-style:italic;border:1px dashed #e5e7eb;padding:.6rem 1rem;min-width:300px}
+.ladder code{white-space:nowrap} .text th,.text td{text-align:left} .empty{color:#6b7280;font-style:italic;border:1px dashed #e5e7eb;padding:.6rem 1rem;min-width:300px}
 </style>`;
 
 /** An HTML table: the head escaped, the cells as given (they may hold markup); `text` aligns every column left. */

@@ -2,6 +2,7 @@ import { ENDPOINT_GROUPS } from '@incident-lab/scenarios';
 import { escapeHtml, textToHtml } from './html-escape';
 import { REPORT_STYLE, table } from './html-page';
 import { COMPARE_STYLE, compareSection } from './render-compare';
+import { ladderHtml } from './render-ladder';
 import type { LabReport, PhaseReport } from './report';
 import {
   firingAlertsText,
@@ -279,6 +280,7 @@ export function renderHtml(report: LabReport): string {
 ${REPORT_STYLE}${COMPARE_STYLE}</head><body>
 <h1>${escapeHtml(report.title)}</h1>
 ${headline}
+${ladderHtml(report)}
 <p>${escapeHtml(report.summary)}</p>
 <p>Seed ${report.seed} · started ${escapeHtml(report.startedAt)} · client timeout ${report.load.clientTimeoutMs} ms · on failure <code>${escapeHtml(report.load.client)}</code></p>
 <h2>The acts</h2>${actsTable(report)}

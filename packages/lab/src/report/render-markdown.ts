@@ -1,3 +1,4 @@
+import { ladderMarkdown } from './render-ladder';
 import type { LabReport, PhaseReport } from './report';
 import {
   firingAlertsText,
@@ -57,6 +58,7 @@ export function renderMarkdown(report: LabReport): string {
   );
   return `# ${report.title}
 ${headlines.length ? `\n## The lesson in numbers\n\n${[...headlines.map((line) => `- ${line}`), ...verdicts].join('\n')}\n` : ''}
+${ladderMarkdown(report)}
 ${report.summary}
 
 Seed ${report.seed}, started ${report.startedAt}. Client timeout ${report.load.clientTimeoutMs} ms; on failure ${report.load.client}.

@@ -80,6 +80,22 @@ export interface PhaseReport {
   links: { grafana: string; traces: { viewer: string; slowest: string[]; failed: string[] } };
 }
 
+/** One rung of a fix ladder: the broken shop with some fixes on, summed up for the ladder table. */
+export interface LadderRung {
+  /** "none (broken)", one fix as `key=value`, or "all fixes". */
+  name: string;
+  flags: Record<string, string>;
+  hypothesis: PhaseReport['hypothesis'];
+  invariants: PhaseReport['invariants'];
+  /** HTTP requests storefront served during the rung, the clients' retries included. */
+  served: number;
+  /** What the scenario's repair after the load did (the reconciler's actions, the backfill), if any ran. */
+  repairs?: Record<string, number>;
+  startedAt: string;
+  finishedAt: string;
+  links: PhaseReport['links'];
+}
+
 export interface LabReport {
   lab: string;
   title: string;
@@ -109,5 +125,7 @@ export interface LabReport {
     links: { broken: string; fixed: string; compare: string };
     spans?: { broken: StoredSpan[]; fixed: StoredSpan[] };
   };
+  /** `lab run --ladder`: broken, each fix alone, all fixes, in that order. */
+  ladder?: LadderRung[];
   notes: string[];
 }

@@ -34,11 +34,14 @@ function frame(
     .join('');
   const names = legend.map((item) => (typeof item === 'string' ? item : item.label));
   const fills = legend.map((item, i) => (typeof item === 'string' ? (colours?.[i] ?? '#000') : item.colour));
+  // Each legend entry as wide as its label (about 6.5 px a character at 11 px), so long ones do not overlap.
+  let legendX = PAD.left;
   const legendSvg = names
-    .map(
-      (name, i) =>
-        `<rect x="${PAD.left + i * 110}" y="6" width="10" height="10" fill="${fills[i]}"/><text x="${PAD.left + 14 + i * 110}" y="15" font-size="11">${escapeHtml(name)}</text>`,
-    )
+    .map((name, i) => {
+      const x = legendX;
+      legendX += 14 + Math.ceil(name.length * 6.5) + 16;
+      return `<rect x="${x}" y="6" width="10" height="10" fill="${fills[i]}"/><text x="${x + 14}" y="15" font-size="11">${escapeHtml(name)}</text>`;
+    })
     .join('');
   return `<svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" xmlns="http://www.w3.org/2000/svg"><title>${escapeHtml(title)}</title>${ticks}<text x="12" y="${PAD.top + innerH / 2}" font-size="10" transform="rotate(-90 12 ${PAD.top + innerH / 2})" text-anchor="middle">${escapeHtml(yLabel)}</text>${legendSvg}${body}</svg>`;
 }
@@ -125,4 +128,36 @@ export function barChart(
     series.map((s) => s.label),
     series.map((s) => s.colour),
   );
+}
+
+/**
+ * One bar per row, labelled on the left with its value printed at its end: for a few categories with
+ * long names (a ladder's rungs) where the numbers matter as much as their lengths.
+ */
+export function horizontalBars(
+  title: string,
+  xLabel: string,
+  rows: Array<{ label: string; value: number; text: string; colour: string }>,
+): string {
+  const labelW = 190;
+  const rowH = 22;
+  const top = 8;
+  const height = top + rows.length * rowH + 28;
+  const innerW = WIDTH - labelW - 70;
+  const xMax = niceMax(Math.max(0, ...rows.map((row) => (Number.isFinite(row.value) ? row.value : 0))));
+  const bars = rows
+    .map((row, i) => {
+      const y = top + i * rowH;
+      const w = Number.isFinite(row.value) ? (Math.max(0, row.value) / xMax) * innerW : 0;
+      return `<text x="${labelW - 6}" y="${y + 14}" font-size="10" text-anchor="end">${escapeHtml(row.label)}</text><rect class="bar" x="${labelW}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 7}" fill="${row.colour}"><title>${escapeHtml(`${row.label}: ${row.text}`)}</title></rect><text x="${(labelW + w + 4).toFixed(1)}" y="${y + 14}" font-size="10">${escapeHtml(row.text)}</text>`;
+    })
+    .join('');
+  const axisY = top + rows.length * rowH;
+  const ticks = [0, 0.5, 1]
+    .map((f) => {
+      const x = labelW + innerW * f;
+      return `<line x1="${x}" x2="${x}" y1="${top}" y2="${axisY}" stroke="#e5e7eb"/><text x="${x}" y="${axisY + 11}" font-size="9" text-anchor="middle">${+(xMax * f).toPrecision(3)}</text>`;
+    })
+    .join('');
+  return `<svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" xmlns="http://www.w3.org/2000/svg"><title>${escapeHtml(title)}</title>${ticks}${bars}<text x="${labelW + innerW / 2}" y="${axisY + 24}" font-size="10" text-anchor="middle">${escapeHtml(xLabel)}</text></svg>`;
 }

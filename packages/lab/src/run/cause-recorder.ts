@@ -3,6 +3,23 @@ import type { CauseChart } from '../report/report';
 import type { ServiceProcess } from '../stack/services';
 import { scrape } from './scrape';
 
+/** When an act's load ran (wall clock), and where it sits on the report's x axis (seconds into the phase). */
+export interface ActWindow {
+  startMs: number;
+  offsetS: number;
+  durationS: number;
+}
+
+/**
+ * A moment on the report's x axis, which counts the acts' load only: the pauses between acts (the
+ * shop settling after a storm, which can take minutes) are left out, as they are from the requests'
+ * timeline. Undefined for a moment outside every act.
+ */
+export function actSecond(acts: ActWindow[], atMs: number): number | undefined {
+  const act = acts.find((each) => atMs >= each.startMs && atMs <= each.startMs + each.durationS * 1000);
+  return act ? Math.round((act.offsetS + (atMs - act.startMs) / 1000) * 10) / 10 : undefined;
+}
+
 /**
  * The scenario's cause series during a phase's load, from the services' /metrics each second: the
  * same charts the lab console draws live (`LAB_CHARTS`), so the report shows why, not only what.
@@ -13,7 +30,7 @@ export function recordCauses(
   namespace: string,
   services: ServiceProcess[],
   firingAlerts?: () => Promise<number | undefined>,
-): { stop(from: Date, durationS: number): CauseChart[] | undefined } | undefined {
+): { stop(acts: ActWindow[]): CauseChart[] | undefined } | undefined {
   if (!LAB_CHARTS[lab]) return undefined;
   const recorder = new SignalRecorder({
     namespace,
@@ -31,12 +48,11 @@ export function recordCauses(
   });
   recorder.start();
   return {
-    stop(from, durationS) {
+    stop(acts) {
       recorder.stop();
       const view = recorder.view(lab);
       if (!view) return undefined;
-      const start = from.getTime() / 1000;
-      const seconds = view.times.map((time) => Math.round((time - start) * 10) / 10);
+      const seconds = view.times.map((time) => actSecond(acts, time * 1000));
       return view.charts.map((chart) => ({
         id: chart.id,
         title: chart.title,
@@ -45,8 +61,8 @@ export function recordCauses(
           label: series.label,
           tone: series.tone,
           points: series.values.flatMap((value, i): Array<[number, number]> => {
-            const second = seconds[i] as number;
-            return value === null || second < 0 || second > durationS ? [] : [[second, value]];
+            const second = seconds[i];
+            return value === null || second === undefined ? [] : [[second, value]];
           }),
         })),
       }));

@@ -3,7 +3,7 @@ import { listFlags, readFlagFile } from '@incident-lab/flags';
 import type { Scenario } from '@incident-lab/scenarios';
 import { countHistory } from '@incident-lab/storefront/seed';
 import { traceUrl } from '../report/links';
-import type { LabReport, PhaseName } from '../report/report';
+import type { LabReport, LadderRung, PhaseReport } from '../report/report';
 import { seed, withPool } from '../stack/data';
 import { type RunningLab, startLab } from '../stack/lab';
 import type { LabOptions } from '../stack/lab-options';
@@ -11,13 +11,8 @@ import { isReady } from '../stack/readiness';
 import { labServices } from '../stack/services';
 import { fetchComparePair } from './compare-traces';
 import { runPhase } from './run-phase';
+import type { RunPlan } from './run-plan';
 import { actsToRun, type RunSettings } from './run-settings';
-
-export interface RunPlan {
-  scenario: Scenario;
-  /** The phases to run, each with its flags; `custom` runs one phase with flags from the command line. */
-  phases: Array<{ name: PhaseName; flags: Record<string, string> }>;
-}
 
 /**
  * Runs a scenario's phases and returns the report. Uses the lab if it is up, or starts it for the
@@ -65,8 +60,12 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
       history = (await seed(lab, wanted)).historyNow;
     }
     report.notes.push(`History: ${history} paid orders (what the sales report scans).`);
-    for (const phase of plan.phases) {
-      report.phases[phase.name] = await runPhase(lab, plan.scenario, settings, { ...phase, baseline });
+    for (const [index, phase] of plan.phases.entries()) {
+      if (phase.rung) settings.log(`\nthe fix ladder, rung ${index + 1} of ${plan.phases.length}`);
+      const result = await runPhase(lab, plan.scenario, settings, { ...phase, baseline });
+      // A ladder's middle rungs are summed up in the ladder; broken and fixed keep their whole phase.
+      if (!plan.ladder || phase.name !== 'custom') report.phases[phase.name] = result;
+      if (phase.rung) report.ladder = [...(report.ladder ?? []), rungOf(phase.rung, result)];
     }
     await addComparePair(report, plan.scenario, settings);
     return report;
@@ -75,6 +74,20 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
     await rollback();
     await started?.stop();
   }
+}
+
+function rungOf(name: string, phase: PhaseReport): LadderRung {
+  return {
+    name,
+    flags: phase.flags,
+    hypothesis: phase.hypothesis,
+    invariants: phase.invariants,
+    served: phase.server.storefront?.http_server_request_duration_count ?? 0,
+    ...(phase.repair ? { repairs: phase.repair.actions } : {}),
+    startedAt: phase.startedAt,
+    finishedAt: phase.finishedAt,
+    links: phase.links,
+  };
 }
 
 /** The broken and fixed traces of the scenario's compare request, with their spans when the console has them. */

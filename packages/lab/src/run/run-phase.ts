@@ -9,7 +9,7 @@ import type { LabOptions } from '../stack/lab-options';
 import { firingAlertCount } from '../stack/prometheus-alerts';
 import { labServices } from '../stack/services';
 import { afterLoad } from './after-load';
-import { recordCauses } from './cause-recorder';
+import { type ActWindow, recordCauses } from './cause-recorder';
 import { drainQueues } from './drain';
 import { driveLoad } from './drive-load';
 import { evaluateHypothesis } from './hypothesis';
@@ -31,11 +31,12 @@ export async function runPhase(
   lab: LabOptions,
   scenario: Scenario,
   settings: RunSettings,
-  phase: { name: PhaseName; flags: Record<string, string>; baseline: Record<string, string> },
+  phase: { name: PhaseName; flags: Record<string, string>; baseline: Record<string, string>; rung?: string },
 ): Promise<PhaseReport> {
   const services = labServices(lab);
   const say = settings.log;
-  say(`\n── phase ${phase.name} ──`);
+  const label = phase.rung ?? phase.name;
+  say(`\n── phase ${label} ──`);
   await settle(services, say);
   await reset(lab);
   const client = new ShopClient(services[0]?.url as string, scenario.load.clientTimeoutMs);
@@ -53,15 +54,17 @@ export async function runPhase(
   );
   let startedAt: Date | undefined;
   let actStartS = 0;
+  const windows: ActWindow[] = [];
   for (const [index, act] of acts.entries()) {
     if (index > 0) await settle(services, say);
     const changed = await setFlags(lab.flagFile, flagsFor(scenario, phase.flags, act, phase.baseline));
     const described = changed.map((flag) => `${flag.key}=${flag.variant}`).join(', ');
     say(`act ${act.name}: ${described || 'no flags'}; waiting until the services apply them…`);
     await waitForFlags(services, changed);
-    await settings.annotate(`${scenario.name} ${phase.name}, act ${act.name}: ${described}`);
+    await settings.annotate(`${scenario.name} ${label}, act ${act.name}: ${described}`);
     const warmupS = index === 0 ? scenario.load.warmupS : 0;
     startedAt ??= new Date(Date.now() + warmupS * 1000);
+    windows.push({ startMs: Date.now() + warmupS * 1000, offsetS: actStartS, durationS: act.durationS });
     const actResults = await driveLoad({
       client,
       arrivals: arrivals(act.ratePerS, warmupS + act.durationS, settings.seed * 101 + index),
@@ -69,7 +72,7 @@ export async function runPhase(
       totalMs: (warmupS + act.durationS) * 1000,
       behaviour: settings.client ?? scenario.load.client,
       onProgress: (progress, sofar) =>
-        settings.progress(progressLine(`${phase.name}/${act.name}`, progress, sofar)),
+        settings.progress(progressLine(`${label}/${act.name}`, progress, sofar)),
     });
     settings.progress('');
     for (const result of actResults) {
@@ -82,7 +85,7 @@ export async function runPhase(
     actStartS += act.durationS;
   }
   const finishedAt = new Date();
-  const causeCharts = causes?.stop(startedAt ?? finishedAt, actStartS);
+  const causeCharts = causes?.stop(windows);
   say(`load done: ${results.length} requests measured; draining queues…`);
   await settle(services, say);
   if (!(await drainQueues(lab))) say('queues still busy after 30 s; auditing anyway');

@@ -3,6 +3,8 @@ import { counterTotals, parsePrometheusText, type Sample } from './prometheus-te
 
 export async function scrape(url: string): Promise<Sample[]> {
   const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  // An error page has no samples: it must not read as a service with nothing to report.
+  if (!response.ok) throw new Error(`${url}/metrics answered ${response.status}`);
   return parsePrometheusText(await response.text());
 }
 

@@ -1,29 +1,49 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { ServiceProcess } from '../stack/services';
 import { settle } from './settle';
 
+/** Settles against one fake storefront whose /metrics answers as `answer` says, scrape by scrape. */
+async function settleAgainst(answer: (scrape: number, response: ServerResponse) => void) {
+  let scrapes = 0;
+  const server = createServer((_request, response) => answer(scrapes++, response));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const said: string[] = [];
+  try {
+    await settle([{ name: 'storefront', url, main: '', env: {} } as ServiceProcess], (line) =>
+      said.push(line),
+    );
+  } finally {
+    server.close();
+  }
+  return { scrapes, said };
+}
+
 describe('settling between phases', () => {
   it('waits for three idle seconds in a row: a handler between two queries looks idle for a moment', async () => {
     // What one service's /metrics says, scrape after scrape: busy, a blip of idle, busy, then idle.
     const sequence = [2, 0, 1, 0, 0, 0, 0];
-    let scrapes = 0;
-    const server = createServer((_request, response) => {
-      const busy = sequence[Math.min(scrapes++, sequence.length - 1)];
-      response.end(`db_pool_connections_in_use{pool="shared"} ${busy}\nhttp_server_in_flight_requests 0\n`);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const said: string[] = [];
-    try {
-      await settle([{ name: 'storefront', url, main: '', env: {} } as ServiceProcess], (line) =>
-        said.push(line),
+    const { scrapes, said } = await settleAgainst((scrape, response) => {
+      const busy = sequence[Math.min(scrape, sequence.length - 1)];
+      response.end(
+        `db_client_connection_count{db_client_connection_pool_name="shared",db_client_connection_state="used"} ${busy}\nhttp_server_active_requests 0\n`,
       );
-    } finally {
-      server.close();
-    }
+    });
     expect(scrapes).toBe(6);
     expect(said).toEqual(['waiting for the shop to finish 2 leftover requests…']);
+  }, 20_000);
+
+  it('counts a service that does not answer /metrics as busy, not idle', async () => {
+    // Two scrapes fail (a storm keeps it from answering), then it is idle.
+    const { scrapes, said } = await settleAgainst((scrape, response) => {
+      if (scrape < 2) response.writeHead(503).end();
+      else response.end('http_server_active_requests 0\n');
+    });
+    expect(scrapes).toBe(5);
+    expect(said).toEqual([
+      'waiting for the shop to settle (0 requests in flight, waiting or holding a connection; storefront not answering /metrics)…',
+    ]);
   }, 20_000);
 });

@@ -2,6 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceProcess } from '../stack/services';
 import { scrape } from './scrape';
 
+/** What a service is busy with: requests in flight, waiting for a connection, holding one. */
+const BUSY_METRICS = [
+  'http_server_active_requests',
+  'db_client_connection_pending_requests',
+  'db_client_connection_count',
+];
+
 /** Consecutive idle samples (one a second) that count as settled. */
 const QUIET_SAMPLES = 3;
 
@@ -22,24 +29,32 @@ export async function settle(
   let announced = false;
   let quiet = 0;
   for (;;) {
-    const samples = (
-      await Promise.all(services.map((service) => scrape(service.url).catch(() => [])))
-    ).flat();
-    const busy = samples
-      .filter((sample) =>
-        ['http_server_in_flight_requests', 'db_pool_requests_waiting', 'db_pool_connections_in_use'].includes(
-          sample.name,
-        ),
-      )
+    const scrapes = await Promise.all(
+      services.map(async (service) => ({
+        name: service.name,
+        samples: await scrape(service.url).catch(() => undefined),
+      })),
+    );
+    // A service that does not answer /metrics (a storm can keep it from answering for seconds) is
+    // not idle: nothing proves it, so it counts as busy.
+    const silent = scrapes.filter((each) => each.samples === undefined).map((each) => each.name);
+    const busy = scrapes
+      .flatMap((each) => each.samples ?? [])
+      .filter((sample) => BUSY_METRICS.includes(sample.name))
       .reduce((sum, sample) => sum + sample.value, 0);
-    quiet = busy === 0 ? quiet + 1 : 0;
+    quiet = busy === 0 && silent.length === 0 ? quiet + 1 : 0;
     if (quiet >= QUIET_SAMPLES) return;
+    const what = `${busy} requests in flight, waiting or holding a connection${silent.length ? `; ${silent.join(', ')} not answering /metrics` : ''}`;
     if (Date.now() > deadline) {
-      say(`the shop is still busy (${busy} requests in flight, waiting or holding a connection); going on`);
+      say(`the shop is still busy (${what}); going on`);
       return;
     }
-    if (busy > 0 && !announced) {
-      say(`waiting for the shop to finish ${busy} leftover requests…`);
+    if (quiet === 0 && !announced) {
+      say(
+        busy > 0 && !silent.length
+          ? `waiting for the shop to finish ${busy} leftover requests…`
+          : `waiting for the shop to settle (${what})…`,
+      );
       announced = true;
     }
     await sleep(1_000);

@@ -10,7 +10,7 @@ import type { PaymentsFlags } from '../flags';
  */
 export type RetryMode = 'none' | 'immediate' | 'backoff';
 
-const retries = getMeter('resilience').createCounter('http_client_retries', {
+const retries = getMeter('resilience').createCounter('shop.http_client.retries', {
   description:
     'Retries of service-to-service calls by target and outcome (retried, budget-exhausted, gave-up).',
 });

@@ -1,7 +1,7 @@
 import { inTransaction, type Pool } from '@incident-lab/db';
 import type { Broker } from '@incident-lab/messaging';
 import { type Poller, poll } from '@incident-lab/service-kit';
-import { getMeter, type Logger } from '@incident-lab/telemetry';
+import { type Logger, polledGauge } from '@incident-lab/telemetry';
 import { lockUnsent, markSent, unsentCount } from './outbox.repo';
 
 const POLL_MS = 250;
@@ -15,21 +15,20 @@ const BATCH = 50;
  */
 export class OutboxRelay {
   private poller?: Poller;
+  private readonly backlogGauge: { stop(): void };
 
   constructor(
     private readonly pool: Pool,
     private readonly broker: Broker,
     private readonly logger: Logger,
   ) {
-    // Counted when Prometheus scrapes, not on every relay tick.
-    getMeter('payments')
-      .createObservableGauge('shop_outbox_backlog', {
-        description: 'Events in the outbox not yet confirmed by the broker.',
-      })
-      .addCallback(async (result) => {
-        const backlog = await unsentCount(this.pool).catch(() => undefined);
-        if (backlog !== undefined) result.observe(backlog);
-      });
+    // Counted in the background, not on every relay tick: a scrape must not queue in the pool.
+    this.backlogGauge = polledGauge(
+      'payments',
+      'shop_outbox_backlog',
+      'Events in the outbox not yet confirmed by the broker.',
+      () => unsentCount(this.pool),
+    );
   }
 
   start(): void {
@@ -57,6 +56,7 @@ export class OutboxRelay {
 
   /** Stops relaying and waits for the batch under way. */
   async stop(): Promise<void> {
+    this.backlogGauge.stop();
     await this.poller?.stop();
   }
 }

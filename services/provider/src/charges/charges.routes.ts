@@ -37,6 +37,8 @@ const chargeQuery = z.object({
 export function chargeRoutes(deps: ChargeRoutesDeps): Router {
   const router = Router();
   const { instance, logger } = deps;
+  // Refunds start at 0: "none yet" is a series a dashboard can show, not an absence.
+  deps.metrics.refunds.add(0, { provider: instance });
 
   router.post('/charges', async (request, response) => {
     const body = validate(chargeBody, request.body);

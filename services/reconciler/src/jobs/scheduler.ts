@@ -54,9 +54,14 @@ export class Scheduler {
     this.timer = setTimeout(tick, 0);
   }
 
-  /** Runs the job now, or joins the run already under way. */
-  runNow(options: RunOptions = {}): Promise<JobRun> {
-    this.running ??= this.execute(options).finally(() => {
+  /**
+   * Runs the job now. A scheduled tick joins a run already under way; a run asked for with its own
+   * options waits for the one under way and then runs with them, because the run under way may have
+   * used other options (a grace that skips the orders the caller asked about).
+   */
+  runNow(options?: RunOptions): Promise<JobRun> {
+    if (this.running && options) return this.running.then(() => this.runNow(options));
+    this.running ??= this.execute(options ?? {}).finally(() => {
       this.running = undefined;
     });
     return this.running;

@@ -1,5 +1,5 @@
 import { type Poller, poll } from '@incident-lab/service-kit';
-import { getMeter, type Logger } from '@incident-lab/telemetry';
+import { type Logger, polledGauge } from '@incident-lab/telemetry';
 import type { ShopDb } from '../db/shop-db';
 import { PAYMENTS_TIMEOUT_MS } from '../lessons/http-timeouts';
 import type { StorefrontMetrics } from '../metrics';
@@ -31,20 +31,18 @@ function backoffS(attempts: number): number {
 export class PaymentRequestRelay {
   private poller?: Poller;
   private stopped = false;
+  private readonly openGauge: { stop(): void };
 
   constructor(
     private readonly deps: { db: ShopDb; payments: PaymentsApi; logger: Logger; metrics: StorefrontMetrics },
   ) {
-    // Counted when Prometheus scrapes: promises still being kept.
-    getMeter('storefront')
-      .createObservableGauge('shop_payment_requests_open', {
-        description:
-          'Charge requests storefront still owes payments (orders answered 202 with no answer from payments yet).',
-      })
-      .addCallback(async (result) => {
-        const open = await openPaymentRequestCount(deps.db).catch(() => undefined);
-        if (open !== undefined) result.observe(open);
-      });
+    // Promises still being kept, counted in the background: a scrape must not queue in the pool.
+    this.openGauge = polledGauge(
+      'storefront',
+      'shop_payment_requests_open',
+      'Charge requests storefront still owes payments (orders answered 202 with no answer from payments yet).',
+      () => openPaymentRequestCount(deps.db),
+    );
   }
 
   start(): void {
@@ -59,6 +57,7 @@ export class PaymentRequestRelay {
   /** Stops taking requests and waits for the attempt under way. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.openGauge.stop();
     await this.poller?.stop();
   }
 
