@@ -116,6 +116,11 @@ export interface Scenario {
   /** Flags per phase; everything else is identical between them. */
   phases: { broken: Record<string, string>; fixed: Record<string, string> };
   /**
+   * What the report calls the two phases when they are not broken and fixed (smoke runs the same
+   * healthy shop twice); `report.json` keeps the keys `broken` and `fixed`.
+   */
+  phaseNames?: { broken: string; fixed: string };
+  /**
    * The request whose broken and fixed traces the report and the console show side by side: the
    * slowest (or failed) of this endpoint in this act, in each phase.
    */

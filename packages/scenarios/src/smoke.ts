@@ -47,4 +47,6 @@ export const smoke: Scenario = {
     client: { onFailure: 'give-up' },
   },
   phases: { broken: {}, fixed: {} },
+  // Nothing is broken: the same healthy shop twice, under the same seeded load.
+  phaseNames: { broken: 'run 1', fixed: 'run 2' },
 };

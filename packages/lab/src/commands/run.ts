@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_FLAG_FILE, listFlags, parseAssignments, readFlagFile } from '@incident-lab/flags';
 import { type ClientBehaviour, SCENARIOS } from '@incident-lab/scenarios';
-import { formatValue } from '../report/report-text';
+import { formatValue, namedPhases } from '../report/report-text';
 import { writeReport } from '../report/write-report';
 import { runLab } from '../run/run-lab';
 import { planRun, type RunPlan } from '../run/run-plan';
@@ -169,8 +169,7 @@ async function execute(
   );
   const dir = await writeReport(report, path.resolve(values.out ?? 'reports'), values.json);
   console.log('');
-  const verdicts =
-    report.ladder ?? Object.entries(report.phases).map(([name, result]) => ({ name, ...result }));
+  const verdicts = report.ladder ?? namedPhases(report).map(([name, result]) => ({ name, ...result }));
   const width = Math.max(...verdicts.map((each) => each.name.length));
   for (const { name, hypothesis } of verdicts) {
     console.log(

@@ -10,12 +10,20 @@ import {
   headlineLines,
   invariantNames,
   invariantText,
+  namedPhases,
   repairText,
 } from './report-text';
 import { barChart, lineChart, type Marker, niceMax } from './svg-charts';
 
 /** Okabe–Ito: broken vermillion, fixed blue, readable with the common colour-vision deficiencies. */
-const COLOURS: Record<string, string> = { broken: '#D55E00', fixed: '#0072B2', custom: '#009E73' };
+const COLOURS: Record<string, string> = {
+  broken: '#D55E00',
+  fixed: '#0072B2',
+  custom: '#009E73',
+  // Smoke's two healthy runs: neither is the broken one, so neither is vermillion.
+  'run 1': '#56B4E9',
+  'run 2': '#0072B2',
+};
 /** A cause series by its role: what a fix removes, what a fix adds, or context. */
 const TONES: Record<string, string> = { bad: '#D55E00', good: '#0072B2', neutral: '#555555' };
 /** The one meaning of "failed" in every chart and table of the report. */
@@ -212,7 +220,7 @@ ${table(['probe', 'value', 'tolerance'], probes)}
 
 /** The report as one self-contained page: inline CSS and SVG, no scripts, opens offline. */
 export function renderHtml(report: LabReport): string {
-  const phases = Object.entries(report.phases) as Array<[string, PhaseReport]>;
+  const phases = namedPhases(report);
   const groups = ENDPOINT_GROUPS.filter((endpoint) =>
     phases.some(([, phase]) => phase.timeline.some((point) => point.endpoint === endpoint)),
   );

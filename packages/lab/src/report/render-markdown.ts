@@ -6,6 +6,7 @@ import {
   headlineLines,
   invariantNames,
   invariantText,
+  namedPhases,
   repairText,
 } from './report-text';
 
@@ -41,7 +42,7 @@ ${firingAlertsText(phase)}
 }
 
 export function renderMarkdown(report: LabReport): string {
-  const phases = Object.entries(report.phases) as Array<[string, PhaseReport]>;
+  const phases = namedPhases(report);
   const invariants = invariantNames(phases).map(
     (name) =>
       `| ${name} | ${phases

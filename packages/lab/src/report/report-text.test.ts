@@ -39,6 +39,17 @@ describe('the report’s headline', () => {
     ]);
   });
 
+  it('names the phases as the scenario does when nothing is broken (smoke: run 1, run 2)', () => {
+    const report = {
+      phases: { broken: phase(80, 0), fixed: phase(75, 0) },
+      phaseNames: { broken: 'run 1', fixed: 'run 2' },
+    } as unknown as LabReport;
+    expect(headlineLines(report)).toEqual([
+      'login p95 during the storm: 80 ms run 1 → 75 ms run 2',
+      'logins that failed: 0% run 1 → 0% run 2',
+    ]);
+  });
+
   it('says "no answer" for a latency that never came', () => {
     expect(formatValue(Number.POSITIVE_INFINITY, 'ms')).toBe('no answer');
     expect(formatValue(154, 'count')).toBe('154');

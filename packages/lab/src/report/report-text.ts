@@ -8,6 +8,14 @@ import type { LabReport, PhaseReport, ProbeResult } from './report';
 
 type InvariantName = keyof PhaseReport['invariants'];
 
+/** The report's phases under the names a reader sees: `broken`/`fixed`, or the scenario's own. */
+export function namedPhases(report: LabReport): Array<[string, PhaseReport]> {
+  return (Object.entries(report.phases) as Array<[string, PhaseReport]>).map(([key, phase]) => [
+    report.phaseNames?.[key as 'broken' | 'fixed'] ?? key,
+    phase,
+  ]);
+}
+
 /** What fired after the load, what the note says about it, and what the repair resolved. */
 export function firingAlertsText(phase: PhaseReport): string {
   const { firing, note, resolvedByRepair } = phase.alerts;
@@ -51,7 +59,7 @@ export function formatValue(value: number, unit: ProbeResult['unit']): string {
  * report storm: 18.1 s broken → 70.8 ms fixed", in the order the scenario lists them.
  */
 export function headlineLines(report: LabReport): string[] {
-  const phases = Object.entries(report.phases) as Array<[string, PhaseReport]>;
+  const phases = namedPhases(report);
   const first = phases[0]?.[1];
   if (!first) return [];
   return first.hypothesis.probes.flatMap((probe) => {

@@ -113,6 +113,8 @@ export interface LabReport {
     client: string;
   };
   phases: Partial<Record<PhaseName, PhaseReport>>;
+  /** The scenario's names for its phases when they are not broken and fixed (smoke: run 1, run 2). */
+  phaseNames?: { broken: string; fixed: string };
   /**
    * The scenario's compare request, broken beside fixed: both trace ids and, when the lab console
    * had them, their spans (the report draws them without the console).

@@ -31,6 +31,7 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
       client: JSON.stringify(settings.client ?? plan.scenario.load.client),
     },
     phases: {},
+    ...(plan.scenario.phaseNames ? { phaseNames: plan.scenario.phaseNames } : {}),
     notes: [],
   };
   const flagsBefore = await readFile(lab.flagFile, 'utf8');

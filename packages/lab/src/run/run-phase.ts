@@ -35,7 +35,8 @@ export async function runPhase(
 ): Promise<PhaseReport> {
   const services = labServices(lab);
   const say = settings.log;
-  const label = phase.rung ?? phase.name;
+  const label =
+    phase.rung ?? (phase.name === 'custom' ? undefined : scenario.phaseNames?.[phase.name]) ?? phase.name;
   say(`\n── phase ${label} ──`);
   await settle(services, say);
   await reset(lab);
