@@ -1,5 +1,21 @@
 import { escapeHtml } from './html-escape';
 
+/** Okabe–Ito: broken vermillion, fixed blue, readable with the common colour-vision deficiencies. */
+const VERMILLION = '#D55E00';
+const BLUE = '#0072B2';
+
+/** A phase's colour in every chart of the report. */
+export const COLOURS: Record<string, string> = {
+  broken: VERMILLION,
+  fixed: BLUE,
+  custom: '#009E73',
+  // Smoke's two healthy runs: neither is the broken one, so neither is vermillion.
+  'run 1': '#56B4E9',
+  'run 2': BLUE,
+};
+/** A value by its role, in the phases' colours: what a fix removes (bad), what it adds or passes (good), context. */
+export const TONES = { bad: VERMILLION, good: BLUE, neutral: '#555555' } as const;
+
 /** The look every self-contained report page shares: inline, so it opens offline and prints as shown. */
 export const REPORT_STYLE = `<style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#111827;padding:0 1rem}

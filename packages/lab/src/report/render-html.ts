@@ -1,6 +1,6 @@
 import { ENDPOINT_GROUPS } from '@incident-lab/scenarios';
 import { escapeHtml, textToHtml } from './html-escape';
-import { REPORT_STYLE, table } from './html-page';
+import { COLOURS, REPORT_STYLE, TONES, table } from './html-page';
 import { COMPARE_STYLE, compareSection } from './render-compare';
 import { ladderHtml } from './render-ladder';
 import type { LabReport, PhaseReport } from './report';
@@ -15,17 +15,6 @@ import {
 } from './report-text';
 import { barChart, lineChart, type Marker, niceMax } from './svg-charts';
 
-/** Okabe–Ito: broken vermillion, fixed blue, readable with the common colour-vision deficiencies. */
-const COLOURS: Record<string, string> = {
-  broken: '#D55E00',
-  fixed: '#0072B2',
-  custom: '#009E73',
-  // Smoke's two healthy runs: neither is the broken one, so neither is vermillion.
-  'run 1': '#56B4E9',
-  'run 2': '#0072B2',
-};
-/** A cause series by its role: what a fix removes, what a fix adds, or context. */
-const TONES: Record<string, string> = { bad: '#D55E00', good: '#0072B2', neutral: '#555555' };
 /** The one meaning of "failed" in every chart and table of the report. */
 const FAILED =
   'failed means answered with a status other than 2xx (a 5xx, a 402 payment failure, a 503 refusal) or given up on by the client after its timeout';
@@ -126,7 +115,7 @@ function causeCharts(report: LabReport, phases: Array<[string, PhaseReport]>): s
         const title = `${chart.title} (${chart.unit}), ${name}`;
         const series = (each?.series ?? []).map((series) => ({
           label: series.label,
-          colour: TONES[series.tone] ?? '#555555',
+          colour: TONES[series.tone as keyof typeof TONES] ?? TONES.neutral,
           points: series.points,
         }));
         return `<figure data-cause="${escapeHtml(chart.id)}" data-phase="${escapeHtml(name)}"><figcaption>${escapeHtml(chart.title)} — <em style="color:${COLOURS[name] ?? '#000'}">${escapeHtml(name)}</em></figcaption>${lineChart(title, chart.unit, series, { markers, xMax, yMax })}</figure>`;

@@ -1,5 +1,5 @@
 import { escapeHtml, textToHtml } from './html-escape';
-import { table } from './html-page';
+import { TONES, table } from './html-page';
 import type { LabReport, LadderRung, ProbeResult } from './report';
 import { formatValue } from './report-text';
 import { horizontalBars } from './svg-charts';
@@ -9,9 +9,6 @@ import { horizontalBars } from './svg-charts';
  * table answers "what does each fix buy on its own", the charts show it for the headline probes,
  * each bar coloured by whether its rung passes the probe.
  */
-
-const PASS = '#0072B2';
-const FAIL = '#D55E00';
 
 /** The probes of the ladder's columns, in the scenario's order. */
 const probesOf = (ladder: LadderRung[]): ProbeResult[] => ladder[0]?.hypothesis.probes ?? [];
@@ -95,7 +92,7 @@ export function ladderHtml(report: LabReport): string {
           label: rung.name,
           value,
           text: result ? formatValue(result.value, result.unit) : '—',
-          colour: result?.passed ? PASS : FAIL,
+          colour: result?.passed ? TONES.good : TONES.bad,
         };
       });
       const unit = probe.unit === 'share' ? '%' : probe.unit;

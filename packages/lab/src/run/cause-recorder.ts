@@ -1,7 +1,7 @@
 import { LAB_CHARTS, type Scrape, SignalRecorder } from '@incident-lab/console';
 import type { CauseChart } from '../report/report';
 import type { ServiceProcess } from '../stack/services';
-import { scrape } from './scrape';
+import { scrapeEach } from './scrape';
 
 /** When an act's load ran (wall clock), and where it sits on the report's x axis (seconds into the phase). */
 export interface ActWindow {
@@ -36,12 +36,7 @@ export function recordCauses(
     namespace,
     scrapeAll: async () => {
       const scrapes: Scrape = new Map();
-      await Promise.all(
-        services.map(async (service) => {
-          const samples = await scrape(service.url).catch(() => undefined);
-          if (samples) scrapes.set(service.name, samples);
-        }),
-      );
+      for (const [name, samples] of await scrapeEach(services)) if (samples) scrapes.set(name, samples);
       return scrapes;
     },
     ...(firingAlerts ? { firingAlerts } : {}),

@@ -8,14 +8,23 @@ export async function scrape(url: string): Promise<Sample[]> {
   return parsePrometheusText(await response.text());
 }
 
+/**
+ * Every service's samples right now, scraped in parallel, by service name. A service that does not
+ * answer (down, or too busy in a storm) maps to undefined: each caller decides what silence means.
+ */
+export async function scrapeEach(services: ServiceProcess[]): Promise<Map<string, Sample[] | undefined>> {
+  const entries = await Promise.all(
+    services.map(
+      async (service) => [service.name, await scrape(service.url).catch(() => undefined)] as const,
+    ),
+  );
+  return new Map(entries);
+}
+
 /** Each service's counters of interest right now; a service that does not answer gives none. */
 export async function scrapeCounters(
   services: ServiceProcess[],
 ): Promise<Record<string, Record<string, number>>> {
-  const entries = await Promise.all(
-    services.map(
-      async (service) => [service.name, counterTotals(await scrape(service.url).catch(() => []))] as const,
-    ),
-  );
-  return Object.fromEntries(entries);
+  const scrapes = await scrapeEach(services);
+  return Object.fromEntries([...scrapes].map(([name, samples]) => [name, counterTotals(samples ?? [])]));
 }

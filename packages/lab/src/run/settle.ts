@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceProcess } from '../stack/services';
-import { scrape } from './scrape';
+import { scrapeEach } from './scrape';
 
 /** What a service is busy with: requests in flight, waiting for a connection, holding one. */
 const BUSY_METRICS = [
@@ -29,17 +29,12 @@ export async function settle(
   let announced = false;
   let quiet = 0;
   for (;;) {
-    const scrapes = await Promise.all(
-      services.map(async (service) => ({
-        name: service.name,
-        samples: await scrape(service.url).catch(() => undefined),
-      })),
-    );
+    const scrapes = await scrapeEach(services);
     // A service that does not answer /metrics (a storm can keep it from answering for seconds) is
     // not idle: nothing proves it, so it counts as busy.
-    const silent = scrapes.filter((each) => each.samples === undefined).map((each) => each.name);
-    const busy = scrapes
-      .flatMap((each) => each.samples ?? [])
+    const silent = [...scrapes].filter(([, samples]) => samples === undefined).map(([name]) => name);
+    const busy = [...scrapes.values()]
+      .flatMap((samples) => samples ?? [])
       .filter((sample) => BUSY_METRICS.includes(sample.name))
       .reduce((sum, sample) => sum + sample.value, 0);
     quiet = busy === 0 && silent.length === 0 ? quiet + 1 : 0;
