@@ -102,6 +102,24 @@ describe('the shop, end to end on real MySQL and RabbitMQ', () => {
     expect(consume?.parentSpanId, 'the invoicing consume span hangs under the publish span').toBe(
       publish?.spanId,
     );
+    // Which fixes were on is on the trace: the span a service's work starts in (checkout's server
+    // span, invoicing's consume span) carries one `feature_flag.evaluation` event per flag the
+    // service applies, with the variant it applied — the same as its /health/flags says.
+    const variantsOn = (span: (typeof spans)[number] | undefined) =>
+      Object.fromEntries(
+        (span?.events ?? [])
+          .filter((event) => event.name === 'feature_flag.evaluation')
+          .map((event) => [
+            event.attributes['feature_flag.key'],
+            event.attributes['feature_flag.result.variant'],
+          ]),
+      );
+    const applied = async (service: Parameters<TestLab['url']>[0]) =>
+      (await json(`${lab.url(service)}/health/flags`)).body.flags;
+    const checkoutSpan = spans.find((span) => span.service === 'storefront' && span.kind === 'server');
+    expect(variantsOn(checkoutSpan)).toEqual(await applied('storefront'));
+    expect(variantsOn(consume)).toEqual(await applied('invoicing'));
+    expect(Object.keys(variantsOn(consume)), 'the lab 3 fix').toContain('invoicing-dead-letter');
     expect([...lab.receiver.encodings], 'exported as the SDK does by default: http/protobuf').toEqual([
       'protobuf',
     ]);

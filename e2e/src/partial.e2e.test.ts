@@ -14,7 +14,7 @@ let report: {
     {
       hypothesis: { passed: boolean };
       invariants: Counts;
-      repair: { invariantsBefore: Counts; actions: Record<string, number> };
+      repair: { invariantsBefore: Counts; actions: Record<string, number>; settledByShop?: number };
       server: Record<string, Record<string, number>>;
     }
   >;
@@ -40,9 +40,13 @@ describe('lab run partial (short), broken against fixed', () => {
     const { invariants, hypothesis, repair } = report.phases.fixed;
     expect(hypothesis.passed, JSON.stringify(invariants)).toBe(true);
     expect(repair.invariantsBefore.doubleCharges).toBe(0);
-    // The lost answers left orders PENDING while their card was charged; the reconciler completed them.
+    // The lost answers left orders PENDING while their card was charged; the reconciler completed
+    // them (storefront's relay may still settle one of them itself while the pass runs: counted apart).
     expect(repair.invariantsBefore.pendingOrders).toBeGreaterThan(0);
-    expect(repair.actions.complete).toBe(repair.invariantsBefore.pendingOrders);
+    expect(repair.actions.complete, JSON.stringify(repair)).toBeGreaterThan(0);
+    expect((repair.actions.complete ?? 0) + (repair.actions.fail ?? 0) + (repair.settledByShop ?? 0)).toBe(
+      repair.invariantsBefore.pendingOrders,
+    );
     expect(invariants).toMatchObject({
       doubleCharges: 0,
       chargedNotPaid: 0,
@@ -55,15 +59,15 @@ describe('lab run partial (short), broken against fixed', () => {
   it('traces it: retries under one reference, replays, redeliveries, idempotency keys and the repairs', async () => {
     // The services export spans in batches: wait for the reconciler's last repair to arrive.
     const repaired = (span: ReturnType<typeof lab.receiver.all>[number]) =>
-      span.name === 'reconcile.order' && span.attributes['reconcile.action'] === 'complete';
+      span.name === 'reconcile.order' && span.attributes['shop.reconcile.action'] === 'complete';
     await waitFor("the reconciler's repair span", async () => lab.receiver.all().find(repaired));
     const spans = lab.receiver.all();
     const attempts = spans.filter((span) => span.name === 'provider.charge attempt');
-    const references = attempts.map((span) => span.attributes['payment.reference']);
+    const references = attempts.map((span) => span.attributes['shop.payment.reference']);
     expect(new Set(references).size, 'retries share their reference').toBeLessThan(references.length);
-    expect(spans.some((span) => span.attributes['charge.replayed'] === true)).toBe(true);
-    expect(spans.some((span) => span.attributes['messaging.rabbitmq.redelivered'] === true)).toBe(true);
-    const keyed = spans.filter((span) => typeof span.attributes['idempotency.key'] === 'string');
+    expect(spans.some((span) => span.attributes['shop.charge.replayed'] === true)).toBe(true);
+    expect(spans.some((span) => span.attributes['shop.message.redelivered'] === true)).toBe(true);
+    const keyed = spans.filter((span) => typeof span.attributes['shop.idempotency.key'] === 'string');
     expect(keyed.map((span) => span.service)).toEqual(expect.arrayContaining(['storefront', 'payments']));
     expect(spans.some(repaired)).toBe(true);
   });

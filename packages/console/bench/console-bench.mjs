@@ -53,7 +53,7 @@ function* batches() {
       attributes: {
         'http.request.method': 'POST',
         'http.route': '/api/orders',
-        'order.id': `order-${order}`,
+        'shop.order.id': `order-${order}`,
       },
     });
     const ctx = api.trace.setSpan(api.context.active(), root);
@@ -69,7 +69,7 @@ function* batches() {
       tracer
         .startSpan(
           name,
-          { attributes: { 'db.system.name': 'mysql', 'payment.reference': `pay-${order}` } },
+          { attributes: { 'db.system.name': 'mysql', 'shop.payment.reference': `pay-${order}` } },
           ctx,
         )
         .end();
@@ -131,7 +131,7 @@ console.log(
       consoleWithFullStoreMb: { rss: mb(full.rss - before.rss), heap: mb(full.heapUsed - before.heapUsed) },
       searchMedianMs: {
         newest50: time({}),
-        byAttribute: time({ attribute: { key: 'order.id', value: 'order-3' } }),
+        byAttribute: time({ attribute: { key: 'shop.order.id', value: 'order-3' } }),
         byOperationAndMinDuration: time({ operation: 'pool.acquire', minDurationMs: 1000 }),
         byTraceIdStart: time({ traceId: 'ffff' }),
       },

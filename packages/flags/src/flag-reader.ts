@@ -1,6 +1,7 @@
 import { getMeter } from '@incident-lab/telemetry';
 import { FlagdProvider } from '@openfeature/flagd-provider';
 import { type Client, InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
+import { type Attributes, trace } from '@opentelemetry/api';
 import {
   applyAssignments,
   DEFAULT_FLAG_FILE,
@@ -54,6 +55,8 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
   private timer?: NodeJS.Timeout;
   /** The snapshot of what is applied, made once per change: every request takes one. */
   private current?: FlagSnapshot<D>;
+  /** The `feature_flag.evaluation` events of what is applied, made once per change like the snapshot. */
+  private events?: Attributes[];
 
   constructor(
     private readonly client: Client,
@@ -100,6 +103,7 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
     if (before?.variant === applied.variant && before.value === applied.value) return;
     this.applied.set(key, applied);
     this.current = undefined;
+    this.events = undefined;
   }
 
   /** Re-reads every declared flag from the source. */
@@ -123,6 +127,25 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
       this.current = Object.freeze(values) as FlagSnapshot<D>;
     }
     return this.current;
+  }
+
+  /**
+   * The snapshot one unit of work goes by (a request, a consumed message, a job run), also written on
+   * the active span as OpenTelemetry's `feature_flag.evaluation` events, one per flag with its key
+   * and variant: the trace then says which fixes were on when it ran. (The evaluation itself happens
+   * in the background once a second; the events carry its result, not a second evaluation.)
+   */
+  take(): FlagSnapshot<D> {
+    const span = trace.getActiveSpan();
+    if (span?.isRecording()) {
+      this.events ??= Object.keys(this.defaults).map((key) => ({
+        'feature_flag.key': key,
+        'feature_flag.result.variant': this.applied.get(key)?.variant ?? 'default',
+        'feature_flag.provider.name': this.client.metadata.providerMetadata.name,
+      }));
+      for (const attributes of this.events) span.addEvent('feature_flag.evaluation', attributes);
+    }
+    return this.snapshot();
   }
 
   /** The variant of each declared flag as last applied. */

@@ -1,3 +1,5 @@
+import { asResend } from '@incident-lab/telemetry';
+
 /** No usable answer came back: refused, reset, timed out. The request may still have been processed. */
 export class UnreachableError extends Error {
   override name = 'UnreachableError';
@@ -15,6 +17,8 @@ export interface PostOptions {
   timeoutMs?: number;
   /** Extra request headers, such as `Idempotency-Key`. */
   headers?: Record<string, string>;
+  /** This call resends an earlier one (0: first try): its CLIENT span gets `http.request.resend_count`. */
+  resendCount?: number;
 }
 
 /**
@@ -28,12 +32,14 @@ export async function postJson(
 ): Promise<JsonResponse> {
   let response: Response;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...options.headers },
-      body: JSON.stringify(body),
-      signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
-    });
+    response = await asResend(options.resendCount ?? 0, () =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...options.headers },
+        body: JSON.stringify(body),
+        signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
+      }),
+    );
   } catch (error) {
     const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
     throw new UnreachableError(`no answer from ${new URL(url).host}: ${reason}`, { cause: error });

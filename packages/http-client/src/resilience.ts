@@ -80,7 +80,9 @@ export function createBreaker(name: string, threshold = 5, halfOpenAfterMs = 5_0
     });
   breaker.onStateChange((state) => {
     transitions.add(1, { breaker: name, to: STATE_NAMES[state] });
-    trace.getActiveSpan()?.addEvent(`circuit breaker ${STATE_NAMES[state]}`, { 'breaker.name': name });
+    trace
+      .getActiveSpan()
+      ?.addEvent(`circuit breaker ${STATE_NAMES[state]}`, { 'shop.circuit_breaker.name': name });
   });
   return breaker;
 }

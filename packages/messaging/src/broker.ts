@@ -212,10 +212,10 @@ export class Broker {
       const { orderId, paymentId } = (parsed.data ?? {}) as { orderId?: unknown; paymentId?: unknown };
       trace.getActiveSpan()?.setAttributes({
         'messaging.message.id': delivery.messageId,
-        'messaging.rabbitmq.redelivered': delivery.redelivered,
+        'shop.message.redelivered': delivery.redelivered,
         // The shop's ids on the consume span, so a lost invoice's trace is found by its payment or order.
-        ...(typeof orderId === 'string' ? { 'order.id': orderId } : {}),
-        ...(typeof paymentId === 'string' ? { 'payment.id': paymentId } : {}),
+        ...(typeof orderId === 'string' ? { 'shop.order.id': orderId } : {}),
+        ...(typeof paymentId === 'string' ? { 'shop.payment.id': paymentId } : {}),
       });
       await handler(delivery);
       channel.ack(message);

@@ -21,7 +21,7 @@ export interface ServiceAppOptions {
    * request before any route runs (`flagsOf(response)` reads it), so a request never sees a flag
    * change halfway.
    */
-  flags?: { appliedVariants(): Record<string, string>; snapshot(): object };
+  flags?: { appliedVariants(): Record<string, string>; take(): object };
   /** Largest JSON body accepted; larger ones get 413 problem+json. */
   bodyLimit?: string;
 }
@@ -67,7 +67,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   });
   // Counted from here on: the service's own work, not probes and scrapes.
   app.use((request, response, next) => {
-    response.locals.flags = options.flags?.snapshot() ?? {};
+    response.locals.flags = options.flags?.take() ?? {};
     // semconv's required attributes; a method nobody defined is `_OTHER`, so a hostile client cannot
     // mint a new series per request. The lab's services speak plain HTTP.
     const method = KNOWN_METHODS.has(request.method) ? request.method : '_OTHER';

@@ -2,6 +2,7 @@ import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentation
 import { ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { markMeterProviderReady, prometheusExporter } from './metrics';
+import { resendAttributes } from './resend-count';
 
 let sdk: NodeSDK | undefined;
 
@@ -17,6 +18,9 @@ export function startTelemetry(): NodeSDK {
   // Only what the shop uses: its HTTP server and clients, Express, mysql2, RabbitMQ, pino, and the
   // runtime's event-loop and heap metrics the dashboards show. The variable is the SDK's own knob.
   process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ??= 'http,express,mysql2,amqplib,undici,pino,runtime-node';
+  // The SDK counts what its span processor did with each span (exported, or dropped because the
+  // queue was full): `otel_sdk_processor_span_processed_total`, so `lab run` can say no span was lost.
+  process.env.OTEL_NODE_EXPERIMENTAL_SDK_METRICS ??= 'true';
   sdk = new NodeSDK({
     metricReaders: [prometheusExporter()],
     instrumentations: [
@@ -28,6 +32,8 @@ export function startTelemetry(): NodeSDK {
         '@opentelemetry/instrumentation-express': {
           ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
         },
+        // A retried call's CLIENT span says which resend it is (`asResend`), as semconv asks.
+        '@opentelemetry/instrumentation-undici': { startSpanHook: resendAttributes },
         // Health probes and scrapes every few seconds would bury the traces a learner looks for.
         '@opentelemetry/instrumentation-http': {
           ignoreIncomingRequestHook: (request) => /^\/(health|metrics)/.test(request.url ?? ''),

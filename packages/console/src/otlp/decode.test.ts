@@ -36,7 +36,7 @@ async function exportWith(exporter: SpanExporter) {
   const tracer = provider.getTracer('test');
   const root = tracer.startSpan('POST /api/orders', {
     kind: SpanKind.SERVER,
-    attributes: { 'order.id': 'o-42' },
+    attributes: { 'shop.order.id': 'o-42' },
   });
   const child = tracer.startSpan(
     'POST',
@@ -72,7 +72,7 @@ describe('decodeTraces', () => {
         kind: 'server',
         service: 'storefront',
         status: 'unset',
-        attributes: { 'order.id': 'o-42' },
+        attributes: { 'shop.order.id': 'o-42' },
       });
       expect(root?.parentSpanId).toBeUndefined();
       expect(child).toMatchObject({

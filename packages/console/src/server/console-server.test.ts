@@ -116,7 +116,7 @@ describe('the console’s HTTP surface', () => {
       ['minMs=abc', 'minMs'],
       ['limit=0', 'limit'],
       ['error=maybe', 'error'],
-      ['attr=order.id', 'attr'],
+      ['attr=shop.order.id', 'attr'],
       ['traceId=xyz', 'traceId'],
       [`operation=${'a'.repeat(201)}`, 'operation'],
     ] as const) {
@@ -124,7 +124,7 @@ describe('the console’s HTTP surface', () => {
       expect(answer.status, query).toBe(400);
       expect(JSON.parse(answer.text).detail, query).toContain(field);
     }
-    expect((await call('/api/traces?minMs=5&error=true&attr=order.id%3D1')).status).toBe(200);
+    expect((await call('/api/traces?minMs=5&error=true&attr=shop.order.id%3D1')).status).toBe(200);
     expect((await call('/api/traces/0123456789abcdef')).status).toBe(404);
     expect((await call('/api/signals?lab=nope')).status).toBe(404);
     expect((await call('/api/nothing')).status).toBe(404);

@@ -83,7 +83,7 @@ export function traceQuery(params: URLSearchParams): TraceQuery {
   }
   const attribute = text('attr');
   if (attribute !== undefined && !/^[^=\s]+=.+$/.test(attribute)) {
-    throw new ProblemError(400, 'Bad Request', 'attr is key=value, e.g. order.id=42');
+    throw new ProblemError(400, 'Bad Request', 'attr is key=value, e.g. shop.order.id=42');
   }
   if (service) query.service = service;
   if (operation) query.operation = operation;

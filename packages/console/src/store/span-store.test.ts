@@ -39,7 +39,7 @@ describe('SpanStore', () => {
     const login = 'a1'.repeat(16);
     const checkout = 'b2'.repeat(16);
     const slow = 'c3'.repeat(16);
-    const root = span(checkout, { name: 'POST /api/orders', attributes: { 'order.id': 'o-7' } });
+    const root = span(checkout, { name: 'POST /api/orders', attributes: { 'shop.order.id': 'o-7' } });
     store.add([
       span(login, { name: 'POST /api/login', durationMs: 20 }),
       root,
@@ -48,13 +48,13 @@ describe('SpanStore', () => {
         service: 'payments',
         name: 'POST /payments',
         status: 'error',
-        attributes: { 'idempotency.key': 'k-1' },
+        attributes: { 'shop.idempotency.key': 'k-1' },
       }),
       span(slow, { name: 'GET /api/reports/sales', durationMs: 9_000 }),
       span(slow, {
         name: 'db.pool.acquire',
         durationMs: 8_500,
-        attributes: { 'payment.reference': 'pay-3' },
+        attributes: { 'shop.payment.reference': 'pay-3' },
       }),
     ]);
     const ids = (query: Parameters<SpanStore['search']>[0]) => store.search(query).map((t) => t.traceId);
@@ -64,10 +64,10 @@ describe('SpanStore', () => {
     expect(ids({ error: true })).toEqual([checkout]);
     expect(ids({ error: false })).toEqual([slow, login]);
     expect(ids({ traceId: login.slice(0, 8) })).toEqual([login]);
-    expect(ids({ attribute: { key: 'order.id', value: 'o-7' } })).toEqual([checkout]);
-    expect(ids({ attribute: { key: 'idempotency.key', value: 'k-1' } })).toEqual([checkout]);
-    expect(ids({ attribute: { key: 'payment.reference', value: 'pay-3' } })).toEqual([slow]);
-    expect(ids({ attribute: { key: 'order.id', value: 'o-8' } })).toEqual([]);
+    expect(ids({ attribute: { key: 'shop.order.id', value: 'o-7' } })).toEqual([checkout]);
+    expect(ids({ attribute: { key: 'shop.idempotency.key', value: 'k-1' } })).toEqual([checkout]);
+    expect(ids({ attribute: { key: 'shop.payment.reference', value: 'pay-3' } })).toEqual([slow]);
+    expect(ids({ attribute: { key: 'shop.order.id', value: 'o-8' } })).toEqual([]);
     expect(ids({ limit: 1 })).toEqual([slow]);
 
     const summary = store.search({ traceId: checkout })[0];

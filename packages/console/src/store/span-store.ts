@@ -22,7 +22,7 @@ export interface TraceQuery {
   error?: boolean;
   /** A trace id or its beginning, as the reports and logs print it. */
   traceId?: string;
-  /** Any span carries this attribute with this value (`order.id`, `idempotency.key`, `payment.reference`). */
+  /** Any span carries this attribute with this value (`shop.order.id`, `shop.idempotency.key`, `shop.payment.reference`). */
   attribute?: { key: string; value: string };
   /** Only traces that started within this window (epoch ms). */
   fromMs?: number;

@@ -80,6 +80,9 @@ export function timeAxis(scaleMs: number): HTMLElement {
 /** Attributes, events and links of one span, under the waterfall. */
 export function spanDetails(span: Span, onLink: (traceId: string, spanId: string) => void): HTMLElement {
   const rows = Object.entries(span.attributes).sort(([a], [b]) => a.localeCompare(b));
+  // The flags the span's work ran under, one event per flag: a table reads better than a list.
+  const flags = span.events.filter((event) => event.name === 'feature_flag.evaluation');
+  const events = span.events.filter((event) => event.name !== 'feature_flag.evaluation');
   return h(
     'section',
     { className: 'details', 'aria-label': 'Span details' },
@@ -105,7 +108,30 @@ export function spanDetails(span: Span, onLink: (traceId: string, spanId: string
         rows.map(([key, value]) => h('tr', {}, h('th', {}, key), h('td', {}, String(value)))),
       ),
     ),
-    span.events.length
+    flags.length
+      ? h(
+          'div',
+          {},
+          h('h4', {}, 'Flags in force (feature_flag.evaluation events)'),
+          h(
+            'table',
+            { className: 'attributes flags-in-force' },
+            h(
+              'tbody',
+              {},
+              flags.map((event) =>
+                h(
+                  'tr',
+                  {},
+                  h('th', {}, String(event.attributes['feature_flag.key'])),
+                  h('td', {}, String(event.attributes['feature_flag.result.variant'])),
+                ),
+              ),
+            ),
+          ),
+        )
+      : null,
+    events.length
       ? h(
           'div',
           {},
@@ -113,7 +139,7 @@ export function spanDetails(span: Span, onLink: (traceId: string, spanId: string
           h(
             'ul',
             {},
-            span.events.map((event) =>
+            events.map((event) =>
               h(
                 'li',
                 {},

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_FLAG_FILE, listFlags, parseAssignments, readFlagFile } from '@incident-lab/flags';
 import { type ClientBehaviour, SCENARIOS } from '@incident-lab/scenarios';
-import { formatValue, namedPhases } from '../report/report-text';
+import { formatValue, namedPhases, spansText } from '../report/report-text';
 import { writeReport } from '../report/write-report';
 import { runLab } from '../run/run-lab';
 import { planRun, type RunPlan } from '../run/run-plan';
@@ -24,7 +24,8 @@ export const runHelp = `lab run <lab> [--phase broken|fixed|both | --flags key=v
   the ladder (each rung's probes, table and chart) to the report; a rung takes as long as a phase.
   --client overrides what simulated users do on a timeout or error: give up, retry twice at once, or
   retry twice after the Retry-After the shop sends (default: the lab's own).
-  Starts the lab for the run if it is not up. Labs: ${Object.keys(SCENARIOS).join(', ')}.
+  Starts the lab and its console for the run if the lab is not up. Each phase ends with what the
+  services' OpenTelemetry SDKs did with its spans: exported, dropped (a full queue), failed. Labs: ${Object.keys(SCENARIOS).join(', ')}.
   Trace links open in Jaeger when it answers at LAB_JAEGER_URL (default http://localhost:16686),
   in the lab console otherwise; the Grafana link uses LAB_GRAFANA_URL (default
   http://localhost:3030, annotated with LAB_GRAFANA_AUTH, default admin:admin); firing alerts come
@@ -167,6 +168,8 @@ async function execute(
       ? `Alerts read from the Prometheus at ${prometheusUrl}${values.observe ? " (started by this run, with the lab's rules)" : ' (LAB_PROMETHEUS_URL)'}.`
       : 'No Prometheus: alerts were not read (use --observe, or docker compose up).',
   );
+  const spans = namedPhases(report).flatMap(([name, phase]) => spansText(name, phase) ?? []);
+  report.notes.push(...spans);
   const dir = await writeReport(report, path.resolve(values.out ?? 'reports'), values.json);
   console.log('');
   const verdicts = report.ladder ?? namedPhases(report).map(([name, result]) => ({ name, ...result }));
@@ -176,6 +179,7 @@ async function execute(
       `${name.padEnd(width)} hypothesis ${hypothesis.passed ? 'HOLDS' : 'FAILS'}: ${hypothesis.probes.map((p) => `${p.passed ? '✓' : '✗'} ${p.name} (${formatValue(p.value, p.unit)})`).join('; ')}`,
     );
   }
+  for (const line of spans) console.log(line.replace(/ \(the services'.*$/, ''));
   console.log(`\nReport: ${path.join(dir, 'report.html')} (also report.md, report.json)`);
   return 0;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabReport, PhaseReport } from './report';
-import { formatValue, headlineLines } from './report-text';
+import { formatValue, headlineLines, repairText, spansText } from './report-text';
 
 const phase = (login: number, errors: number): PhaseReport =>
   ({
@@ -53,5 +53,30 @@ describe('the report’s headline', () => {
   it('says "no answer" for a latency that never came', () => {
     expect(formatValue(Number.POSITIVE_INFINITY, 'ms')).toBe('no answer');
     expect(formatValue(154, 'count')).toBe('154');
+  });
+});
+
+describe('the report’s accounts of the repair and the spans', () => {
+  it('counts the PENDING orders the shop settled itself apart from the reconciler’s repairs', () => {
+    const repaired = {
+      repair: { invariantsBefore: {}, actions: { complete: 20 }, settledByShop: 1 },
+    } as unknown as PhaseReport;
+    expect(repairText('fixed', repaired)).toBe(
+      "Repair after the fixed load: 20 `complete`; the shop itself settled 1 PENDING order meanwhile (storefront's relay or a late event) (invariants shown as before → after).",
+    );
+  });
+
+  it('tells exported spans from dropped ones, summed over the services', () => {
+    const spans = 'otel_sdk_processor_span_processed_total';
+    const phase = {
+      server: {
+        storefront: { [spans]: 900, [`${spans}{error_type="queue_full"}`]: 7 },
+        payments: { [spans]: 100, [`${spans}{error_type="TimeoutError"}`]: 2 },
+      },
+    } as unknown as PhaseReport;
+    expect(spansText('broken', phase)).toMatch(
+      /^Spans of phase broken: 1000 exported, 7 dropped because a service's span queue was full, 2 whose export failed/,
+    );
+    expect(spansText('fixed', { server: {} } as unknown as PhaseReport)).toBeUndefined();
   });
 });

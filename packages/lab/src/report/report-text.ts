@@ -8,6 +8,28 @@ import type { LabReport, PhaseReport, ProbeResult } from './report';
 
 type InvariantName = keyof PhaseReport['invariants'];
 
+/**
+ * The OpenTelemetry SDK's own count of the spans its batch processor finished with: exported, or
+ * not, with the reason as `error_type` (`queue_full`: dropped because the exporter fell behind).
+ */
+export const SDK_SPANS = 'otel_sdk_processor_span_processed_total';
+
+/** What the services' SDKs did with a phase's spans: exported, dropped, failed to export. */
+export function spansText(phaseName: string, phase: PhaseReport): string | undefined {
+  let exported = 0;
+  let dropped = 0;
+  let failed = 0;
+  for (const counters of Object.values(phase.server)) {
+    for (const [key, value] of Object.entries(counters)) {
+      if (key === SDK_SPANS) exported += value;
+      else if (key === `${SDK_SPANS}{error_type="queue_full"}`) dropped += value;
+      else if (key.startsWith(`${SDK_SPANS}{`)) failed += value;
+    }
+  }
+  if (exported + dropped + failed === 0) return undefined;
+  return `Spans of phase ${phaseName}: ${exported} exported, ${dropped} dropped because a service's span queue was full, ${failed} whose export failed (the services' \`${SDK_SPANS}\`).`;
+}
+
 /** The report's phases under the names a reader sees: `broken`/`fixed`, or the scenario's own. */
 export function namedPhases(report: LabReport): Array<[string, PhaseReport]> {
   return (Object.entries(report.phases) as Array<[string, PhaseReport]>).map(([key, phase]) => [
@@ -37,7 +59,11 @@ export function repairText(phaseName: string, phase: PhaseReport): string | unde
   const actions = Object.entries(phase.repair.actions)
     .map(([action, count]) => `${count} \`${action}\``)
     .join(', ');
-  return `Repair after the ${phaseName} load: ${actions || 'no repairs'} (invariants shown as before → after).`;
+  const settled = phase.repair.settledByShop ?? 0;
+  const byShop = settled
+    ? `; the shop itself settled ${settled} PENDING ${settled === 1 ? 'order' : 'orders'} meanwhile (storefront's relay or a late event)`
+    : '';
+  return `Repair after the ${phaseName} load: ${actions || 'no repairs'}${byShop} (invariants shown as before → after).`;
 }
 
 /** The invariants every phase reports, in the report's order. */

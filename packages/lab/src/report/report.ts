@@ -66,7 +66,12 @@ export interface PhaseReport {
   invariants: Record<InvariantName, number>;
   findings: Audit['findings'];
   /** When the scenario runs the reconciler after the load: the audit before it, and what it did. */
-  repair?: { invariantsBefore: Record<InvariantName, number>; actions: Record<string, number> };
+  repair?: {
+    invariantsBefore: Record<InvariantName, number>;
+    actions: Record<string, number>;
+    /** PENDING orders the shop settled itself (storefront's relay, a late event) while the pass ran. */
+    settledByShop?: number;
+  };
   /** Alerts firing after the load; `resolvedByRepair`, those the scenario's repair made resolve. */
   alerts: { firing: string[]; resolvedByRepair?: string[]; note?: string };
   hypothesis: { passed: boolean; probes: ProbeResult[] };

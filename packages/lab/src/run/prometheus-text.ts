@@ -1,3 +1,5 @@
+import { SDK_SPANS } from '../report/report-text';
+
 export interface Sample {
   name: string;
   labels: Record<string, string>;
@@ -23,14 +25,24 @@ export function parsePrometheusText(text: string): Sample[] {
 
 /** The counters a report compares between the start and end of a phase. */
 export function isCounterOfInterest(name: string): boolean {
-  return /^(shop|provider)_\w+_total$/.test(name) || name === 'http_server_request_duration_count';
+  return (
+    /^(shop|provider)_\w+_total$/.test(name) ||
+    name === 'http_server_request_duration_count' ||
+    name === SDK_SPANS
+  );
 }
 
-/** Sums each counter of interest over its labels: `{ shop_orders_created_total: 120, … }`. */
+/**
+ * Sums each counter of interest over its labels: `{ shop_orders_created_total: 120, … }`. The SDK's
+ * span count keeps its `error_type` apart, since exported and dropped spans mean opposite things.
+ */
 export function counterTotals(samples: Sample[]): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const sample of samples) {
-    if (isCounterOfInterest(sample.name)) totals[sample.name] = (totals[sample.name] ?? 0) + sample.value;
+    if (!isCounterOfInterest(sample.name)) continue;
+    const error = sample.name === SDK_SPANS ? sample.labels.error_type : undefined;
+    const key = error ? `${sample.name}{error_type="${error}"}` : sample.name;
+    totals[key] = (totals[key] ?? 0) + sample.value;
   }
   return totals;
 }

@@ -11,10 +11,12 @@ import { settle } from './settle';
  * order (`graceS=0`, the shop is quiet now), let the events its repairs cause be consumed, and count
  * what it did. With `reconciler-repair` off it only reports, and nothing changes.
  *
- * The reconciler also runs on its own schedule, and a scheduled run may be repairing while the lab
- * audits. So the repairs are counted from the reconciler's `shop_reconciler_actions_total`, read
- * before and after, and the audit is taken again until no repair happened while it was read: every
- * order the audit saw PENDING is then either repaired in the count or still pending after.
+ * The audit is a snapshot of a shop that is not quite still: a scheduled reconciler run may be
+ * repairing, and storefront's relay (with `idempotency-keys`) may still settle a PENDING order when
+ * payments at last answers it. So both are counted from the services' own counters
+ * (`shop_reconciler_actions_total`, storefront's `shop_orders_settled_total` by anyone but the
+ * reconciler), and the audit is taken again until neither moved while it was read: every order the
+ * audit saw PENDING is then repaired in the count, settled by the shop itself, or still pending after.
  */
 export async function reconcilerPass(
   lab: LabOptions,
@@ -22,13 +24,14 @@ export async function reconcilerPass(
   say: (line: string) => void,
 ) {
   const reconciler = reconcilerOf(services);
-  let counted = await actionCounts(reconciler);
+  const storefront = services.find((service) => service.name === 'storefront');
+  const counters = async () => ({
+    actions: await actionCounts(reconciler),
+    settledByShop: storefront ? await settledByShop(storefront) : 0,
+  });
+  let counted = await counters();
   let before = await audit(lab);
-  for (
-    let again = await actionCounts(reconciler);
-    !sameCounts(counted, again);
-    again = await actionCounts(reconciler)
-  ) {
+  for (let again = await counters(); !sameCounters(counted, again); again = await counters()) {
     counted = again;
     before = await audit(lab);
   }
@@ -36,7 +39,7 @@ export async function reconcilerPass(
   const after = await actionCounts(reconciler);
   const actions: Record<string, number> = {};
   for (const [action, count] of Object.entries(after)) {
-    const made = count - (counted[action] ?? 0);
+    const made = count - (counted.actions[action] ?? 0);
     if (made > 0) actions[action] = made;
   }
   say(
@@ -50,7 +53,8 @@ export async function reconcilerPass(
   );
   await settle(services, say);
   await drainQueues(lab);
-  return { invariantsBefore: before.counts, actions };
+  const settled = (storefront ? await settledByShop(storefront) : 0) - counted.settledByShop;
+  return { invariantsBefore: before.counts, actions, ...(settled > 0 ? { settledByShop: settled } : {}) };
 }
 
 function reconcilerOf(services: ServiceProcess[]): ServiceProcess {
@@ -70,8 +74,17 @@ async function actionCounts(reconciler: ServiceProcess): Promise<Record<string, 
   return counts;
 }
 
-const sameCounts = (a: Record<string, number>, b: Record<string, number>) =>
-  Object.keys({ ...a, ...b }).every((key) => (a[key] ?? 0) === (b[key] ?? 0));
+/** Orders storefront settled by checkout, event or relay (not the reconciler), from its /metrics. */
+async function settledByShop(storefront: ServiceProcess): Promise<number> {
+  return (await scrape(storefront.url))
+    .filter((sample) => sample.name === 'shop_orders_settled_total' && sample.labels.by !== 'reconciler')
+    .reduce((sum, sample) => sum + sample.value, 0);
+}
+
+type Counters = { actions: Record<string, number>; settledByShop: number };
+const sameCounters = (a: Counters, b: Counters) =>
+  a.settledByShop === b.settledByShop &&
+  Object.keys({ ...a.actions, ...b.actions }).every((key) => (a.actions[key] ?? 0) === (b.actions[key] ?? 0));
 
 /** Asks the reconciler to run now (`graceS`: treat orders this old as overdue) and returns the run. */
 export async function runReconciler(services: ServiceProcess[], graceS?: number) {

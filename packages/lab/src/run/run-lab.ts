@@ -1,7 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import type { RunningConsole } from '@incident-lab/console';
 import { listFlags, readFlagFile } from '@incident-lab/flags';
 import type { Scenario } from '@incident-lab/scenarios';
 import { countHistory } from '@incident-lab/storefront/seed';
+import { consoleServiceEnv, startLabConsole } from '../console/lab-console';
 import { traceUrl } from '../report/links';
 import type { LabReport, LadderRung, PhaseReport } from '../report/report';
 import { seed, withPool } from '../stack/data';
@@ -40,18 +42,33 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
   );
   const rollback = () => writeFile(lab.flagFile, flagsBefore);
   let started: RunningLab | undefined;
+  let startedConsole: RunningConsole | undefined;
   // Ctrl-C: the flags as they were, the lab started for the run stopped, then out.
   const onSignal = () =>
     void rollback()
       .then(() => started?.stop())
+      .then(() => startedConsole?.stop())
       .finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   try {
     const up = await Promise.all(labServices(lab).map((service) => isReady(service.url)));
     if (!up.every(Boolean)) {
-      settings.log('The lab is not running: starting it for this run (it stops afterwards).');
-      started = await startLab(lab);
-      report.notes.push('The lab was started for this run and stopped after it.');
+      settings.log(
+        'The lab is not running: starting it and its console for this run (they stop afterwards).',
+      );
+      // As `lab up` does: the services' spans go to the console, so the report gets its broken and
+      // fixed traces and the SDKs' span counts mean something. A console port in use leaves it out.
+      const userEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      startedConsole = await startLabConsole(lab, userEndpoint ? { forwardOtlpTo: userEndpoint } : {}).catch(
+        () => undefined,
+      );
+      started = await startLab(
+        lab,
+        startedConsole ? { serviceEnv: consoleServiceEnv(startedConsole.url), hideDebug: true } : {},
+      );
+      report.notes.push(
+        `The lab was started for this run${startedConsole ? ', with its console,' : ''} and stopped after it.`,
+      );
     }
     // The report's cost depends on the history: make it exactly what the scenario is measured with.
     const wanted = plan.scenario.seedOrders;
@@ -74,6 +91,7 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
     process.removeListener('SIGINT', onSignal);
     await rollback();
     await started?.stop();
+    await startedConsole?.stop();
   }
 }
 

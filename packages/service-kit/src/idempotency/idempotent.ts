@@ -116,7 +116,7 @@ export function idempotent(
         .json(answer.body);
     const count = (outcome: Outcome) => {
       requests.add(1, { outcome });
-      span?.setAttribute('idempotency.outcome', outcome);
+      span?.setAttribute('shop.idempotency.outcome', outcome);
     };
     if (!options.enabled(response)) {
       count('not-required');
@@ -142,7 +142,7 @@ export function idempotent(
         detail: `${parsed.reason}. Send a UUID, bare or as a quoted string.`,
       });
     }
-    span?.setAttribute('idempotency.key', parsed.key);
+    span?.setAttribute('shop.idempotency.key', parsed.key);
     const key = `${(await options.scope?.(request)) ?? ''}:${parsed.key}`;
     const hash = fingerprint(request);
     if (Date.now() - lastPurge > PURGE_EVERY_MS) {
@@ -180,7 +180,7 @@ export function idempotent(
           throw inFlight(row.leaseLeftMs);
         }
         count('resumed');
-        span?.setAttribute('idempotency.resumed_from', row.recoveryPoint);
+        span?.setAttribute('shop.idempotency.resumed_from', row.recoveryPoint);
         progress = { point: row.recoveryPoint, ids: row.progress };
       }
     }

@@ -20,7 +20,7 @@ export async function consumePaymentCompleted(deps: {
     const data = envelope.data as InvoiceInput;
     const ids = { paymentId: data.paymentId, orderId: data.orderId, messageId, redelivered };
     // One snapshot per message: what this delivery goes by from start to end.
-    const flags = deps.flags.snapshot();
+    const flags = deps.flags.take();
     try {
       const email = renderInvoice(data, flags['invoicing-template-bug']);
       const { invoiceId, created } = await createInvoice(deps.pool, data, email);

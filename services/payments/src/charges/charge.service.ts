@@ -125,7 +125,7 @@ export async function charge(
   const payment = resumed ?? (await createPayment(deps, request, progress));
   const { id } = payment;
   // The ids `lab check` reports, on the span: a finding leads to its trace.
-  trace.getActiveSpan()?.setAttributes({ 'order.id': request.orderId, 'payment.id': id });
+  trace.getActiveSpan()?.setAttributes({ 'shop.order.id': request.orderId, 'shop.payment.id': id });
   const reference = payment.providerReference ?? undefined;
   const result = await deps.provider.charge({ reference, ...request }, deps.flags);
   const ids = {

@@ -74,19 +74,19 @@ export class ProviderClient {
   ): Promise<JsonResponse> {
     return tracer.startActiveSpan(
       'provider.charge attempt',
-      { attributes: { 'provider.name': provider, 'retry.attempt': attempt } },
+      { attributes: { 'shop.provider.name': provider, 'shop.retry.attempt': attempt } },
       async (span) => {
         const sent = { ...charge, reference: attemptReference(charge.reference) };
         attempts.add(1, { provider });
-        span.setAttribute('payment.reference', sent.reference);
+        span.setAttribute('shop.payment.reference', sent.reference);
         try {
           const answer = await postJson(new URL('/charges', this.urls[provider]), sent, {
             timeoutMs,
             headers: this.auth,
+            resendCount: attempt - 1,
           });
           if (answer.headers.get('idempotent-replayed') === 'true')
-            span.setAttribute('charge.replayed', true);
-          span.setAttribute('http.response.status_code', answer.status);
+            span.setAttribute('shop.charge.replayed', true);
           if (answer.status >= 500) throw new ServerError(answer.status);
           return answer;
         } catch (error) {

@@ -47,7 +47,7 @@ export async function breakerWithFailover(
     if (route.reference && !surelyNotProcessed(error)) throw error;
     trace
       .getActiveSpan()
-      ?.addEvent('failing over to the backup provider', { reason: (error as Error).message });
+      ?.addEvent('failing over to the backup provider', { 'shop.failover.reason': (error as Error).message });
     return { answer: await route.call('backup'), provider: 'backup' };
   }
 }

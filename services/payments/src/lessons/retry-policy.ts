@@ -19,7 +19,9 @@ const retries = getMeter('resilience').createCounter('shop.http_client.retries',
 function observed(policy: ReturnType<typeof retry>, target: string): IPolicy {
   policy.onRetry(({ delay }) => {
     retries.add(1, { target, outcome: 'retried' });
-    trace.getActiveSpan()?.addEvent('retry scheduled', { 'retry.target': target, 'retry.delay_ms': delay });
+    trace
+      .getActiveSpan()
+      ?.addEvent('retry scheduled', { 'shop.retry.target': target, 'shop.retry.delay_ms': delay });
   });
   policy.onGiveUp(() => retries.add(1, { target, outcome: 'gave-up' }));
   return policy;
@@ -43,7 +45,7 @@ export function backOffWithinBudget(target: string, budget: RetryBudget): IPolic
     if (!isRetryable(error)) return false;
     if (budget.tryRetry()) return true;
     retries.add(1, { target, outcome: 'budget-exhausted' });
-    trace.getActiveSpan()?.addEvent('retry budget exhausted', { 'retry.target': target });
+    trace.getActiveSpan()?.addEvent('retry budget exhausted', { 'shop.retry.target': target });
     return false;
   });
   return observed(

@@ -29,7 +29,7 @@ export async function startChargeWorker(
       const { paymentId } = envelope.data as { paymentId: string };
       const log = { paymentId, messageId, redelivered };
       // One snapshot per message: what this delivery goes by from start to end.
-      const flags = deps.flags.snapshot();
+      const flags = deps.flags.take();
       const work = { ...deps, flags };
       const deliveries = deliveryRules(flags);
       const payment = await findPaymentWithDeadline(deps.pool, paymentId, deps.chargeDeadlineS);

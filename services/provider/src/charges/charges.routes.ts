@@ -76,7 +76,7 @@ export function chargeRoutes(deps: ChargeRoutesDeps): Router {
     const ids = { chargeId: charge.id, reference: body.reference, orderId: body.orderId };
     trace
       .getActiveSpan()
-      ?.setAttributes({ 'payment.reference': body.reference, 'charge.replayed': replayed });
+      ?.setAttributes({ 'shop.payment.reference': body.reference, 'shop.charge.replayed': replayed });
     if (replayed) logger.info(ids, 'reference already charged; answering with the first charge');
     else logger.info({ ...ids, amountCents: body.amountCents }, 'card charged');
     if (Math.random() < faults.dropRate) {

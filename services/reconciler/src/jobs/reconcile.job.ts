@@ -92,7 +92,7 @@ export async function reconcile(deps: ReconcileDeps, graceS: number): Promise<Re
 
 async function pass(deps: ReconcileDeps, graceS: number): Promise<ReconcileResult> {
   // One snapshot per run: a flag flipped mid-run applies from the next run on.
-  const flags = deps.flags.snapshot();
+  const flags = deps.flags.take();
   if (flags['reconciler-job-fault']) {
     throw new Error("Unknown column 'o.settled_at' in 'where clause' (the job's query predates a migration)");
   }

@@ -78,9 +78,9 @@ export async function repairAndCompensate({
   /** Records an action once; the current `reconcile.order` span carries it. */
   const act = async (action: Action) => {
     trace.getActiveSpan()?.setAttributes({
-      'reconcile.action': action.action,
-      'reconcile.reason': action.reason,
-      ...(action.chargeId ? { 'charge.id': action.chargeId } : {}),
+      'shop.reconcile.action': action.action,
+      'shop.reconcile.reason': action.reason,
+      ...(action.chargeId ? { 'shop.charge.id': action.chargeId } : {}),
     });
     try {
       await pool.query(
@@ -97,7 +97,7 @@ export async function repairAndCompensate({
   };
   /** Each order the job looks at gets its own span, so its lookups and repairs are one story in Jaeger. */
   const onOrder = (orderId: string, work: () => Promise<void>) =>
-    tracer.startActiveSpan('reconcile.order', { attributes: { 'order.id': orderId } }, async (span) => {
+    tracer.startActiveSpan('reconcile.order', { attributes: { 'shop.order.id': orderId } }, async (span) => {
       try {
         await work();
       } finally {

@@ -106,7 +106,7 @@ async function chargeOrder(
   keys: CheckoutKeys,
 ): Promise<CheckoutResult> {
   // The order id on the checkout span: the console and Jaeger find a checkout's trace by it.
-  trace.getActiveSpan()?.setAttribute('order.id', order.orderId);
+  trace.getActiveSpan()?.setAttribute('shop.order.id', order.orderId);
   const outcome = await requestCharge(
     deps.payments,
     { orderId: order.orderId, amountCents: order.totalCents, customer: purchase.customer },

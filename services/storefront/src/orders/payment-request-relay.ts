@@ -80,7 +80,7 @@ export class PaymentRequestRelay {
     const outcome = await askPayments(
       this.deps.payments,
       { orderId, amountCents: request.amountCents, customer: request.customer },
-      { timeoutMs: PAYMENTS_TIMEOUT_MS, idempotencyKey: orderId },
+      { timeoutMs: PAYMENTS_TIMEOUT_MS, idempotencyKey: orderId, resendCount: request.attempts },
     );
     const log = { orderId, attempt: request.attempts + 1, outcome: outcome.status };
     if (outcome.status === 'UNKNOWN') {

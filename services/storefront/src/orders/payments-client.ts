@@ -30,7 +30,7 @@ const IN_FLIGHT_PAUSE_MS = 1_000;
 export async function askPayments(
   payments: PaymentsApi,
   charge: ChargeRequest,
-  options: { timeoutMs?: number; idempotencyKey?: string },
+  options: { timeoutMs?: number; idempotencyKey?: string; resendCount?: number },
 ): Promise<ChargeOutcome> {
   const headers = {
     ...internalAuth(payments.internalToken),
@@ -40,6 +40,7 @@ export async function askPayments(
     const { status, body } = await postJson(new URL('/payments', payments.url), charge, {
       timeoutMs: options.timeoutMs,
       headers,
+      resendCount: options.resendCount,
     });
     const paymentId = typeof body.paymentId === 'string' ? body.paymentId : undefined;
     if (status === 201 && paymentId) return { status: 'COMPLETED', paymentId };
@@ -68,9 +69,9 @@ export async function requestCharge(
   for (let attempt = 2; attempt <= PAYMENT_TRIES && outcome.status === 'UNKNOWN'; attempt++) {
     trace
       .getActiveSpan()
-      ?.addEvent('retrying payments', { 'retry.attempt': attempt, reason: outcome.reason });
+      ?.addEvent('retrying payments', { 'shop.retry.attempt': attempt, 'shop.retry.reason': outcome.reason });
     if (outcome.inFlight) await sleep(IN_FLIGHT_PAUSE_MS);
-    outcome = await askPayments(payments, charge, options);
+    outcome = await askPayments(payments, charge, { ...options, resendCount: attempt - 1 });
   }
   return outcome;
 }

@@ -9,9 +9,9 @@ interface Audit {
 
 /** Findings whose ids are order ids, payment ids or queues: each id becomes a trace search. */
 const ID_ATTRIBUTE: Record<string, string | undefined> = {
-  paymentsWithoutInvoice: 'payment.id',
-  unaccountedPayments: 'payment.id',
-  orphanPayments: 'payment.id',
+  paymentsWithoutInvoice: 'shop.payment.id',
+  unaccountedPayments: 'shop.payment.id',
+  orphanPayments: 'shop.payment.id',
   deadLettered: undefined,
   unconsumedEvents: undefined,
   stuckKeys: undefined,
@@ -204,7 +204,7 @@ function renderAudit(box: HTMLElement, audit: Audit): void {
       'ul',
       { className: 'findings' },
       broken.map(([name, ids]) => {
-        const attribute = name in ID_ATTRIBUTE ? ID_ATTRIBUTE[name] : 'order.id';
+        const attribute = name in ID_ATTRIBUTE ? ID_ATTRIBUTE[name] : 'shop.order.id';
         return h(
           'li',
           { 'data-invariant': name },

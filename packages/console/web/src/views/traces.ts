@@ -7,12 +7,12 @@ const FIELDS: Array<[string, string, string]> = [
   ['operation', 'Operation', 'POST /api/login'],
   ['minMs', 'Min duration (ms)', '1000'],
   ['traceId', 'Trace id', 'a1b2c3d4'],
-  ['attr', 'Attribute', 'order.id=42'],
+  ['attr', 'Attribute', 'shop.order.id=42'],
 ];
 
 /**
  * Search the console's trace store: by service, operation, minimum duration, error, trace id and
- * attribute (`order.id`, `idempotency.key`, `payment.reference`). The query lives in the address,
+ * attribute (`shop.order.id`, `shop.idempotency.key`, `shop.payment.reference`). The query lives in the address,
  * so a report or `lab check` can link straight to it.
  */
 export async function tracesView(
