@@ -1,0 +1,407 @@
+// The lab's own cost, measured (a benchmark, not a test): `npm run bench` writes bench/results.json
+// and bench/results.md. It runs a lab of its own (namespace `bench`, ports from 5000, a copy of the
+// flag file), never the learner's. Needs MySQL, RabbitMQ and wrk (apt install wrk).
+//
+//   npm run bench                       # everything, one lab run per lab (about 15 minutes)
+//   npm run bench -- --rounds 3 --lab-runs 5 --only throughput,labs
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { processName, processTree, round, rssMb, spread, wrk } from './measure.mjs';
+
+const require = createRequire(import.meta.url);
+const { labOptions, startLab, urlOf } = require('@incident-lab/lab');
+const { databaseName } = require('@incident-lab/config');
+const { DEFAULT_FLAG_FILE } = require('@incident-lab/flags');
+const mysql = require('mysql2/promise');
+const amqp = require('amqplib');
+const express = require('express');
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const LAB_BIN = path.join(ROOT, 'packages/lab/bin/lab.js');
+const PARTS = ['startup', 'throughput', 'labs', 'console'];
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      'lab-runs': { type: 'string', default: '1' },
+      seconds: { type: 'string', default: '8' },
+      only: { type: 'string', default: PARTS.join(',') },
+      help: { type: 'boolean' },
+    },
+  }));
+} catch (error) {
+  // Node's parser words a negative number as an "ambiguous" argument: say what is wanted instead.
+  const option = /'(--[a-z-]+)'/.exec(error.message)?.[1];
+  const problem =
+    error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+      ? `unknown option ${option ?? ''}`
+      : option
+        ? `${option} takes a value (--only a list of parts, the others a whole number of 1 or more)`
+        : error.message.split('\n')[0];
+  console.error(`${problem}; see npm run bench -- --help`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(`npm run bench -- [--rounds N] [--lab-runs N] [--seconds S] [--only ${PARTS.join(',')}]
+  The lab's own cost on this machine, written to bench/results.json and bench/results.md:
+  startup   start-to-ready and idle memory per process (N rounds)
+  throughput  wrk against GET /api/products, POST /api/login and POST /api/orders with telemetry
+            exporting to an accepting receiver, to nothing listening, and off; a bare Express +
+            mysql2 server running the same products query (N rounds of S seconds, alternating)
+  labs      each lab's \`lab run\` (wall time, margins, memory of every lab process at each phase's
+            peak; silent with --observe, Prometheus on port 5090), --lab-runs times
+  console   the lab console's ingest rate, memory with a full store and search time`);
+  process.exit(0);
+}
+function positive(name) {
+  const value = Number(values[name]);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`--${name} must be a whole number of 1 or more, not "${values[name]}"`);
+    process.exit(2);
+  }
+  return value;
+}
+const rounds = positive('rounds');
+const labRuns = positive('lab-runs');
+const seconds = positive('seconds');
+const only = new Set(values.only.split(','));
+const unknown = [...only].filter((part) => !PARTS.includes(part));
+if (unknown.length) {
+  console.error(`--only takes ${PARTS.join(', ')}; not ${unknown.join(', ')}`);
+  process.exit(2);
+}
+const say = (line) => console.log(`[bench] ${line}`);
+
+// A lab of the bench's own: its namespace, ports, state and flag file.
+const work = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'));
+const flagFile = path.join(work, 'flags.json');
+copyFileSync(DEFAULT_FLAG_FILE, flagFile);
+const benchEnv = {
+  ...process.env,
+  LAB_NAMESPACE: 'bench',
+  LAB_PORT_BASE: '5000',
+  LAB_STATE_DIR: work,
+  FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile,
+};
+const options = labOptions(benchEnv);
+/** The bench's lab, started again: a state folder per start, since a stopped lab's state stays behind. */
+const startBenchLab = (run) =>
+  startLab({ ...options, stateDir: mkdtempSync(path.join(work, 'state-')) }, run);
+
+const RESULTS = path.join(ROOT, 'bench/results.json');
+// With --only, the parts not measured keep their figures from the last run (each part says when).
+const earlier =
+  only.size < PARTS.length && existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
+const results = { ...earlier, settings: { rounds, labRuns, seconds }, machine: await machine() };
+results.measuredAt = { ...(earlier.measuredAt ?? {}) };
+
+async function machine() {
+  const db = await mysql.createConnection(options.mysqlUrl);
+  const [[{ version: mysqlVersion }]] = await db.query('SELECT VERSION() AS version');
+  await db.end();
+  const broker = await amqp.connect(options.amqpUrl);
+  const rabbitmq = broker.connection.serverProperties.version;
+  await broker.close();
+  return {
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}`,
+    memoryGb: round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    mysql: mysqlVersion,
+    rabbitmq,
+  };
+}
+
+/** `lab up` as a learner starts it (services, supervisor and console), timed until it says it is up. */
+async function labUp() {
+  const started = performance.now();
+  const child = labCommand(['up']);
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      if (String(chunk).includes('The lab is up')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`lab up exited with ${code}`)));
+  });
+  child.stdout.resume();
+  child.stderr.resume();
+  return {
+    readyS: (performance.now() - started) / 1000,
+    /** Every lab process's memory now, by name, and the total. */
+    memory() {
+      const byName = {};
+      for (const [pid, cmd] of processTree(child.pid)) {
+        const name = processName(pid, cmd);
+        if (name) byName[name] = rssMb(pid) ?? 0;
+      }
+      return { byName, total: Object.values(byName).reduce((sum, mb) => sum + mb, 0) };
+    },
+    async stop() {
+      child.removeAllListeners('exit');
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+async function startup() {
+  const ready = [];
+  let idle;
+  for (let i = 1; i <= rounds; i++) {
+    const up = await labUp();
+    ready.push(up.readyS);
+    if (i === 1) {
+      // Idle: ready, nothing asked of it yet, after its first background reads.
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      idle = up.memory();
+    }
+    await up.stop();
+    say(`startup round ${i}: ready in ${round(up.readyS, 1)} s`);
+  }
+  results.startup = { readyS: spread(ready), idleRssMb: idle };
+}
+
+/** An OTLP receiver that accepts every export and keeps nothing: the SDK's cost alone. */
+async function acceptingReceiver() {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stop: () => new Promise((r) => server.close(r)),
+  };
+}
+
+/** The same products query on a bare Express 5 + mysql2 server with a pool of 10: the floor. */
+async function bareExpress() {
+  const pool = mysql.createPool({
+    uri: options.mysqlUrl,
+    database: databaseName(options.namespace, 'storefront'),
+    connectionLimit: 10,
+  });
+  const app = express();
+  app.get('/api/products', async (_request, response) => {
+    const [rows] = await pool.query(
+      'SELECT id, sku, name, price_cents AS priceCents FROM products ORDER BY id',
+    );
+    response.json({ products: rows });
+  });
+  const server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stop: async () => {
+      await new Promise((r) => server.close(r));
+      await pool.end();
+    },
+  };
+}
+
+function luaScript(name, body, headers) {
+  const file = path.join(work, `${name}.lua`);
+  const lines = [`wrk.method = "POST"`, `wrk.body = '${JSON.stringify(body)}'`];
+  for (const [key, value] of Object.entries({ 'Content-Type': 'application/json', ...headers }))
+    lines.push(`wrk.headers["${key}"] = "${value}"`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+async function throughput() {
+  const receiver = await acceptingReceiver();
+  const configs = {
+    'telemetry on, exporting to a receiver that accepts': { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    'telemetry on, exporting to nothing listening': { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
+    'telemetry off (OTEL_SDK_DISABLED)': { OTEL_SDK_DISABLED: 'true' },
+  };
+  const login = { email: 'user1@shop.test', password: 'lab-password' };
+  const samples = {};
+  const add = (config, endpoint, value) => {
+    samples[config] ??= {};
+    samples[config][endpoint] ??= [];
+    samples[config][endpoint].push(value);
+  };
+  for (let i = 1; i <= rounds; i++) {
+    for (const [config, env] of Object.entries(configs)) {
+      const lab = await startBenchLab({ serviceEnv: { ...env, LOG_LEVEL: 'warn' } });
+      const storefront = urlOf(options, 'storefront');
+      const token = (
+        await (
+          await fetch(`${storefront}/api/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(login),
+          })
+        ).json()
+      ).token;
+      add(config, 'GET /api/products', await wrk(`${storefront}/api/products`, { seconds }));
+      add(
+        config,
+        'POST /api/login',
+        await wrk(`${storefront}/api/login`, { seconds, script: luaScript('login', login) }),
+      );
+      const order = { items: [{ productId: 1, quantity: 1 }] };
+      add(
+        config,
+        'POST /api/orders',
+        await wrk(`${storefront}/api/orders`, {
+          seconds,
+          script: luaScript('checkout', order, { Authorization: `Bearer ${token}` }),
+        }),
+      );
+      await lab.stop();
+      say(`throughput round ${i}: ${config} done`);
+    }
+    const bare = await bareExpress();
+    add(
+      'bare Express 5 + mysql2, pool of 10',
+      'GET /api/products',
+      await wrk(`${bare.url}/api/products`, { seconds }),
+    );
+    await bare.stop();
+  }
+  await receiver.stop();
+  const summary = {};
+  for (const [config, endpoints] of Object.entries(samples)) {
+    summary[config] = {};
+    for (const [endpoint, runs] of Object.entries(endpoints)) {
+      summary[config][endpoint] = {
+        rps: spread(runs.map((each) => each.rps)),
+        p99Ms: spread(runs.map((each) => each.p99Ms ?? 0)),
+        non2xx: runs.reduce((sum, each) => sum + each.non2xx, 0),
+      };
+    }
+  }
+  const median = (config, endpoint) => summary[config]?.[endpoint]?.rps.median ?? 0;
+  const [accepting, nothing, off] = Object.keys(configs);
+  const ratios = {};
+  for (const endpoint of Object.keys(summary[off])) {
+    ratios[endpoint] = {
+      'telemetry on (accepting) / off': round(median(accepting, endpoint) / median(off, endpoint), 2),
+      'telemetry on (nothing listening) / off': round(median(nothing, endpoint) / median(off, endpoint), 2),
+    };
+  }
+  ratios['GET /api/products']['storefront as lab up runs it (accepting) / bare Express'] = round(
+    median(accepting, 'GET /api/products') /
+      median('bare Express 5 + mysql2, pool of 10', 'GET /api/products'),
+    2,
+  );
+  ratios['GET /api/products']['storefront, telemetry off / bare Express'] = round(
+    median(off, 'GET /api/products') / median('bare Express 5 + mysql2, pool of 10', 'GET /api/products'),
+    2,
+  );
+  results.throughput = { summary, ratios };
+}
+
+/** Runs `lab` as a learner would, as a child process with the bench lab's environment. */
+function labCommand(args) {
+  return spawn(process.execPath, [LAB_BIN, ...args], { env: benchEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function labs() {
+  const up = await labUp();
+  const samples = [];
+  const sampler = setInterval(() => samples.push({ at: Date.now(), ...up.memory() }), 1_000);
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  const idle = samples.at(-1);
+  const runs = {};
+  for (const lab of ['cascading', 'partial', 'silent']) {
+    for (let run = 1; run <= labRuns; run++) {
+      const json = path.join(work, `${lab}-${run}.json`);
+      const started = performance.now();
+      // The silent lab's fix is judged by its alerts: it runs with Prometheus, as its guide says.
+      const observe = lab === 'silent' ? ['--observe', '--prometheus-port', '5090'] : [];
+      const child = labCommand(['run', lab, '--json', json, ...observe]);
+      child.stdout.resume();
+      child.stderr.resume();
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      const wallS = (performance.now() - started) / 1000;
+      const report = require(json);
+      const phases = {};
+      for (const [name, phase] of Object.entries(report.phases)) {
+        const from = Date.parse(phase.startedAt);
+        const to = Date.parse(phase.finishedAt);
+        const during = samples.filter((sample) => sample.at >= from && sample.at <= to);
+        const peak = during.reduce(
+          (best, sample) => (sample.total > (best?.total ?? -1) ? sample : best),
+          undefined,
+        );
+        phases[name] = {
+          passed: phase.hypothesis.passed,
+          headline: Object.fromEntries(
+            phase.hypothesis.probes
+              .filter((probe) => probe.headline)
+              .map((probe) => [probe.name, probe.value]),
+          ),
+          peakRssMb: peak ? { total: peak.total, byName: peak.byName } : undefined,
+        };
+      }
+      runs[lab] ??= [];
+      runs[lab].push({ exitCode: code, wallS: round(wallS, 0), phases });
+      say(
+        `lab run ${lab} (${run}/${labRuns}): ${round(wallS, 0)} s, fixed ${phases.fixed?.passed ? 'holds' : 'fails'}`,
+      );
+    }
+  }
+  clearInterval(sampler);
+  await up.stop();
+  const summary = {};
+  for (const [lab, list] of Object.entries(runs)) {
+    summary[lab] = {
+      wallS: spread(list.map((each) => each.wallS)),
+      fixedHolds: `${list.filter((each) => each.phases.fixed?.passed).length} of ${list.length}`,
+      brokenFails: `${list.filter((each) => each.phases.broken && !each.phases.broken.passed).length} of ${list.length}`,
+      peakRssMb: Object.fromEntries(
+        ['broken', 'fixed'].map((phase) => [
+          phase,
+          spread(list.map((each) => each.phases[phase]?.peakRssMb?.total ?? 0)),
+        ]),
+      ),
+      headline: Object.fromEntries(
+        ['broken', 'fixed'].map((phase) => [
+          phase,
+          Object.fromEntries(
+            Object.keys(list[0]?.phases[phase]?.headline ?? {}).map((probe) => [
+              probe,
+              spread(list.map((each) => each.phases[phase].headline[probe])),
+            ]),
+          ),
+        ]),
+      ),
+    };
+  }
+  results.labs = { idleRssMb: idle, summary, runs };
+}
+
+async function consoleBench() {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--expose-gc', path.join(ROOT, 'packages/console/bench/console-bench.mjs')],
+    { maxBuffer: 1 << 20 },
+  );
+  results.console = JSON.parse(stdout);
+}
+
+const steps = { startup, throughput, labs, console: consoleBench };
+for (const part of PARTS) {
+  if (!only.has(part)) continue;
+  say(`${part}…`);
+  results.measuredAt[part] = new Date().toISOString();
+  await steps[part]();
+}
+writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(
+  path.join(ROOT, 'bench/results.md'),
+  (await import('./render-results.mjs')).renderResults(results),
+);
+// The bench lab's schemas and queues stay (namespace `bench`: the next run skips seeding its history).
+rmSync(work, { recursive: true, force: true });
+say('wrote bench/results.json and bench/results.md');

@@ -1,0 +1,140 @@
+// bench/results.md from bench/results.json: the same figures, as tables a reader compares at a glance.
+
+const range = (s, unit = '') => (s ? `${s.median}${unit} (${s.min}–${s.max}, n=${s.n})` : '—');
+const table = (head, rows) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+
+const when = (results, part) => `Measured ${results.measuredAt?.[part] ?? results.when ?? '—'}.`;
+
+export function renderResults(results) {
+  const { machine, settings } = results;
+  const parts = [
+    "# incident-lab: the lab's own cost",
+    '',
+    `Measured by \`npm run bench\` (${settings.rounds} rounds of ${settings.seconds} s per throughput figure, ${settings.labRuns} \`lab run\` per lab; each part says when). Medians with min–max over the rounds.`,
+    '',
+    table(
+      ['machine', ''],
+      [
+        ['CPUs', machine.cpus],
+        ['memory', `${machine.memoryGb} GB`],
+        ['Node', machine.node],
+        ['MySQL server', machine.mysql],
+        ['RabbitMQ', machine.rabbitmq],
+      ],
+    ),
+  ];
+  if (results.startup) {
+    const idle = results.startup.idleRssMb;
+    parts.push(
+      '',
+      '## Start and idle memory',
+      '',
+      when(results, 'startup'),
+      '',
+      `\`lab up\`'s services from start to every one ready: **${range(results.startup.readyS, ' s')}**.`,
+      '',
+      table(
+        ['process (idle, 5 s after ready)', 'RSS'],
+        [
+          ...Object.entries(idle.byName).map(([name, mb]) => [name, `${mb} MB`]),
+          ['**all lab processes**', `**${idle.total} MB**`],
+        ],
+      ),
+    );
+  }
+  if (results.throughput) {
+    const { summary, ratios } = results.throughput;
+    const endpoints = [...new Set(Object.values(summary).flatMap((each) => Object.keys(each)))];
+    parts.push(
+      '',
+      '## Throughput (wrk, 1 thread, 32 connections)',
+      '',
+      when(results, 'throughput'),
+      '',
+      table(
+        ['configuration', ...endpoints.map((endpoint) => `${endpoint} req/s · p99 ms`)],
+        Object.entries(summary).map(([config, byEndpoint]) => [
+          config,
+          ...endpoints.map((endpoint) => {
+            const cell = byEndpoint[endpoint];
+            return cell
+              ? `${range(cell.rps)} · ${cell.p99Ms.median}${cell.non2xx ? ` (${cell.non2xx} non-2xx)` : ''}`
+              : '—';
+          }),
+        ]),
+      ),
+      '',
+      table(
+        ['ratio of medians', ...Object.keys(ratios)],
+        [...new Set(Object.values(ratios).flatMap((each) => Object.keys(each)))].map((name) => [
+          name,
+          ...Object.keys(ratios).map((endpoint) => String(ratios[endpoint][name] ?? '—')),
+        ]),
+      ),
+    );
+  }
+  if (results.labs) {
+    const { summary, idleRssMb } = results.labs;
+    parts.push(
+      '',
+      '## `lab run`: time, margins and memory at the peak',
+      '',
+      when(results, 'labs'),
+      '',
+      `Every lab process (the seven services and \`lab up\` with its console) idle: **${idleRssMb?.total ?? '—'} MB**.`,
+      '',
+      table(
+        ['lab', 'wall time', 'fixed holds', 'broken fails', 'peak RSS, broken', 'peak RSS, fixed'],
+        Object.entries(summary).map(([lab, each]) => [
+          lab,
+          range(each.wallS, ' s'),
+          each.fixedHolds,
+          each.brokenFails,
+          range(each.peakRssMb.broken, ' MB'),
+          range(each.peakRssMb.fixed, ' MB'),
+        ]),
+      ),
+      '',
+      table(
+        ['lab', 'headline probe', 'broken', 'fixed'],
+        Object.entries(summary).flatMap(([lab, each]) =>
+          Object.keys(each.headline.fixed ?? {}).map((probe) => [
+            lab,
+            probe,
+            range(each.headline.broken?.[probe]),
+            range(each.headline.fixed?.[probe]),
+          ]),
+        ),
+      ),
+    );
+  }
+  if (results.console) {
+    const c = results.console;
+    parts.push(
+      '',
+      '## The lab console',
+      '',
+      when(results, 'console'),
+      '',
+      table(
+        ['spans', 'ingest (OTLP/protobuf over HTTP)', 'added by a full store', 'search, median'],
+        [
+          [
+            String(c.spans),
+            `${c.ingest.spansPerSecond} spans/s`,
+            `${c.consoleWithFullStoreMb.rss} MB RSS (${c.consoleWithFullStoreMb.heap} MB heap)`,
+            Object.entries(c.searchMedianMs)
+              .map(([query, ms]) => `${query} ${ms} ms`)
+              .join('; '),
+          ],
+        ],
+      ),
+    );
+  }
+  return `${parts.join('\n')}\n`;
+}
