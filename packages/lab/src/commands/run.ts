@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_FLAG_FILE, listFlags, parseAssignments, readFlagFile } from '@incident-lab/flags';
 import { type ClientBehaviour, SCENARIOS } from '@incident-lab/scenarios';
+import { consoleServiceEnv, startLabConsole } from '../console/lab-console';
 import { formatValue, namedPhases, spansText } from '../report/report-text';
 import { writeReport } from '../report/write-report';
 import { runLab } from '../run/run-lab';
@@ -157,6 +158,14 @@ async function execute(
     },
     annotate: async (text) => {
       if (annotated) annotated = await annotate(grafanaUrl, grafanaAuth, text, [scenario.name]);
+    },
+    startConsole: async () => {
+      const userEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      const started = await startLabConsole(
+        options,
+        userEndpoint ? { forwardOtlpTo: userEndpoint } : {},
+      ).catch(() => undefined);
+      return started && { serviceEnv: consoleServiceEnv(started.url), stop: () => started.stop() };
     },
   });
   if (!annotated)

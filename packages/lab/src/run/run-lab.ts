@@ -1,9 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import type { RunningConsole } from '@incident-lab/console';
 import { listFlags, readFlagFile } from '@incident-lab/flags';
 import type { Scenario } from '@incident-lab/scenarios';
 import { countHistory } from '@incident-lab/storefront/seed';
-import { consoleServiceEnv, startLabConsole } from '../console/lab-console';
 import { traceUrl } from '../report/links';
 import type { LabReport, LadderRung, PhaseReport } from '../report/report';
 import { seed, withPool } from '../stack/data';
@@ -42,7 +40,7 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
   );
   const rollback = () => writeFile(lab.flagFile, flagsBefore);
   let started: RunningLab | undefined;
-  let startedConsole: RunningConsole | undefined;
+  let startedConsole: Awaited<ReturnType<NonNullable<RunSettings['startConsole']>>>;
   // Ctrl-C: the flags as they were, the lab started for the run stopped, then out.
   const onSignal = () =>
     void rollback()
@@ -57,14 +55,11 @@ export async function runLab(lab: LabOptions, plan: RunPlan, settings: RunSettin
         'The lab is not running: starting it and its console for this run (they stop afterwards).',
       );
       // As `lab up` does: the services' spans go to the console, so the report gets its broken and
-      // fixed traces and the SDKs' span counts mean something. A console port in use leaves it out.
-      const userEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-      startedConsole = await startLabConsole(lab, userEndpoint ? { forwardOtlpTo: userEndpoint } : {}).catch(
-        () => undefined,
-      );
+      // fixed traces and the SDKs' span counts mean something.
+      startedConsole = await settings.startConsole?.();
       started = await startLab(
         lab,
-        startedConsole ? { serviceEnv: consoleServiceEnv(startedConsole.url), hideDebug: true } : {},
+        startedConsole ? { serviceEnv: startedConsole.serviceEnv, hideDebug: true } : {},
       );
       report.notes.push(
         `The lab was started for this run${startedConsole ? ', with its console,' : ''} and stopped after it.`,

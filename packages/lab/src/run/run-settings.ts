@@ -19,6 +19,11 @@ export interface RunSettings {
   /** The live status line (rewritten in place on a terminal); '' ends it. */
   progress: (line: string) => void;
   annotate: (text: string) => Promise<void>;
+  /**
+   * Starts the lab console for a lab the run starts itself (as `lab up` does), so its services have
+   * somewhere to send their traces; undefined when it cannot (its port is taken).
+   */
+  startConsole?: () => Promise<{ serviceEnv: Record<string, string>; stop(): Promise<void> } | undefined>;
 }
 
 /** The scenario's acts with the command line's overrides applied. */
