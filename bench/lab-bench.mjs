@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { processName, processTree, round, rssMb, spread, wrk } from './measure.mjs';
+import { memoryOf, processName, processTree, round, rssMb, spread, wrk } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const { labOptions, startLab, urlOf } = require('@incident-lab/lab');
@@ -53,7 +53,7 @@ if (values.help) {
   The lab's own cost on this machine, written to bench/results.json and bench/results.md:
   startup   start-to-ready and idle memory per process (N rounds)
   throughput  wrk against GET /api/products, POST /api/login and POST /api/orders with telemetry
-            exporting to an accepting receiver, to nothing listening, and off; a bare Express +
+            exporting to an accepting receiver, to nothing listening, without traces, and off; a bare Express +
             mysql2 server running the same products query (N rounds of S seconds, alternating)
   labs      each lab's \`lab run\` (wall time, margins, memory of every lab process at each phase's
             peak; silent with --observe, Prometheus on port 5090), --lab-runs times
@@ -120,18 +120,31 @@ async function machine() {
 
 /** `lab up` as a learner starts it (services, supervisor and console), timed until it says it is up. */
 async function labUp() {
+  // The previous round's lab must be gone: `lab up` refuses to start beside a lab answering on its ports.
+  for (let waited = 0; await answers(urlOf(options, 'storefront')); waited++) {
+    if (waited === 300) throw new Error('the previous bench lab still answers after 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const started = performance.now();
   const child = labCommand(['up']);
   await new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
       if (String(chunk).includes('The lab is up')) resolve();
     });
-    child.on('exit', (code) => reject(new Error(`lab up exited with ${code}`)));
+    let output = '';
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk));
+    child.on('exit', (code) => reject(new Error(`lab up exited with ${code}:\n${output.slice(-2000)}`)));
   });
-  child.stdout.resume();
+  // A service that dies (out of memory under its heap cap, say) is restarted by the supervisor,
+  // which says so: the lab runs count those lines.
+  let crashes = 0;
+  child.stdout.on('data', (chunk) => {
+    crashes += String(chunk).match(/exited unexpectedly/g)?.length ?? 0;
+  });
   child.stderr.resume();
   return {
     readyS: (performance.now() - started) / 1000,
+    crashes: () => crashes,
     /** Every lab process's memory now, by name, and the total. */
     memory() {
       const byName = {};
@@ -140,6 +153,18 @@ async function labUp() {
         if (name) byName[name] = rssMb(pid) ?? 0;
       }
       return { byName, total: Object.values(byName).reduce((sum, mb) => sum + mb, 0) };
+    },
+    /** Each process's RSS split (file-backed, anonymous), PSS, and for services the V8 heap. */
+    async breakdown() {
+      const byName = {};
+      for (const [pid, cmd] of processTree(child.pid)) {
+        const name = processName(pid, cmd);
+        if (!name) continue;
+        const memory = memoryOf(pid);
+        byName[name] = name.startsWith('lab up') ? memory : { ...memory, ...(await heapOf(name)) };
+      }
+      const pss = Object.values(byName).reduce((sum, each) => sum + (each?.pss ?? 0), 0);
+      return { byName, pss };
     },
     async stop() {
       child.removeAllListeners('exit');
@@ -150,9 +175,16 @@ async function labUp() {
   };
 }
 
+const answers = (url) =>
+  fetch(`${url}/health/live`, { signal: AbortSignal.timeout(1_000) }).then(
+    () => true,
+    () => false,
+  );
+
 async function startup() {
   const ready = [];
   let idle;
+  let breakdown;
   for (let i = 1; i <= rounds; i++) {
     const up = await labUp();
     ready.push(up.readyS);
@@ -160,11 +192,41 @@ async function startup() {
       // Idle: ready, nothing asked of it yet, after its first background reads.
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       idle = up.memory();
+      breakdown = await up.breakdown();
     }
     await up.stop();
     say(`startup round ${i}: ready in ${round(up.readyS, 1)} s`);
   }
-  results.startup = { readyS: spread(ready), idleRssMb: idle };
+  results.startup = {
+    readyS: spread(ready),
+    idleRssMb: idle,
+    idleBreakdown: breakdown,
+    emptyNodeMb: await emptyNode(),
+  };
+}
+
+/** The floor: a Node process that has loaded nothing. */
+async function emptyNode() {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const memory = memoryOf(child.pid);
+  child.kill();
+  return memory;
+}
+
+/** A service's V8 heap in MB from its /metrics (the runtime instrumentation's v8js_memory_* gauges). */
+async function heapOf(name) {
+  const text = await (await fetch(`${urlOf(options, name)}/metrics`)).text();
+  const sum = (metric, space) =>
+    [...text.matchAll(new RegExp(`^${metric}\\{v8js_heap_space_name="([a-z_]+)"\\} (\\S+)$`, 'gm'))]
+      .filter((match) => !space || match[1] === space)
+      .reduce((total, match) => total + Number(match[2]), 0) /
+    1024 ** 2;
+  return {
+    heap: round(sum('v8js_memory_heap_space_physical_size'), 0),
+    heapUsed: round(sum('v8js_memory_heap_used'), 0),
+    newSpace: round(sum('v8js_memory_heap_space_physical_size', 'new_space'), 0),
+  };
 }
 
 /** An OTLP receiver that accepts every export and keeps nothing: the SDK's cost alone. */
@@ -220,6 +282,11 @@ async function throughput() {
   const configs = {
     'telemetry on, exporting to a receiver that accepts': { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
     'telemetry on, exporting to nothing listening': { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
+    // What is left without spans: context propagation, the instrumentations' patches, the metrics.
+    'telemetry on without traces (OTEL_TRACES_EXPORTER=none)': {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_TRACES_EXPORTER: 'none',
+    },
     'telemetry off (OTEL_SDK_DISABLED)': { OTEL_SDK_DISABLED: 'true' },
   };
   const login = { email: 'user1@shop.test', password: 'lab-password' };
@@ -281,12 +348,13 @@ async function throughput() {
     }
   }
   const median = (config, endpoint) => summary[config]?.[endpoint]?.rps.median ?? 0;
-  const [accepting, nothing, off] = Object.keys(configs);
+  const [accepting, nothing, untraced, off] = Object.keys(configs);
   const ratios = {};
   for (const endpoint of Object.keys(summary[off])) {
     ratios[endpoint] = {
       'telemetry on (accepting) / off': round(median(accepting, endpoint) / median(off, endpoint), 2),
       'telemetry on (nothing listening) / off': round(median(nothing, endpoint) / median(off, endpoint), 2),
+      'telemetry on without traces / off': round(median(untraced, endpoint) / median(off, endpoint), 2),
     };
   }
   ratios['GET /api/products']['storefront as lab up runs it (accepting) / bare Express'] = round(
@@ -317,6 +385,7 @@ async function labs() {
     for (let run = 1; run <= labRuns; run++) {
       const json = path.join(work, `${lab}-${run}.json`);
       const started = performance.now();
+      const crashesBefore = up.crashes();
       // The silent lab's fix is judged by its alerts: it runs with Prometheus, as its guide says.
       const observe = lab === 'silent' ? ['--observe', '--prometheus-port', '5090'] : [];
       const child = labCommand(['run', lab, '--json', json, ...observe]);
@@ -345,7 +414,12 @@ async function labs() {
         };
       }
       runs[lab] ??= [];
-      runs[lab].push({ exitCode: code, wallS: round(wallS, 0), phases });
+      runs[lab].push({
+        exitCode: code,
+        wallS: round(wallS, 0),
+        phases,
+        crashes: up.crashes() - crashesBefore,
+      });
       say(
         `lab run ${lab} (${run}/${labRuns}): ${round(wallS, 0)} s, fixed ${phases.fixed?.passed ? 'holds' : 'fails'}`,
       );
@@ -353,12 +427,18 @@ async function labs() {
   }
   clearInterval(sampler);
   await up.stop();
+  // Each process's own peak over every run (compose's mem_limits are sized from these).
+  const peakByName = {};
+  for (const sample of samples)
+    for (const [name, mb] of Object.entries(sample.byName))
+      peakByName[name] = Math.max(peakByName[name] ?? 0, mb);
   const summary = {};
   for (const [lab, list] of Object.entries(runs)) {
     summary[lab] = {
       wallS: spread(list.map((each) => each.wallS)),
       fixedHolds: `${list.filter((each) => each.phases.fixed?.passed).length} of ${list.length}`,
       brokenFails: `${list.filter((each) => each.phases.broken && !each.phases.broken.passed).length} of ${list.length}`,
+      crashes: list.reduce((sum, each) => sum + each.crashes, 0),
       peakRssMb: Object.fromEntries(
         ['broken', 'fixed'].map((phase) => [
           phase,
@@ -378,7 +458,7 @@ async function labs() {
       ),
     };
   }
-  results.labs = { idleRssMb: idle, summary, runs };
+  results.labs = { idleRssMb: idle, summary, runs, peakByName };
 }
 
 async function consoleBench() {
@@ -390,18 +470,26 @@ async function consoleBench() {
   results.console = JSON.parse(stdout);
 }
 
+/** Both files, written after each part: a part that fails later keeps what the earlier ones measured. */
+async function write() {
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(
+    path.join(ROOT, 'bench/results.md'),
+    (await import('./render-results.mjs')).renderResults(
+      results,
+      readFileSync(path.join(ROOT, 'bench/what-each-change-bought.md'), 'utf8'),
+    ),
+  );
+}
+
 const steps = { startup, throughput, labs, console: consoleBench };
 for (const part of PARTS) {
   if (!only.has(part)) continue;
   say(`${part}…`);
   results.measuredAt[part] = new Date().toISOString();
   await steps[part]();
+  await write();
 }
-writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(
-  path.join(ROOT, 'bench/results.md'),
-  (await import('./render-results.mjs')).renderResults(results),
-);
 // The bench lab's schemas and queues stay (namespace `bench`: the next run skips seeding its history).
 rmSync(work, { recursive: true, force: true });
 say('wrote bench/results.json and bench/results.md');

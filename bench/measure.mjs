@@ -15,6 +15,29 @@ export function rssMb(pid) {
   }
 }
 
+/**
+ * Where a process's memory is, in MB, from /proc: RSS split into file-backed pages (the node binary
+ * and libraries, shared by every Node process) and anonymous ones (the V8 heap and native
+ * allocations: buffers, sockets, compiled code), and PSS (shared pages divided among the processes
+ * sharing them: the sum over processes is the physical memory they take together).
+ */
+export function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (text, field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)?.[1] ?? 0);
+    const mb = (value) => Math.round(value / 1024);
+    return {
+      rss: mb(kb(status, 'VmRSS')),
+      file: mb(kb(status, 'RssFile')),
+      anonymous: mb(kb(status, 'RssAnon')),
+      pss: mb(kb(rollup, 'Pss')),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The process and every process under it, as pid → command line. */
 export function processTree(rootPid) {
   const children = new Map();

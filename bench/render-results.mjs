@@ -10,7 +10,11 @@ const table = (head, rows) =>
 
 const when = (results, part) => `Measured ${results.measuredAt?.[part] ?? results.when ?? '—'}.`;
 
-export function renderResults(results) {
+/**
+ * `history` is bench/what-each-change-bought.md, written by hand: the before/after of each change
+ * made to bring the cost down, with the commands that measured it.
+ */
+export function renderResults(results, history) {
   const { machine, settings } = results;
   const parts = [
     "# incident-lab: the lab's own cost",
@@ -46,6 +50,42 @@ export function renderResults(results) {
         ],
       ),
     );
+    const breakdown = results.startup.idleBreakdown;
+    const empty = results.startup.emptyNodeMb;
+    if (breakdown) {
+      const mb = (value) => (value === undefined ? '—' : `${value} MB`);
+      parts.push(
+        '',
+        'Where it is (idle): RSS is the binary and libraries mapped from files (shared by every Node process) plus anonymous memory, of which the V8 heap (its physical size, of which in use, and the young generation) and the rest native (buffers, sockets, compiled code). PSS divides shared pages among the processes sharing them; its sum is what the lab takes from the machine.',
+        '',
+        table(
+          ['process', 'RSS', 'file-backed', 'anonymous', 'V8 heap (in use; young generation)', 'PSS'],
+          [
+            ...Object.entries(breakdown.byName).map(([name, each]) => [
+              name,
+              mb(each.rss),
+              mb(each.file),
+              mb(each.anonymous),
+              each.heap === undefined ? '—' : `${each.heap} MB (${each.heapUsed}; ${each.newSpace})`,
+              mb(each.pss),
+            ]),
+            ...(empty
+              ? [
+                  [
+                    'an empty Node process (node -e)',
+                    mb(empty.rss),
+                    mb(empty.file),
+                    mb(empty.anonymous),
+                    '—',
+                    mb(empty.pss),
+                  ],
+                ]
+              : []),
+            ['**all lab processes**', '', '', '', '', `**${breakdown.pss} MB**`],
+          ],
+        ),
+      );
+    }
   }
   if (results.throughput) {
     const { summary, ratios } = results.throughput;
@@ -89,12 +129,21 @@ export function renderResults(results) {
       `Every lab process (the seven services and \`lab up\` with its console) idle: **${idleRssMb?.total ?? '—'} MB**.`,
       '',
       table(
-        ['lab', 'wall time', 'fixed holds', 'broken fails', 'peak RSS, broken', 'peak RSS, fixed'],
+        [
+          'lab',
+          'wall time',
+          'fixed holds',
+          'broken fails',
+          'services restarted',
+          'peak RSS, broken',
+          'peak RSS, fixed',
+        ],
         Object.entries(summary).map(([lab, each]) => [
           lab,
           range(each.wallS, ' s'),
           each.fixedHolds,
           each.brokenFails,
+          String(each.crashes ?? '—'),
           range(each.peakRssMb.broken, ' MB'),
           range(each.peakRssMb.fixed, ' MB'),
         ]),
@@ -112,6 +161,16 @@ export function renderResults(results) {
         ),
       ),
     );
+    if (results.labs.peakByName)
+      parts.push(
+        '',
+        "Each process's own peak RSS over all the runs above (docker-compose.yml's `mem_limit`s are sized from these):",
+        '',
+        table(
+          ['process', 'peak RSS'],
+          Object.entries(results.labs.peakByName).map(([name, mb]) => [name, `${mb} MB`]),
+        ),
+      );
   }
   if (results.console) {
     const c = results.console;
@@ -136,5 +195,6 @@ export function renderResults(results) {
       ),
     );
   }
+  if (history) parts.push('', history.trim());
   return `${parts.join('\n')}\n`;
 }

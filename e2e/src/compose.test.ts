@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SERVICE_NAMES } from '@incident-lab/config';
 import { configSchema as invoicing } from '@incident-lab/invoicing/config';
+import { SERVICE_NODE_FLAGS } from '@incident-lab/lab';
 import { configSchema as payments } from '@incident-lab/payments/config';
 import { configSchema as provider } from '@incident-lab/provider/config';
 import { configSchema as reconciler } from '@incident-lab/reconciler/config';
@@ -205,5 +206,15 @@ describe('the services Dockerfile', () => {
     expect(dockerfile).toMatch(/ARG NODE_IMAGE=node:22\.[\d.]+-bookworm-slim/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toContain('"--require", "@incident-lab/telemetry/register"');
+  });
+
+  it('starts Node as `lab up` does: the same flags before the telemetry preload', () => {
+    const entrypoint = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(dockerfile)?.[1] ?? '[]');
+    expect(entrypoint).toEqual([
+      'node',
+      ...SERVICE_NODE_FLAGS,
+      '--require',
+      '@incident-lab/telemetry/register',
+    ]);
   });
 });

@@ -14,4 +14,4 @@ export {
 } from './stack/prometheus';
 export { isReady } from './stack/readiness';
 export { labServices, type ServiceProcess } from './stack/services';
-export { Supervisor } from './stack/supervisor';
+export { SERVICE_NODE_FLAGS, Supervisor } from './stack/supervisor';

@@ -13,6 +13,7 @@ import { type ActWindow, recordCauses } from './cause-recorder';
 import { drainQueues } from './drain';
 import { driveLoad } from './drive-load';
 import { evaluateHypothesis } from './hypothesis';
+import { cancelLeftoverQueries } from './leftover-queries';
 import { progressLine } from './progress';
 import { deltas } from './prometheus-text';
 import { actsToRun, flagsFor, type RunSettings } from './run-settings';
@@ -38,7 +39,10 @@ export async function runPhase(
   const label =
     phase.rung ?? (phase.name === 'custom' ? undefined : scenario.phaseNames?.[phase.name]) ?? phase.name;
   say(`\n── phase ${label} ──`);
-  await settle(services, say);
+  // Between acts and phases, what a storm left running for clients long gone is cancelled rather
+  // than waited out: the phase's evidence is taken, and it must not spill into what comes next.
+  const settleShop = () => settle(services, say, { cancelLeftovers: () => cancelLeftoverQueries(lab) });
+  await settleShop();
   await reset(lab);
   const client = new ShopClient(services[0]?.url as string, scenario.load.clientTimeoutMs);
   await client.loginAll();
@@ -57,7 +61,7 @@ export async function runPhase(
   let actStartS = 0;
   const windows: ActWindow[] = [];
   for (const [index, act] of acts.entries()) {
-    if (index > 0) await settle(services, say);
+    if (index > 0) await settleShop();
     const changed = await setFlags(lab.flagFile, flagsFor(scenario, phase.flags, act, phase.baseline));
     const described = changed.map((flag) => `${flag.key}=${flag.variant}`).join(', ');
     say(`act ${act.name}: ${described || 'no flags'}; waiting until the services apply them…`);
@@ -88,7 +92,7 @@ export async function runPhase(
   const finishedAt = new Date();
   const causeCharts = causes?.stop(windows);
   say(`load done: ${results.length} requests measured; draining queues…`);
-  await settle(services, say);
+  await settleShop();
   if (!(await drainQueues(lab))) say('queues still busy after 30 s; auditing anyway');
   const { repair, alerts } = await afterLoad(lab, scenario, settings, phase, services);
   const after = await scrapeCounters(services);

@@ -5,15 +5,20 @@ import type { ServiceProcess } from '../stack/services';
 import { settle } from './settle';
 
 /** Settles against one fake storefront whose /metrics answers as `answer` says, scrape by scrape. */
-async function settleAgainst(answer: (scrape: number, response: ServerResponse) => void) {
+async function settleAgainst(
+  answer: (scrape: number, response: ServerResponse) => void,
+  options: Parameters<typeof settle>[2] = {},
+) {
   let scrapes = 0;
   const server = createServer((_request, response) => answer(scrapes++, response));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const said: string[] = [];
   try {
-    await settle([{ name: 'storefront', url, main: '', env: {} } as ServiceProcess], (line) =>
-      said.push(line),
+    await settle(
+      [{ name: 'storefront', url, main: '', env: {} } as ServiceProcess],
+      (line) => said.push(line),
+      options,
     );
   } finally {
     server.close();
@@ -44,6 +49,26 @@ describe('settling between phases', () => {
     expect(scrapes).toBe(5);
     expect(said).toEqual([
       'waiting for the shop to settle (0 requests in flight, waiting or holding a connection; storefront not answering /metrics)…',
+    ]);
+  }, 20_000);
+
+  it('cancels leftover queries each busy second when asked, and says how many it cancelled', async () => {
+    // Busy until the second round of cancelling has ended the last leftover query.
+    let rounds = 0;
+    const { said } = await settleAgainst(
+      (_scrape, response) => response.end(`http_server_active_requests ${rounds < 2 ? 4 : 0}\n`),
+      {
+        cancelLeftovers: async () => {
+          rounds++;
+          return rounds === 1 ? 3 : 1;
+        },
+      },
+    );
+    expect(rounds).toBe(2);
+    expect(said).toEqual([
+      'waiting for the shop to finish 4 leftover requests…',
+      'cancelling queries still running for clients that gave up (KILL QUERY, as in an incident)…',
+      'settled after cancelling 4 leftover queries',
     ]);
   }, 20_000);
 });

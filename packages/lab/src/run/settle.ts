@@ -18,16 +18,18 @@ const QUIET_SAMPLES = 3;
  * whose client gave up no longer counts as in flight (its socket closed) but its handler goes on:
  * between two queries it holds no connection and waits for none, so one idle sample proves little.
  * Settled is three idle seconds in a row: nothing in flight, nothing waiting for a connection, no
- * connection lent out.
+ * connection lent out. `cancelLeftovers`, when given, is asked each busy second to cancel what is
+ * still running for clients that are gone (`lab run` between acts and phases; see leftover-queries.ts).
  */
 export async function settle(
   services: ServiceProcess[],
   say: (line: string) => void,
-  timeoutMs = 180_000,
+  options: { timeoutMs?: number; cancelLeftovers?: () => Promise<number> } = {},
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + (options.timeoutMs ?? 180_000);
   let announced = false;
   let quiet = 0;
+  let cancelled = 0;
   for (;;) {
     const scrapes = await scrapeEach(services);
     // A service that does not answer /metrics (a storm can keep it from answering for seconds) is
@@ -38,7 +40,10 @@ export async function settle(
       .filter((sample) => BUSY_METRICS.includes(sample.name))
       .reduce((sum, sample) => sum + sample.value, 0);
     quiet = busy === 0 && silent.length === 0 ? quiet + 1 : 0;
-    if (quiet >= QUIET_SAMPLES) return;
+    if (quiet >= QUIET_SAMPLES) {
+      if (cancelled > 0) say(`settled after cancelling ${cancelled} leftover queries`);
+      return;
+    }
     const what = `${busy} requests in flight, waiting or holding a connection${silent.length ? `; ${silent.join(', ')} not answering /metrics` : ''}`;
     if (Date.now() > deadline) {
       say(`the shop is still busy (${what}); going on`);
@@ -51,6 +56,12 @@ export async function settle(
           : `waiting for the shop to settle (${what})…`,
       );
       announced = true;
+    }
+    if (quiet === 0 && options.cancelLeftovers) {
+      const now = await options.cancelLeftovers().catch(() => 0);
+      if (now > 0 && cancelled === 0)
+        say('cancelling queries still running for clients that gave up (KILL QUERY, as in an incident)…');
+      cancelled += now;
     }
     await sleep(1_000);
   }

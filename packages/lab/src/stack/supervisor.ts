@@ -14,6 +14,8 @@ export interface SupervisorOptions {
   onChange?: (services: ServiceState[]) => void;
   /** Variables every service gets on top of its own: where `lab up` sends their traces. */
   serviceEnv?: Record<string, string>;
+  /** Node flags after SERVICE_NODE_FLAGS, which they override (bench/profile.mjs measures other limits). */
+  nodeFlags?: string[];
   /** Keeps debug lines out of the terminal (the console still receives them over OTLP). */
   hideDebug?: boolean;
 }
@@ -33,6 +35,13 @@ export interface ServiceState {
 }
 
 const TELEMETRY_PRELOAD = require.resolve('@incident-lab/telemetry/register');
+/**
+ * How a service's Node starts, as the image's ENTRYPOINT (infra/docker/Dockerfile) does. A service
+ * under load lives on about 35 MB of heap, but V8, allowed gigabytes, lets garbage pile up before it
+ * collects: storefront reached 220–231 MB of RSS under `npm run bench:profile`; capped, 120–121 MB,
+ * and every service 10 MB less idle (bench/what-each-change-bought.md, with the possible CPU cost).
+ */
+export const SERVICE_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=8'];
 const KEEP_LINES = 200;
 /** Restart backoff: 250 ms, doubling to 5 s while it keeps failing; back to 250 ms once it stays up. */
 const FIRST_BACKOFF_MS = 250;
@@ -124,7 +133,14 @@ export class Supervisor {
   }
 
   private spawn(service: SupervisedService): void {
-    const child = spawn(process.execPath, ['--require', TELEMETRY_PRELOAD, service.process.main], {
+    const args = [
+      ...SERVICE_NODE_FLAGS,
+      ...(this.options.nodeFlags ?? []),
+      '--require',
+      TELEMETRY_PRELOAD,
+      service.process.main,
+    ];
+    const child = spawn(process.execPath, args, {
       env: { ...process.env, ...service.process.env, ...this.options.serviceEnv, LAB_SUPERVISED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
