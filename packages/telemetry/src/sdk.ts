@@ -5,6 +5,7 @@ import {
   CompositePropagator,
   diagLogLevelFromString,
   getBooleanFromEnv,
+  getNumberFromEnv,
   getStringFromEnv,
   getStringListFromEnv,
   W3CBaggagePropagator,
@@ -42,7 +43,8 @@ let providers: { shutdown(): Promise<void> }[] | undefined;
  * standard OTEL_* variables: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_ENDPOINT
  * (default http://localhost:4318; `lab up` points it at the lab console), OTEL_EXPORTER_OTLP_PROTOCOL
  * (http/protobuf by default, or http/json), OTEL_TRACES_EXPORTER and OTEL_LOGS_EXPORTER (`none` turns
- * one off), OTEL_BSP_* and OTEL_SDK_DISABLED. So the same build runs locally, in tests and under
+ * one off), OTEL_BSP_* and OTEL_BLRP_* (batch processors) and OTEL_SDK_DISABLED. So the same build
+ * runs locally, in tests and under
  * docker compose.
  *
  * The providers are put together here rather than by the Node SDK's `NodeSDK` with
@@ -103,13 +105,23 @@ export function startTelemetry(): void {
   if (exporterWanted('OTEL_TRACES_EXPORTER')) {
     const exporter =
       protocol('TRACES') === 'http/json' ? new JsonTraceExporter() : new ProtobufTraceExporter();
-    // BatchSpanProcessor reads OTEL_BSP_* itself. The tracer's own span counts (started, live) are
-    // not asked for: they cost two metric records per span and nothing reads them.
+    // The tracer's own span counts (started, live) are not asked for: they cost two metric records
+    // per span and nothing reads them.
     const tracerProvider = new TracerProvider({
       resource,
       // The span processor counts what it did with each span (exported, or dropped because its queue
       // was full): `otel_sdk_processor_span_processed_total`, so `lab run` can say no span was lost.
-      spanProcessors: [new BatchSpanProcessor({ exporter, selfObsMeterProvider: meterProvider })],
+      spanProcessors: [
+        new BatchSpanProcessor({
+          exporter,
+          selfObsMeterProvider: meterProvider,
+          // The processor does not read these itself (NodeSDK did it for it); tests shorten the delay.
+          maxQueueSize: fromEnv('OTEL_BSP_MAX_QUEUE_SIZE'),
+          scheduledDelayMillis: fromEnv('OTEL_BSP_SCHEDULE_DELAY'),
+          exportTimeoutMillis: fromEnv('OTEL_BSP_EXPORT_TIMEOUT'),
+          maxExportBatchSize: fromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+        }),
+      ],
     });
     trace.setGlobalTracerProvider(tracerProvider);
     providers.push(tracerProvider);
@@ -118,11 +130,25 @@ export function startTelemetry(): void {
     const exporter = protocol('LOGS') === 'http/json' ? new JsonLogExporter() : new ProtobufLogExporter();
     const loggerProvider = new LoggerProvider({
       resource,
-      processors: [new BatchLogRecordProcessor({ exporter })],
+      processors: [
+        new BatchLogRecordProcessor({
+          exporter,
+          maxQueueSize: fromEnv('OTEL_BLRP_MAX_QUEUE_SIZE'),
+          scheduledDelayMillis: fromEnv('OTEL_BLRP_SCHEDULE_DELAY'),
+          exportTimeoutMillis: fromEnv('OTEL_BLRP_EXPORT_TIMEOUT'),
+          maxExportBatchSize: fromEnv('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),
+        }),
+      ],
     });
     logs.setGlobalLoggerProvider(loggerProvider);
     providers.push(loggerProvider);
   }
+}
+
+/** A batch processor setting from its variable; unset or negative leaves the SDK's default. */
+function fromEnv(variable: string): number | undefined {
+  const value = getNumberFromEnv(variable);
+  return value !== undefined && value >= 0 ? value : undefined;
 }
 
 /** `otlp` (the default) or `none`; anything else is named on stderr and treated as `otlp`. */
