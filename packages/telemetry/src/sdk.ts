@@ -44,8 +44,7 @@ let providers: { shutdown(): Promise<void> }[] | undefined;
  * (default http://localhost:4318; `lab up` points it at the lab console), OTEL_EXPORTER_OTLP_PROTOCOL
  * (http/protobuf by default, or http/json), OTEL_TRACES_EXPORTER and OTEL_LOGS_EXPORTER (`none` turns
  * one off), OTEL_BSP_* and OTEL_BLRP_* (batch processors) and OTEL_SDK_DISABLED. So the same build
- * runs locally, in tests and under
- * docker compose.
+ * runs locally, in tests and under docker compose.
  *
  * The providers are put together here rather than by the Node SDK's `NodeSDK` with
  * `getNodeAutoInstrumentations`: those load every exporter (gRPC, Zipkin) and some forty
