@@ -105,16 +105,17 @@ export async function startInProcessShop(name: string) {
       schema: databaseName(namespace, owner),
     });
   }
+  const paymentsPool = await schema('payments', PAYMENTS_MIGRATIONS);
   const paymentsUrl = await add({
     name: 'payments',
     schema: databaseName(namespace, 'payments'),
     app: createPayments({
-      pool: await schema('payments', PAYMENTS_MIGRATIONS),
+      pool: paymentsPool,
       broker,
       logger,
       flags: flagSets.payments.flags,
       metrics: paymentsMetrics(),
-      provider: new ProviderClient(providerUrls, internalToken),
+      provider: new ProviderClient(providerUrls, internalToken, paymentsPool),
       internalToken,
       chargeDeadlineS: 600,
     }),

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, UnreachableError } from './post-json';
+import { ServerError, surelyNotProcessed } from './resilience';
 
 let server: Server;
 let base: string;
@@ -48,5 +49,30 @@ describe('postJson', () => {
     const started = Date.now();
     await expect(postJson(`${base}/hang`, {}, { timeoutMs: 200 })).rejects.toThrow(UnreachableError);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('surelyNotProcessed: may the server have acted on a call that got no usable answer?', () => {
+  const failureOf = (call: Promise<unknown>) =>
+    call.then(
+      () => expect.fail('the call succeeded'),
+      (error) => error,
+    );
+
+  it('is sure only of a refused connection and a 5xx whose server says it took nothing', async () => {
+    // A port nothing listens on (fetch refuses some low ports, such as 9, before connecting).
+    const closed = express().listen(0, '127.0.0.1');
+    await new Promise((resolve) => closed.once('listening', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    expect(surelyNotProcessed(await failureOf(postJson(`http://127.0.0.1:${port}/x`, {})))).toBe(true);
+    expect(surelyNotProcessed(new ServerError(503, true))).toBe(true);
+  });
+
+  it('is not sure of a dropped connection, a timeout or a bare 5xx (one can follow a commit)', async () => {
+    expect(surelyNotProcessed(await failureOf(postJson(`${base}/drop`, {})))).toBe(false);
+    expect(surelyNotProcessed(await failureOf(postJson(`${base}/hang`, {}, { timeoutMs: 100 })))).toBe(false);
+    expect(surelyNotProcessed(new ServerError(500))).toBe(false);
+    expect(surelyNotProcessed(new ServerError(503))).toBe(false);
   });
 });

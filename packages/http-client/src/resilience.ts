@@ -17,7 +17,15 @@ export type CircuitBreaker = CircuitBreakerPolicy;
 /** A 5xx answer, thrown inside policies so that they can retry it or count it against a breaker. */
 export class ServerError extends Error {
   override name = 'ServerError';
-  constructor(readonly status: number) {
+  /**
+   * @param tookNothing the server's own word that it did nothing with the request (its contract,
+   *   such as a "down" problem type). A bare 5xx does not say so: a 500 or a 503 can come after the
+   *   work was done, when the server lost its database connection after the commit.
+   */
+  constructor(
+    readonly status: number,
+    readonly tookNothing = false,
+  ) {
     super(`answered ${status}`);
   }
 }
@@ -28,12 +36,14 @@ export function isRetryable(error: Error): boolean {
 }
 
 /**
- * The call surely did nothing at the server: it answered 5xx, the connection was refused (nothing
- * was sent), or an open breaker kept it from being made. A timeout or a reset is not this: the
- * request may have been processed and only the answer lost.
+ * The call surely did nothing at the server: the connection was refused (nothing was sent), an open
+ * breaker kept it from being made, or the server answered 5xx saying it took nothing
+ * (`ServerError.tookNothing`). A timeout, a reset or any other 5xx is not this: the request may have
+ * been processed and only the answer lost or spoiled.
  */
 export function surelyNotProcessed(error: unknown): boolean {
-  if (error instanceof ServerError || error instanceof BrokenCircuitError) return true;
+  if (error instanceof BrokenCircuitError) return true;
+  if (error instanceof ServerError) return error.tookNothing;
   for (
     let cause = error as { code?: string; cause?: unknown } | undefined;
     cause;

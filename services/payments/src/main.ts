@@ -40,6 +40,7 @@ async function main() {
     provider: new ProviderClient(
       { primary: config.PROVIDER_PRIMARY_URL, backup: config.PROVIDER_BACKUP_URL },
       config.INTERNAL_TOKEN,
+      pool,
     ),
     internalToken: config.INTERNAL_TOKEN,
     chargeDeadlineS: config.CHARGE_DEADLINE_S,

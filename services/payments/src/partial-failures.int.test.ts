@@ -36,6 +36,8 @@ beforeEach(async () => {
     'provider-outage': 'off',
     'provider-latency-ms': 'none',
     'provider-drop-response': 'none',
+    'provider-error-rate': 'none',
+    'provider-fault-target': 'primary',
   });
   stack.paymentsFlags.set({
     ...BROKEN,
@@ -43,6 +45,7 @@ beforeEach(async () => {
     'payments-crash': 'off',
     'retry-policy': 'none',
     'http-timeouts': 'on',
+    'provider-circuit-breaker': 'off',
   });
   await stack.purge();
 });
@@ -304,6 +307,103 @@ describe('the dual write: the worker dies after committing the payment, before p
     expect(await charged(orderId)).toHaveLength(1);
   });
 });
+
+describe('failover to the backup never charges a reference the primary may have charged', () => {
+  beforeEach(() => stack.paymentsFlags.set({ ...FIXED, 'provider-circuit-breaker': 'on' }));
+
+  const primaryCharges = async (orderId: string) => {
+    const response = await fetch(`${stack.urls.primary}/charges?orderId=${orderId}`, {
+      headers: stack.internal,
+    });
+    return ((await response.json()) as { charges: unknown[] }).charges;
+  };
+
+  it('a retry after payments failed to record a charge stays with the primary while it is down', async () => {
+    const key = crypto.randomUUID();
+    const { failed, sent } = await payWhileRecordingFails(key);
+    expect(failed.status).toBe(500);
+    stack.providerFlags.set({ 'provider-fault-target': 'primary', 'provider-outage': 'on' });
+
+    // The primary answers 503 now, but it took the first call: the backup would charge the card again.
+    const retry = await pay({ key, orderId: sent.orderId });
+    expect(retry.response.status).toBe(202);
+    expect(retry.body.status).toBe('PENDING');
+    expect(await charged(sent.orderId)).toEqual([expect.objectContaining({ reference: retry.body.id })]);
+
+    stack.providerFlags.set({ 'provider-outage': 'off' });
+    const resolved = await fetch(`${stack.urls.payments}/payments/${retry.body.id}/resolve`, {
+      method: 'POST',
+      headers: stack.internal,
+    });
+    expect(await resolved.json()).toMatchObject({ status: 'COMPLETED', provider: 'primary' });
+    expect(await charged(sent.orderId)).toHaveLength(1);
+  });
+
+  it('a 5xx without the provider saying it took nothing is not a reason to fail over', async () => {
+    // provider-error-rate: a 500 before charging, which payments cannot tell from one after.
+    stack.providerFlags.set({ 'provider-fault-target': 'primary', 'provider-error-rate': 'all' });
+    const { response, body, sent } = await pay({ key: crypto.randomUUID() });
+    stack.providerFlags.set({ 'provider-error-rate': 'none' });
+    expect(response.status).toBe(202);
+    expect(body.status).toBe('PENDING');
+    expect(await charged(sent.orderId)).toEqual([]);
+    const resolved = await fetch(`${stack.urls.payments}/payments/${body.id}/resolve`, {
+      method: 'POST',
+      headers: stack.internal,
+    });
+    expect(await resolved.json()).toMatchObject({ status: 'COMPLETED', provider: 'primary' });
+    expect(await charged(sent.orderId)).toHaveLength(1);
+  });
+
+  it('a charge whose first attempt timed out is not sent to the backup when the primary then refuses', async () => {
+    stack.paymentsFlags.set({ 'retry-policy': 'immediate' });
+    stack.providerFlags.set({ 'provider-latency-ms': 'very-slow' });
+    const orderId = crypto.randomUUID();
+    const reached = stack.primaryReceives();
+    const answer = pay({ key: crypto.randomUUID(), orderId });
+    await reached;
+    // Killed with the first attempt inside: the retries are refused, the first attempt still charges.
+    const restart = stack.primaryDown();
+    const { response, body } = await answer;
+    await restart();
+    stack.providerFlags.set({ 'provider-latency-ms': 'none' });
+    expect(response.status).toBe(202);
+    expect(body.status).toBe('PENDING');
+    await until(async () => (await primaryCharges(orderId)).length === 1, 10_000);
+    expect(await charged(orderId)).toEqual([expect.objectContaining({ reference: body.id })]);
+  });
+
+  it('a charge that moved to the backup stays there, even when the primary is back first', async () => {
+    stack.paymentsFlags.set({ 'payments-queue-when-provider-down': 'on' });
+    stack.providerFlags.set({ 'provider-fault-target': 'both', 'provider-outage': 'on' });
+    const { response, body, sent } = await pay({ key: crypto.randomUUID() });
+    expect(response.status).toBe(202);
+    expect(body.status).toBe('QUEUED');
+
+    // The primary is up again, the backup still down: the worker keeps asking the backup.
+    const backupOutages = () => outages(stack.urls.backup, 'backup');
+    const before = await backupOutages();
+    stack.providerFlags.set({ 'provider-fault-target': 'backup' });
+    await until(async () => (await backupOutages()) > before);
+    stack.providerFlags.set({ 'provider-outage': 'off', 'provider-fault-target': 'primary' });
+    await until(async () => (await stack.depth('invoicing.payment-completed')) === 1);
+    expect(await findPayment(stack.deps.pool, String(body.id))).toMatchObject({
+      status: 'COMPLETED',
+      provider: 'backup',
+    });
+    expect(await primaryCharges(sent.orderId)).toEqual([]);
+    expect(await charged(sent.orderId)).toHaveLength(1);
+  });
+});
+
+/** Charges a provider refused with 503 so far (its own counter). */
+async function outages(url: string, instance: 'primary' | 'backup'): Promise<number> {
+  const page = await (await fetch(`${url}/metrics`)).text();
+  const pattern = new RegExp(
+    `provider_charge_requests_total\\{provider="${instance}",outcome="outage"\\} (\\d+)`,
+  );
+  return Number(pattern.exec(page)?.[1] ?? 0);
+}
 
 describe('the outbox relay', () => {
   it('publishes, when it comes back, what was committed while it was down', async () => {

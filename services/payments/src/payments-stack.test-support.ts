@@ -37,33 +37,34 @@ export async function startPaymentsStack(name: string) {
     return pool;
   };
   const providerFlags = await startFlagsInMemory(`${name}-provider`, PROVIDER_FLAGS);
-  const provider = async (instance: 'primary' | 'backup') =>
-    listen(
-      createProvider({
-        pool: await schema(`provider_${instance}`, PROVIDER_MIGRATIONS),
-        flags: providerFlags.flags,
-        logger,
-        instance,
-        metrics: providerMetrics(),
-        internalToken,
-      }),
-    );
-  const primary = await provider('primary');
+  const providerApp = async (instance: 'primary' | 'backup') =>
+    createProvider({
+      pool: await schema(`provider_${instance}`, PROVIDER_MIGRATIONS),
+      flags: providerFlags.flags,
+      logger,
+      instance,
+      metrics: providerMetrics(),
+      internalToken,
+    });
+  const provider = async (instance: 'primary' | 'backup') => listen(await providerApp(instance));
+  const primaryApp = await providerApp('primary');
+  let primary = await listen(primaryApp);
   const backup = await provider('backup');
   const paymentsFlags = await startFlagsInMemory(`${name}-payments`, PAYMENTS_FLAGS);
   const broker = await Broker.connect({ url: amqpUrl, namespace, logger });
+  const pool = await schema('payments', MIGRATIONS);
   const deps: PaymentsDeps = {
-    pool: await schema('payments', MIGRATIONS),
+    pool,
     broker,
     logger,
     flags: paymentsFlags.flags,
     metrics: paymentsMetrics(),
-    provider: new ProviderClient({ primary: primary.url, backup: backup.url }, internalToken),
+    provider: new ProviderClient({ primary: primary.url, backup: backup.url }, internalToken, pool),
     internalToken,
     chargeDeadlineS: 600,
   };
   const payments = await listen(createApp(deps));
-  const servers: Listening[] = [primary, backup, payments];
+  const servers: Listening[] = [backup, payments];
 
   return {
     namespace,
@@ -86,7 +87,23 @@ export async function startPaymentsStack(name: string) {
       }
       return charges;
     },
+    /**
+     * Takes the primary down as a killed process would look from outside: new connections are
+     * refused at once, while requests already inside run to their end. Returns how to bring it back
+     * on the same address.
+     */
+    /** Resolves when the primary next receives a request. */
+    primaryReceives(): Promise<void> {
+      return new Promise((resolve) => primary.server.once('request', () => resolve()));
+    },
+    primaryDown() {
+      primary.server.close();
+      return async () => {
+        primary = await listen(primaryApp, Number(new URL(primary.url).port));
+      };
+    },
     async stop() {
+      await primary.close();
       for (const server of servers) await server.close();
       await broker.close();
       for (const pool of pools) await pool.end();

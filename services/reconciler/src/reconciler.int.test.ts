@@ -88,14 +88,19 @@ beforeAll(async () => {
   const paymentsFlags = await startFlagsInMemory('rec-payments', PAYMENTS_FLAGS);
   paymentsFlags.set({ outbox: 'on', 'idempotency-keys': 'on' });
   broker = await Broker.connect({ url: amqpUrl, namespace, logger });
+  const paymentsPool = createPool({ url: mysqlUrl, database: databaseName(namespace, 'payments') });
   const payments = await listen(
     createPayments({
-      pool: createPool({ url: mysqlUrl, database: databaseName(namespace, 'payments') }),
+      pool: paymentsPool,
       broker,
       logger,
       flags: paymentsFlags.flags,
       metrics: paymentsMetrics(),
-      provider: new ProviderClient({ primary: primary.url, backup: backup.url }, INTERNAL_TOKEN),
+      provider: new ProviderClient(
+        { primary: primary.url, backup: backup.url },
+        INTERNAL_TOKEN,
+        paymentsPool,
+      ),
       internalToken: INTERNAL_TOKEN,
       chargeDeadlineS: CHARGE_DEADLINE_S,
     }),

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { databaseName, SCHEMA_OWNERS, SERVICE_NAMES } from '@incident-lab/config';
-import { createPool, type RowDataPacket } from '@incident-lab/db';
+import { SERVICE_NAMES } from '@incident-lab/config';
 import { setFlags } from '@incident-lab/flags';
 import { closeLabConnections, restartBroker } from '@incident-lab/messaging';
 import type { ChaosFault, ShopProcess } from '@incident-lab/scenarios';
 import type { LabOptions } from '../stack/lab-options';
 import { readLabState } from '../stack/lab-state';
+import { killLabSessions } from '../stack/mysql-sessions';
 import { describeFault } from './fault-schedule';
 
 /** What a fault did, when, and (for a process) how long the service took to answer ready again. */
@@ -55,7 +55,7 @@ export class FaultInjector {
         return done(`SIGKILL pid ${recovery.pid}`, [{ service: fault.service, ms: recovery.ms }]);
       }
       case 'kill-mysql-connections':
-        return done(`killed ${await this.killMysqlConnections()} MySQL connections`);
+        return done(`killed ${await killLabSessions(this.lab, { kill: 'CONNECTION' })} MySQL connections`);
       case 'close-amqp-connections': {
         const closed = await closeLabConnections(this.lab.namespace, 'lab chaos: connection cut');
         return done(
@@ -107,20 +107,5 @@ export class FaultInjector {
       await sleep(50);
     }
     return undefined;
-  }
-
-  private async killMysqlConnections(): Promise<number> {
-    const schemas = SCHEMA_OWNERS.map((owner) => databaseName(this.lab.namespace, owner));
-    const pool = createPool({ url: this.lab.mysqlUrl, connectionLimit: 1 });
-    try {
-      const [rows] = await pool.query<RowDataPacket[]>(
-        'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB IN (?) AND ID <> CONNECTION_ID()',
-        [schemas],
-      );
-      for (const { id } of rows) await pool.query('KILL CONNECTION ?', [id]).catch(() => undefined);
-      return rows.length;
-    } finally {
-      await pool.end();
-    }
   }
 }

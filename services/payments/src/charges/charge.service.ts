@@ -147,7 +147,11 @@ export async function charge(
     deps.logger.warn(ids, 'provider down; charge queued for the worker');
     return { ...payment, status: 'QUEUED', failureReason: result.reason };
   }
-  if (result.outcome === 'unknown' && reference) {
+  // A resumed payment was sent before, by an attempt whose end nobody saw: "unavailable" now does
+  // not say that one charged nothing.
+  const unanswered =
+    result.outcome === 'unknown' || (result.outcome === 'unavailable' && resumed !== undefined);
+  if (unanswered && reference) {
     deps.metrics.unknown.add(1);
     deps.logger.warn(ids, 'no answer from the provider; payment left PENDING for the reconciler');
     return { ...payment, failureReason: result.reason };

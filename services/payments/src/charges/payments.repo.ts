@@ -92,3 +92,42 @@ export async function findPaymentsForOrder(db: Db, orderId: string): Promise<Pay
   );
   return rows as Payment[];
 }
+
+/** Which provider a reference may be charged at; see migrations/004_charge_route.sql. */
+export type ChargeRoute = 'primary' | 'backup';
+
+/**
+ * Counts a call about to go to the primary under a reference, unless the payment's charge has moved
+ * to the backup; returns where the call must go.
+ */
+export async function countPrimaryCall(db: Db, reference: string): Promise<ChargeRoute> {
+  const [result] = await db.query<ResultSetHeader>(
+    `UPDATE payments SET charge_route = 'primary', primary_calls = primary_calls + 1
+      WHERE provider_reference = ? AND (charge_route IS NULL OR charge_route = 'primary')`,
+    [reference],
+  );
+  if (result.affectedRows === 1) return 'primary';
+  return routeOrThrow(db, reference);
+}
+
+/**
+ * Moves a reference's charge to the backup when the primary surely never took it: no call but this
+ * one's `ownCalls` (0 or 1) ever went to the primary. True when the charge is at the backup now.
+ */
+export async function moveToBackup(db: Db, reference: string, ownCalls: number): Promise<boolean> {
+  const [result] = await db.query<ResultSetHeader>(
+    `UPDATE payments SET charge_route = 'backup'
+      WHERE provider_reference = ? AND primary_calls = ? AND (charge_route IS NULL OR charge_route = 'primary')`,
+    [reference, ownCalls],
+  );
+  return result.affectedRows === 1 || (await routeOrThrow(db, reference)) === 'backup';
+}
+
+async function routeOrThrow(db: Db, reference: string): Promise<ChargeRoute> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    'SELECT charge_route AS route FROM payments WHERE provider_reference = ?',
+    [reference],
+  );
+  if (!rows[0]) throw new Error(`no payment has the provider reference ${reference}`);
+  return rows[0].route ?? 'primary';
+}

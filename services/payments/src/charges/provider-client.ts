@@ -1,4 +1,6 @@
+import type { Pool } from '@incident-lab/db';
 import {
+  BrokenCircuitError,
   createBreaker,
   internalAuth,
   isRetryable,
@@ -16,6 +18,7 @@ import { PROVIDER_TIMEOUT_MS, providerTimeoutMs } from '../lessons/http-timeouts
 import { attemptReference } from '../lessons/idempotency-keys';
 import { type ProviderName, providerRoute } from '../lessons/provider-circuit-breaker';
 import { retryPolicy } from '../lessons/retry-policy';
+import { countPrimaryCall, moveToBackup } from './payments.repo';
 
 export type { ProviderName };
 
@@ -45,6 +48,12 @@ const attempts = getMeter('payments').createCounter('shop_provider_charge_attemp
   description: 'Charge calls payments sent to a provider (every retry counts), by provider.',
 });
 
+/** What one charge call sent: whether it counted a call to the primary, whether any attempt may have charged. */
+interface CallRecord {
+  primaryCalls: number;
+  mayHaveCharged: boolean;
+}
+
 /**
  * Calls the provider the way the flags say: with or without a timeout, retrying immediately or with
  * backoff inside a budget, and with or without a circuit breaker that fails over to the backup.
@@ -58,9 +67,14 @@ export class ProviderClient {
 
   private readonly auth: { authorization: string };
 
+  /**
+   * @param pool payments' database, where the calls to the primary under each reference are counted
+   *   (`countPrimaryCall`), so that no failover charges a reference the primary may have charged.
+   */
   constructor(
     private readonly urls: Record<ProviderName, string>,
     internalToken: string,
+    private readonly pool: Pool,
   ) {
     this.auth = internalAuth(internalToken);
   }
@@ -70,6 +84,7 @@ export class ProviderClient {
     provider: ProviderName,
     charge: ProviderCharge,
     attempt: number,
+    call: CallRecord,
     timeoutMs?: number,
   ): Promise<JsonResponse> {
     return tracer.startActiveSpan(
@@ -87,10 +102,14 @@ export class ProviderClient {
           });
           if (answer.headers.get('idempotent-replayed') === 'true')
             span.setAttribute('shop.charge.replayed', true);
-          if (answer.status >= 500) throw new ServerError(answer.status);
+          // The provider's contract: `provider-down` (503) means it took nothing; any other 5xx may
+          // come after the charge committed (its database connection lost before it could answer).
+          if (answer.status >= 500)
+            throw new ServerError(answer.status, answer.body.type === '/problems/provider-down');
           return answer;
         } catch (error) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          if (!surelyNotProcessed(error)) call.mayHaveCharged = true;
           throw error;
         } finally {
           span.end();
@@ -106,6 +125,7 @@ export class ProviderClient {
     provider: ProviderName,
     charge: ProviderCharge,
     flags: PaymentsFlags,
+    call: CallRecord,
     timeoutMs?: number,
   ) {
     const key = `${flags['retry-policy']}:${provider}`;
@@ -115,7 +135,7 @@ export class ProviderClient {
       this.policies.set(key, policy);
     }
     let attempt = 0;
-    return policy.execute(() => this.attempt(provider, charge, ++attempt, timeoutMs));
+    return policy.execute(() => this.attempt(provider, charge, ++attempt, call, timeoutMs));
   }
 
   /**
@@ -126,16 +146,29 @@ export class ProviderClient {
   async charge(charge: ProviderCharge, flags: PaymentsFlags): Promise<ProviderResult> {
     const timeoutMs = providerTimeoutMs(flags);
     this.budget.recordCall();
+    const { reference } = charge;
+    const call: CallRecord = { primaryCalls: 0, mayHaveCharged: false };
     let provider: ProviderName = 'primary';
+    const send = (to: ProviderName) => {
+      provider = to;
+      return this.withRetries(to, charge, flags, call, timeoutMs);
+    };
     try {
-      const routed = await providerRoute(flags)({
-        call: (to) => {
-          provider = to;
-          return this.withRetries(to, charge, flags, timeoutMs);
-        },
-        reference: charge.reference,
-        breaker: this.breaker,
-      });
+      // Counted before anything is sent; a reference whose charge moved to the backup stays there.
+      const route = reference ? await countPrimaryCall(this.pool, reference) : 'primary';
+      if (route === 'primary' && reference) call.primaryCalls = 1;
+      const routed =
+        route === 'backup'
+          ? { answer: await send('backup') }
+          : await providerRoute(flags)({
+              call: send,
+              reference,
+              breaker: this.breaker,
+              primaryNeverTookIt: async () =>
+                !call.mayHaveCharged &&
+                reference !== undefined &&
+                moveToBackup(this.pool, reference, call.primaryCalls),
+            });
       const answer = routed.answer;
       if ((answer.status === 201 || answer.status === 200) && typeof answer.body.chargeId === 'string') {
         return { outcome: 'charged', chargeId: answer.body.chargeId, provider };
@@ -146,13 +179,13 @@ export class ProviderClient {
         provider,
       };
     } catch (error) {
-      if (!isRetryable(error as Error)) throw error;
-      if (error instanceof ServerError)
-        return { outcome: 'unavailable', reason: `provider answered ${error.status}`, provider };
-      // Refused: nothing reached the provider, so nothing was charged.
-      if (surelyNotProcessed(error))
-        return { outcome: 'unavailable', reason: (error as Error).message, provider };
-      return { outcome: 'unknown', reason: (error as Error).message, provider };
+      if (!isRetryable(error as Error) && !(error instanceof BrokenCircuitError)) throw error;
+      const reason =
+        error instanceof ServerError ? `provider answered ${error.status}` : (error as Error).message;
+      // Unavailable only when no attempt of this call may have charged: refused, provider-down, kept back.
+      if (!call.mayHaveCharged && surelyNotProcessed(error))
+        return { outcome: 'unavailable', reason, provider };
+      return { outcome: 'unknown', reason, provider };
     }
   }
 

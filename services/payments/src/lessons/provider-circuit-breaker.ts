@@ -3,7 +3,6 @@ import {
   type CircuitBreaker,
   isRetryable,
   type JsonResponse,
-  surelyNotProcessed,
 } from '@incident-lab/http-client';
 import { trace } from '@opentelemetry/api';
 import type { PaymentsFlags } from '../flags';
@@ -20,6 +19,13 @@ export interface Route {
   reference?: string;
   /** The breaker around the primary, kept by the client across charges. */
   breaker: CircuitBreaker;
+  /**
+   * True when the primary surely never took the reference: no attempt of this call may have
+   * reached it (each was refused, answered `provider-down` or kept back by the breaker) and no other call ever
+   * went there, in this process or one that died (payments' database counts them). The charge then
+   * moves to the backup for good.
+   */
+  primaryNeverTookIt(): Promise<boolean>;
 }
 
 /**
@@ -33,9 +39,10 @@ export async function primaryOnly(route: Route): Promise<{ answer: JsonResponse;
 /**
  * Fixed: through a breaker that opens after five failures in a row; while it is open, charges fail
  * at once instead of waiting, and go to the backup. After 5 s it lets one probe through (half-open).
- * One exception keeps it safe: a charge under a reference whose answer was lost may have gone through
- * at the primary, and the backup (another provider) would charge the card again, so only a charge
- * the primary surely never took fails over; the rest stays unknown for the reconciler.
+ * One exception keeps it safe: the backup is another ledger, so a charge under a reference the
+ * primary may have taken (an answer lost in this call, a 5xx after its commit, an earlier call by a
+ * process that was killed) would be charged again there. Only a charge the primary surely never took fails over; the
+ * rest waits for the primary, the worker or the reconciler.
  */
 export async function breakerWithFailover(
   route: Route,
@@ -44,7 +51,10 @@ export async function breakerWithFailover(
     return { answer: await route.breaker.execute(() => route.call('primary')), provider: 'primary' };
   } catch (error) {
     if (!(error instanceof BrokenCircuitError) && !isRetryable(error as Error)) throw error;
-    if (route.reference && !surelyNotProcessed(error)) throw error;
+    if (route.reference && !(await route.primaryNeverTookIt())) {
+      trace.getActiveSpan()?.addEvent('not failing over: the primary may have charged this reference');
+      throw error;
+    }
     trace
       .getActiveSpan()
       ?.addEvent('failing over to the backup provider', { 'shop.failover.reason': (error as Error).message });

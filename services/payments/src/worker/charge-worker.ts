@@ -63,9 +63,8 @@ export async function startChargeWorker(
         await sleep(RETRY_PAUSE_MS);
         result = await deps.provider.charge(charge, flags);
       }
-      // Before giving up on a lost answer, ask the provider whether the reference was charged after all.
-      const found =
-        result.outcome === 'unavailable' && reference && (await deps.provider.findCharge(reference));
+      // Before giving up, ask the providers whether the reference was charged after all.
+      const found = noAnswer() && reference && (await deps.provider.findCharge(reference));
       if (found) result = { outcome: 'charged', ...found };
       deps.logger.info(
         { ...log, orderId: payment.orderId, outcome: result.outcome },
