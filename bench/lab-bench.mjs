@@ -251,10 +251,15 @@ async function bareExpress() {
   });
   const app = express();
   app.get('/api/products', async (_request, response) => {
-    const [rows] = await pool.query(
-      'SELECT id, sku, name, price_cents AS priceCents FROM products ORDER BY id',
-    );
-    response.json({ products: rows });
+    try {
+      const [rows] = await pool.query(
+        'SELECT id, sku, name, price_cents AS priceCents FROM products ORDER BY id',
+      );
+      response.json({ products: rows });
+    } catch {
+      // Requests still queued for a connection when wrk has gone and stop() ends the pool.
+      response.status(503).end();
+    }
   });
   const server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
