@@ -6,12 +6,20 @@
 //   npm run bench -- --rounds 3 --lab-runs 5 --only throughput,labs
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { memoryOf, processName, processTree, round, rssMb, spread, wrk } from './measure.mjs';
+import {
+  acceptingReceiver,
+  memoryOf,
+  processName,
+  processTree,
+  round,
+  rssMb,
+  spread,
+  wrk,
+} from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const { labOptions, startLab, urlOf } = require('@incident-lab/lab');
@@ -226,19 +234,6 @@ async function heapOf(name) {
     heap: round(sum('v8js_memory_heap_space_physical_size'), 0),
     heapUsed: round(sum('v8js_memory_heap_used'), 0),
     newSpace: round(sum('v8js_memory_heap_space_physical_size', 'new_space'), 0),
-  };
-}
-
-/** An OTLP receiver that accepts every export and keeps nothing: the SDK's cost alone. */
-async function acceptingReceiver() {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    stop: () => new Promise((r) => server.close(r)),
   };
 }
 

@@ -1,6 +1,7 @@
 // Small measuring tools for the lab's benchmark: process memory, wrk runs, medians.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -138,5 +139,22 @@ export async function wrk(url, { seconds = 8, connections = 32, script } = {}) {
     requests,
     non2xx,
     ...(errors ? { socketErrors: errors } : {}),
+  };
+}
+
+/** An OTLP receiver that accepts every export, keeps nothing and counts the bytes: the SDK's cost alone. */
+export async function acceptingReceiver() {
+  let bytes = 0;
+  const server = createServer((request, response) => {
+    request.on('data', (chunk) => {
+      bytes += chunk.length;
+    });
+    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    bytes: () => bytes,
+    stop: () => new Promise((resolve) => server.close(resolve)),
   };
 }

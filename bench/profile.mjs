@@ -10,13 +10,12 @@
 //   npm run bench:profile -- --node-options="--max-old-space-size=4096"   # other V8 limits
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
-import { memoryOf, processName, processTree, round, wrk } from './measure.mjs';
+import { acceptingReceiver, memoryOf, processName, processTree, round, wrk } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const TELEMETRY = {
@@ -86,22 +85,14 @@ const options = labOptions({
   FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile,
 });
 
-// An OTLP receiver that accepts every export and counts its bytes.
-let otlpBytes = 0;
-const receiver = createServer((request, response) => {
-  request.on('data', (chunk) => {
-    otlpBytes += chunk.length;
-  });
-  request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-});
-await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const receiver = await acceptingReceiver();
 
 const lab = await startLab(
   { ...options, stateDir: mkdtempSync(path.join(work, 'state-')) },
   {
     serviceEnv: {
       LOG_LEVEL: 'warn',
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.address().port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       ...telemetry.env,
       NODE_OPTIONS: `--require ${path.join(import.meta.dirname, 'profile-hook.cjs')}`,
       PROFILE_SERVICE: 'storefront',
@@ -158,13 +149,13 @@ const memory = JSON.parse(await signalAndWait('storefront.memory.json'));
 await sleep(1_500); // the batch processor's next export
 const spans = (await spansProcessed()) - spansBefore;
 await lab.stop();
-receiver.close();
+await receiver.stop();
 
 const mb = (bytes) => `${round(bytes / 1024 ** 2, 0)} MB`;
 console.log(`GET /api/products for ${seconds} s, ${telemetry.what}${values['node-options'] ? `, ${values['node-options']}` : ''}:
   ${result.rps} req/s, p99 ${result.p99Ms} ms, ${result.non2xx} non-2xx
   storefront CPU per request: ${round(cpuPerRequest, 0)} µs (user + system, every thread)
-  spans per request: ${round(spans / result.requests, 2)}; OTLP bytes per request: ${round(otlpBytes / result.requests, 0)}
+  spans per request: ${round(spans / result.requests, 2)}; OTLP bytes per request: ${round(receiver.bytes() / result.requests, 0)}
   storefront RSS: idle ${idle.rss} MB, peak ${peak} MB
   after the load, V8 heap in use ${mb(memory.beforeGc.heapUsed)} of ${mb(memory.beforeGc.heapTotal)}; after a full GC ${mb(memory.afterGc.heapUsed)} of ${mb(memory.afterGc.heapTotal)}, RSS ${mb(memory.afterGc.rss)}`);
 

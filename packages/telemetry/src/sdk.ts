@@ -114,11 +114,7 @@ export function startTelemetry(): void {
         new BatchSpanProcessor({
           exporter,
           selfObsMeterProvider: meterProvider,
-          // The processor does not read these itself (NodeSDK did it for it); tests shorten the delay.
-          maxQueueSize: fromEnv('OTEL_BSP_MAX_QUEUE_SIZE'),
-          scheduledDelayMillis: fromEnv('OTEL_BSP_SCHEDULE_DELAY'),
-          exportTimeoutMillis: fromEnv('OTEL_BSP_EXPORT_TIMEOUT'),
-          maxExportBatchSize: fromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+          ...batchSettings('BSP'),
         }),
       ],
     });
@@ -132,10 +128,7 @@ export function startTelemetry(): void {
       processors: [
         new BatchLogRecordProcessor({
           exporter,
-          maxQueueSize: fromEnv('OTEL_BLRP_MAX_QUEUE_SIZE'),
-          scheduledDelayMillis: fromEnv('OTEL_BLRP_SCHEDULE_DELAY'),
-          exportTimeoutMillis: fromEnv('OTEL_BLRP_EXPORT_TIMEOUT'),
-          maxExportBatchSize: fromEnv('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),
+          ...batchSettings('BLRP'),
         }),
       ],
     });
@@ -144,10 +137,22 @@ export function startTelemetry(): void {
   }
 }
 
-/** A batch processor setting from its variable; unset or negative leaves the SDK's default. */
-function fromEnv(variable: string): number | undefined {
-  const value = getNumberFromEnv(variable);
-  return value !== undefined && value >= 0 ? value : undefined;
+/**
+ * A batch processor's settings from OTEL_BSP_* (spans) or OTEL_BLRP_* (log records): the processors
+ * do not read them themselves (NodeSDK did it for them); tests shorten the delay. Unset or negative
+ * leaves the SDK's default.
+ */
+function batchSettings(prefix: 'BSP' | 'BLRP') {
+  const fromEnv = (name: string) => {
+    const value = getNumberFromEnv(`OTEL_${prefix}_${name}`);
+    return value !== undefined && value >= 0 ? value : undefined;
+  };
+  return {
+    maxQueueSize: fromEnv('MAX_QUEUE_SIZE'),
+    scheduledDelayMillis: fromEnv('SCHEDULE_DELAY'),
+    exportTimeoutMillis: fromEnv('EXPORT_TIMEOUT'),
+    maxExportBatchSize: fromEnv('MAX_EXPORT_BATCH_SIZE'),
+  };
 }
 
 /** `otlp` (the default) or `none`; anything else is named on stderr and treated as `otlp`. */

@@ -46,10 +46,9 @@ export async function startPaymentsStack(name: string) {
       metrics: providerMetrics(),
       internalToken,
     });
-  const provider = async (instance: 'primary' | 'backup') => listen(await providerApp(instance));
   const primaryApp = await providerApp('primary');
   let primary = await listen(primaryApp);
-  const backup = await provider('backup');
+  const backup = await listen(await providerApp('backup'));
   const paymentsFlags = await startFlagsInMemory(`${name}-payments`, PAYMENTS_FLAGS);
   const broker = await Broker.connect({ url: amqpUrl, namespace, logger });
   const pool = await schema('payments', MIGRATIONS);

@@ -9,6 +9,8 @@ const BUSY_METRICS = [
   'db_client_connection_count',
 ];
 
+/** How long to wait for a shop that stays busy before going on anyway. */
+const SETTLE_TIMEOUT_MS = 180_000;
 /** Consecutive idle samples (one a second) that count as settled. */
 const QUIET_SAMPLES = 3;
 
@@ -24,9 +26,9 @@ const QUIET_SAMPLES = 3;
 export async function settle(
   services: ServiceProcess[],
   say: (line: string) => void,
-  options: { timeoutMs?: number; cancelLeftovers?: () => Promise<number> } = {},
+  options: { cancelLeftovers?: () => Promise<number> } = {},
 ): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 180_000);
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   let announced = false;
   let quiet = 0;
   let cancelled = 0;
