@@ -22,9 +22,9 @@ import {
 } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
-const { labOptions, startLab, urlOf } = require('@incident-lab/lab');
+const { labOptions, labServices, startLab, urlOf, waitForFlags } = require('@incident-lab/lab');
 const { databaseName } = require('@incident-lab/config');
-const { DEFAULT_FLAG_FILE } = require('@incident-lab/flags');
+const { SHIPPED_FLAG_FILE, setFlags, shippedVariants } = require('@incident-lab/flags');
 const mysql = require('mysql2/promise');
 const amqp = require('amqplib');
 const express = require('express');
@@ -90,7 +90,7 @@ const say = (line) => console.log(`[bench] ${line}`);
 // A lab of the bench's own: its namespace, ports, state and flag file.
 const work = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'));
 const flagFile = path.join(work, 'flags.json');
-copyFileSync(DEFAULT_FLAG_FILE, flagFile);
+copyFileSync(SHIPPED_FLAG_FILE, flagFile);
 const benchEnv = {
   ...process.env,
   LAB_NAMESPACE: 'bench',
@@ -99,9 +99,29 @@ const benchEnv = {
   FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile,
 };
 const options = labOptions(benchEnv);
-/** The bench's lab, started again: a state folder per start, since a stopped lab's state stays behind. */
-const startBenchLab = (run) =>
-  startLab({ ...options, stateDir: mkdtempSync(path.join(work, 'state-')) }, run);
+
+/**
+ * What the bench measures is pinned, never read from a learner's flags: every flag at its shipped
+ * variant (every fault off, every fix off), plus what a configuration asks for. The bench's lab has
+ * its own flag file, so the learner's flags are neither read nor changed.
+ */
+async function pinFlags(extra = {}) {
+  return setFlags(flagFile, { ...shippedVariants(), ...extra });
+}
+
+/**
+ * The bench's lab, started again with the flags pinned, once every service shows them applied: a
+ * state folder per start, since a stopped lab's state stays behind.
+ */
+async function startBenchLab(run, flags = {}) {
+  const pinned = await pinFlags(flags);
+  const lab = await startLab({ ...options, stateDir: mkdtempSync(path.join(work, 'state-')) }, run);
+  await waitForFlags(labServices(options), pinned);
+  return lab;
+}
+
+/** More than this share of non-2xx answers and a configuration measured refusals, not throughput. */
+const MAX_NON_2XX = 0.01;
 
 const RESULTS = path.join(ROOT, 'bench/results.json');
 // With --only, the parts not measured keep their figures from the last run (each part says when).
@@ -190,6 +210,7 @@ const answers = (url) =>
   );
 
 async function startup() {
+  await pinFlags();
   const ready = [];
   let idle;
   let breakdown;
@@ -340,14 +361,25 @@ async function throughput() {
   for (const [config, endpoints] of Object.entries(samples)) {
     summary[config] = {};
     for (const [endpoint, runs] of Object.entries(endpoints)) {
+      const non2xx = runs.reduce((sum, each) => sum + each.non2xx, 0);
+      const requests = runs.reduce((sum, each) => sum + each.requests, 0);
       summary[config][endpoint] = {
         rps: spread(runs.map((each) => each.rps)),
         p99Ms: spread(runs.map((each) => each.p99Ms ?? 0)),
-        non2xx: runs.reduce((sum, each) => sum + each.non2xx, 0),
+        non2xx,
+        requests,
+        // Refusals are not throughput: such a cell is reported as failed and left out of every ratio.
+        ...(non2xx > requests * MAX_NON_2XX
+          ? { failed: `${non2xx} of ${requests} answers were not 2xx (over ${MAX_NON_2XX * 100} %)` }
+          : {}),
       };
     }
   }
-  const median = (config, endpoint) => summary[config]?.[endpoint]?.rps.median ?? 0;
+  for (const [config, endpoints] of Object.entries(summary))
+    for (const [endpoint, cell] of Object.entries(endpoints))
+      if (cell.failed) say(`throughput FAILED: ${config}, ${endpoint}: ${cell.failed}`);
+  const median = (config, endpoint) =>
+    summary[config]?.[endpoint]?.failed ? Number.NaN : (summary[config]?.[endpoint]?.rps.median ?? 0);
   const [accepting, nothing, untraced, off] = Object.keys(configs);
   const ratios = {};
   for (const endpoint of Object.keys(summary[off])) {
@@ -366,7 +398,10 @@ async function throughput() {
     median(off, 'GET /api/products') / median('bare Express 5 + mysql2, pool of 10', 'GET /api/products'),
     2,
   );
-  results.throughput = { summary, ratios };
+  // A ratio with a failed side is no figure (NaN becomes null in the JSON and "failed" in the table).
+  for (const byName of Object.values(ratios))
+    for (const [name, value] of Object.entries(byName)) if (!Number.isFinite(value)) byName[name] = null;
+  results.throughput = { flags: 'every fault and every fix at its shipped variant (off)', summary, ratios };
 }
 
 /** Runs `lab` as a learner would, as a child process with the bench lab's environment. */
@@ -375,6 +410,8 @@ function labCommand(args) {
 }
 
 async function labs() {
+  // Each `lab run` sets and restores its phases' flags; it starts from the pinned ones.
+  await pinFlags();
   const up = await labUp();
   const samples = [];
   const sampler = setInterval(() => samples.push({ at: Date.now(), ...up.memory() }), 1_000);

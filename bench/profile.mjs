@@ -73,10 +73,10 @@ await promisify(execFile)('wrk', ['--version']).catch((error) => {
 });
 
 const { labOptions, startLab, urlOf } = require('@incident-lab/lab');
-const { DEFAULT_FLAG_FILE } = require('@incident-lab/flags');
+const { SHIPPED_FLAG_FILE } = require('@incident-lab/flags');
 const work = mkdtempSync(path.join(os.tmpdir(), 'lab-profile-'));
 const flagFile = path.join(work, 'flags.json');
-copyFileSync(DEFAULT_FLAG_FILE, flagFile);
+copyFileSync(SHIPPED_FLAG_FILE, flagFile);
 const options = labOptions({
   ...process.env,
   LAB_NAMESPACE: 'bench',

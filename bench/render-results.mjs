@@ -95,6 +95,7 @@ export function renderResults(results, history) {
       '## Throughput (wrk, 1 thread, 32 connections)',
       '',
       when(results, 'throughput'),
+      ...(results.throughput.flags ? ['', `Flags pinned: ${results.throughput.flags}.`] : []),
       '',
       table(
         ['configuration', ...endpoints.map((endpoint) => `${endpoint} req/s · p99 ms`)],
@@ -102,9 +103,9 @@ export function renderResults(results, history) {
           config,
           ...endpoints.map((endpoint) => {
             const cell = byEndpoint[endpoint];
-            return cell
-              ? `${range(cell.rps)} · ${cell.p99Ms.median}${cell.non2xx ? ` (${cell.non2xx} non-2xx)` : ''}`
-              : '—';
+            if (!cell) return '—';
+            if (cell.failed) return `**failed**: ${cell.failed}`;
+            return `${range(cell.rps)} · ${cell.p99Ms.median}${cell.non2xx ? ` (${cell.non2xx} non-2xx)` : ''}`;
           }),
         ]),
       ),
@@ -113,7 +114,10 @@ export function renderResults(results, history) {
         ['ratio of medians', ...Object.keys(ratios)],
         [...new Set(Object.values(ratios).flatMap((each) => Object.keys(each)))].map((name) => [
           name,
-          ...Object.keys(ratios).map((endpoint) => String(ratios[endpoint][name] ?? '—')),
+          ...Object.keys(ratios).map((endpoint) => {
+            const value = ratios[endpoint][name];
+            return value === null ? 'failed' : String(value ?? '—');
+          }),
         ]),
       ),
     );

@@ -8,7 +8,7 @@ import {
   serverUrls,
 } from '@incident-lab/config';
 import { dropDatabase } from '@incident-lab/db';
-import { copyDefaultFlagFile, setFlags } from '@incident-lab/flags';
+import { copyShippedFlagFile, setFlags } from '@incident-lab/flags';
 import { newSecrets, type ServiceProcess, Supervisor } from '@incident-lab/lab';
 import { deleteTopology } from '@incident-lab/messaging';
 import { loadAccounts, SHOP_ACCOUNTS } from '@incident-lab/scenarios';
@@ -69,7 +69,7 @@ function processFor(name: ServiceName): ServiceProcess {
 }
 
 beforeAll(async () => {
-  flagFile = await copyDefaultFlagFile();
+  flagFile = await copyShippedFlagFile();
   supervisor = new Supervisor(SERVICE_NAMES.map(processFor), { readyTimeoutMs: 60_000 });
   await supervisor.start();
 }, 120_000);

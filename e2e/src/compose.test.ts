@@ -201,9 +201,12 @@ describe('docker-compose.yml', () => {
 describe('the services Dockerfile', () => {
   const dockerfile = readFileSync(path.join(root, 'infra/docker/Dockerfile'), 'utf8');
 
-  it('is multi-stage on a Node 22 LTS image and runs as a non-root user with telemetry preloaded', () => {
+  it('is multi-stage on the Node LTS of .nvmrc and runs as a non-root user with telemetry preloaded', () => {
+    const major = readFileSync(path.join(root, '.nvmrc'), 'utf8').trim();
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
-    expect(dockerfile).toMatch(/ARG NODE_IMAGE=node:22\.[\d.]+-bookworm-slim/);
+    expect(dockerfile).toMatch(new RegExp(`ARG NODE_IMAGE=node:${major}\\.[\\d.]+-bookworm-slim`));
+    // The tests themselves run on it too (.ci/run puts it first on PATH).
+    expect(process.versions.node.split('.')[0]).toBe(major);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toContain('"--require", "@incident-lab/telemetry/register"');
   });

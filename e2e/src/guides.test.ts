@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { applyAssignments, DEFAULT_FLAG_FILE, type FlagFile, parseAssignments } from '@incident-lab/flags';
+import { applyAssignments, type FlagFile, parseAssignments, SHIPPED_FLAG_FILE } from '@incident-lab/flags';
 import { topology } from '@incident-lab/messaging';
 import { describe, expect, it } from 'vitest';
 import { dashboards } from './support/dashboards';
@@ -36,7 +36,7 @@ describe.each(guides)('lab guide $file names only things that exist', ({ file, t
   });
 
   it('sets flags to variants they have', () => {
-    const flags = JSON.parse(readFileSync(DEFAULT_FLAG_FILE, 'utf8')) as FlagFile;
+    const flags = JSON.parse(readFileSync(SHIPPED_FLAG_FILE, 'utf8')) as FlagFile;
     for (const [, words] of text.matchAll(/npx lab flags set ((?:[\w.-]+=[\w.-]+[ ,]?)+)/g)) {
       const assignments = parseAssignments(String(words).trim().split(/\s+/));
       if (Object.values(assignments).includes('maybe')) continue; // the guide's deliberate typo
@@ -87,7 +87,7 @@ describe.each(guides)('lab guide $file names only things that exist', ({ file, t
 });
 
 describe('every fix has a lesson, and its lab guide links it', () => {
-  const flags = (JSON.parse(readFileSync(DEFAULT_FLAG_FILE, 'utf8')) as FlagFile).flags;
+  const flags = (JSON.parse(readFileSync(SHIPPED_FLAG_FILE, 'utf8')) as FlagFile).flags;
   const guideOf: Record<string, string> = {
     cascading: '01-cascading-failures.md',
     partial: '02-partial-failures.md',

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
 import type { RunningConsole } from '@incident-lab/console';
 import { dropDatabase } from '@incident-lab/db';
-import { copyDefaultFlagFile } from '@incident-lab/flags';
+import { copyShippedFlagFile } from '@incident-lab/flags';
 import { internalAuth } from '@incident-lab/http-client';
 import {
   consoleServiceEnv,
@@ -45,7 +45,7 @@ export async function startTestLab(
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = await receiver.start();
   process.env.OTEL_BSP_SCHEDULE_DELAY = '200';
   process.env.LOG_LEVEL = 'warn';
-  const flagFile = await copyDefaultFlagFile();
+  const flagFile = await copyShippedFlagFile();
   // The lab's state (its processes, their restarts) in a folder of its own, not the repository's.
   const stateRoot = await mkdtemp(path.join(tmpdir(), 'lab-state-'));
   const namespace = `e2e_${process.pid}`;

@@ -6,14 +6,10 @@ import { performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
 const { startConsole } = require('../dist/index.js');
-const {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} = require('@opentelemetry/sdk-trace-base');
+const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace');
 const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
-const { DEFAULT_FLAG_FILE } = require('@incident-lab/flags');
+const { SHIPPED_FLAG_FILE } = require('@incident-lab/flags');
 const api = require('@opentelemetry/api');
 
 const SPANS = Number(process.env.SPANS ?? 50_000);
@@ -27,7 +23,7 @@ const settle = () => {
 const host = {
   namespace: 'bench',
   services: [],
-  flagFile: DEFAULT_FLAG_FILE,
+  flagFile: SHIPPED_FLAG_FILE,
   reportsDir: '/nonexistent',
   scrape: async () => [],
   labCommand: ['true'],
@@ -39,9 +35,9 @@ function* batches() {
   const services = ['storefront', 'payments', 'provider-primary', 'invoicing'];
   const providers = services.map(
     (service) =>
-      new BasicTracerProvider({
+      new TracerProvider({
         resource: resourceFromAttributes({ 'service.name': service }),
-        spanProcessors: [new SimpleSpanProcessor(exporter)],
+        spanProcessors: [new SimpleSpanProcessor({ exporter })],
       }),
   );
   let order = 0;

@@ -1,30 +1,65 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  copyDefaultFlagFile,
-  DEFAULT_FLAG_FILE,
+  copyShippedFlagFile,
   FlagError,
+  learnerFlagFile,
   listFlags,
   parseAssignments,
   readFlagFile,
+  SHIPPED_FLAG_FILE,
   setFlags,
+  shippedVariants,
 } from './flag-file';
 
 let file: string;
 
 beforeEach(async () => {
-  file = await copyDefaultFlagFile();
+  file = await copyShippedFlagFile();
 });
 
 describe('the shipped flag file', () => {
   it('is valid flagd and says what every flag breaks or fixes', async () => {
-    const flags = listFlags(await readFlagFile(DEFAULT_FLAG_FILE));
+    const flags = listFlags(await readFlagFile(SHIPPED_FLAG_FILE));
     expect(flags.length).toBeGreaterThan(0);
     for (const flag of flags) {
       expect(flag.description.length, flag.key).toBeGreaterThan(20);
       expect(['fault', 'fix', 'behaviour'], flag.key).toContain(flag.kind);
       expect(flag.variants, flag.key).toHaveProperty(flag.variant);
     }
+  });
+});
+
+describe("a lab's own flag file", () => {
+  it('is a copy of the shipped file at first, and keeps the choices made in it', async () => {
+    const mine = path.join(await mkdtemp(path.join(tmpdir(), 'lab-mine-')), 'lab', 'flags.json');
+    learnerFlagFile(mine);
+    expect(await readFile(mine, 'utf8')).toBe(await readFile(SHIPPED_FLAG_FILE, 'utf8'));
+    await setFlags(mine, { outbox: 'on' });
+    learnerFlagFile(mine);
+    expect((await readFlagFile(mine)).flags.outbox?.defaultVariant).toBe('on');
+  });
+
+  it('follows the shipped file: a flag the lab gained appears, a gone one and an unknown variant go', async () => {
+    const mine = path.join(await mkdtemp(path.join(tmpdir(), 'lab-mine-')), 'flags.json');
+    const old = await readFlagFile(SHIPPED_FLAG_FILE);
+    delete old.flags.outbox;
+    old.flags['a-flag-since-removed'] = structuredClone(old.flags['provider-outage'] as never);
+    (old.flags['provider-outage'] as { defaultVariant: string }).defaultVariant = 'on';
+    (old.flags['retry-policy'] as { defaultVariant: string }).defaultVariant = 'sometimes';
+    await writeFile(mine, JSON.stringify(old));
+    const flags = (await readFlagFile(learnerFlagFile(mine))).flags;
+    expect(Object.keys(flags).sort()).toEqual(Object.keys(shippedVariants()).sort());
+    expect(flags['provider-outage']?.defaultVariant).toBe('on');
+    expect(flags['retry-policy']?.defaultVariant).toBe(shippedVariants()['retry-policy']);
+  });
+
+  it('starts again from the shipped file when a person broke it by hand', async () => {
+    const mine = path.join(await mkdtemp(path.join(tmpdir(), 'lab-mine-')), 'flags.json');
+    await writeFile(mine, '{ "flags": ');
+    expect(await readFile(learnerFlagFile(mine), 'utf8')).toBe(await readFile(SHIPPED_FLAG_FILE, 'utf8'));
   });
 });
 

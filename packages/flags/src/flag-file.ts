@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,14 +29,54 @@ export interface FlagState {
   lab: string;
 }
 
-/** The flag file shipped with the lab; services and the CLI use it unless told otherwise. */
-export const DEFAULT_FLAG_FILE = path.resolve(__dirname, '../../../infra/flagd/flags.json');
+/**
+ * The flag file shipped with the lab: every flag, what it breaks or fixes, and its shipped variant
+ * (every fault off, every fix off). The lab never writes it: a learner's flags live in a copy of
+ * their lab's (`learnerFlagFile`), so "as shipped" always means what the repository says, whatever a
+ * learner left on. A service started on its own, outside `lab up`, reads it.
+ */
+export const SHIPPED_FLAG_FILE = path.resolve(__dirname, '../../../infra/flagd/flags.json');
 
 /** A private copy of the shipped flag file, so a test can flip flags without touching the learner's. */
-export async function copyDefaultFlagFile(): Promise<string> {
+export async function copyShippedFlagFile(): Promise<string> {
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'lab-flags-')), 'flags.json');
-  await copyFile(DEFAULT_FLAG_FILE, file);
+  await copyFile(SHIPPED_FLAG_FILE, file);
   return file;
+}
+
+/**
+ * The learner's flag file at `file`, made from the shipped one the first time; afterwards brought in
+ * step with it (a flag added to the lab appears with its shipped variant, a removed one goes, a
+ * variant that no longer exists falls back to the shipped one), keeping every choice the learner
+ * made. Synchronous, so the CLI's options can name it before anything starts.
+ */
+export function learnerFlagFile(file: string): string {
+  const shipped = JSON.parse(readFileSync(SHIPPED_FLAG_FILE, 'utf8')) as FlagFile;
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  let mine: FlagFile | undefined;
+  try {
+    mine = before === undefined ? undefined : (JSON.parse(before) as FlagFile);
+  } catch {
+    mine = undefined; // a file a person broke by hand: start again from the shipped one
+  }
+  const merged: FlagFile = structuredClone(shipped);
+  for (const [key, flag] of Object.entries(merged.flags)) {
+    const chosen = mine?.flags?.[key]?.defaultVariant;
+    if (chosen !== undefined && chosen in flag.variants) flag.defaultVariant = chosen;
+  }
+  const text = `${JSON.stringify(merged, null, 2)}\n`;
+  if (text !== before) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, text);
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  }
+  return file;
+}
+
+/** Each flag's shipped variant, by key: what "broken as shipped" and "every fault off" mean. */
+export function shippedVariants(): Record<string, string> {
+  const shipped = JSON.parse(readFileSync(SHIPPED_FLAG_FILE, 'utf8')) as FlagFile;
+  return Object.fromEntries(Object.entries(shipped.flags).map(([key, flag]) => [key, flag.defaultVariant]));
 }
 
 /** Refused flag edits, with a message that lists what would have been accepted. */

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyDefaultFlagFile, setFlags } from './flag-file';
+import { copyShippedFlagFile, setFlags } from './flag-file';
 import { startFlags, startFlagsInMemory, stopFlags } from './flag-reader';
 
 afterAll(() => stopFlags());
@@ -11,7 +11,7 @@ const DEFAULTS = {
 
 describe('FlagReader on a flagd file (in-process OpenFeature provider)', () => {
   it('reads the file before it answers, and applies an edit without a restart', async () => {
-    const file = await copyDefaultFlagFile();
+    const file = await copyShippedFlagFile();
     const flags = await startFlags('flag-reader-test', { file }, DEFAULTS);
     expect(flags.snapshot()).toEqual({ 'provider-outage': false, 'provider-fault-target': 'primary' });
 

@@ -4,10 +4,10 @@ import { type Client, InMemoryProvider, OpenFeature } from '@openfeature/server-
 import { type Attributes, trace } from '@opentelemetry/api';
 import {
   applyAssignments,
-  DEFAULT_FLAG_FILE,
   type FlagFile,
   type FlagValue,
   readFlagFile,
+  SHIPPED_FLAG_FILE,
 } from './flag-file';
 
 export interface FlagSource {
@@ -180,7 +180,7 @@ export async function startFlags<D extends FlagDefaults>(
       })
     : new FlagdProvider({
         resolverType: 'in-process',
-        offlineFlagSourcePath: source.file ?? DEFAULT_FLAG_FILE,
+        offlineFlagSourcePath: source.file ?? SHIPPED_FLAG_FILE,
       });
   await OpenFeature.setProviderAndWait(serviceName, provider);
   return new FlagReader(OpenFeature.getClient(serviceName), serviceName, defaults).startRefreshing();
@@ -208,7 +208,7 @@ export async function startFlagsInMemory<D extends FlagDefaults>(
   serviceName: string,
   defaults: D,
 ): Promise<InMemoryFlags<D>> {
-  const flagFile = await readFlagFile(DEFAULT_FLAG_FILE);
+  const flagFile = await readFlagFile(SHIPPED_FLAG_FILE);
   const provider = new InMemoryProvider(inMemoryConfiguration(flagFile));
   await OpenFeature.setProviderAndWait(serviceName, provider);
   const flags = new FlagReader(OpenFeature.getClient(serviceName), serviceName, defaults);

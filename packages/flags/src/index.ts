@@ -1,16 +1,18 @@
 export {
   applyAssignments,
-  copyDefaultFlagFile,
-  DEFAULT_FLAG_FILE,
+  copyShippedFlagFile,
   type FlagDefinition,
   FlagError,
   type FlagFile,
   type FlagState,
   type FlagValue,
+  learnerFlagFile,
   listFlags,
   parseAssignments,
   readFlagFile,
+  SHIPPED_FLAG_FILE,
   setFlags,
+  shippedVariants,
 } from './flag-file';
 export {
   type FlagDefaults,

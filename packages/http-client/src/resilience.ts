@@ -31,7 +31,7 @@ export class ServerError extends Error {
 }
 
 /** Worth another try: no answer at all, or the server said it failed. */
-export function isRetryable(error: Error): boolean {
+export function isRetryable(error: unknown): boolean {
   return error instanceof UnreachableError || error instanceof ServerError;
 }
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
 import { dropDatabase, type RowDataPacket } from '@incident-lab/db';
-import { copyDefaultFlagFile } from '@incident-lab/flags';
+import { copyShippedFlagFile, SHIPPED_FLAG_FILE } from '@incident-lab/flags';
 import { Broker, deleteTopology, envelope, queueDepths } from '@incident-lab/messaging';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -89,7 +89,7 @@ describe('lab CLI', () => {
   });
 
   it('refuses a flag value outside its variants, lists the valid ones and leaves the file untouched', async () => {
-    const file = await copyDefaultFlagFile();
+    const file = await copyShippedFlagFile();
     const before = await readFile(file, 'utf8');
     const env = { FLAGD_OFFLINE_FLAG_SOURCE_PATH: file };
     const refused = await lab(['flags', 'set', 'provider-outage=maybe'], env);
@@ -106,6 +106,34 @@ describe('lab CLI', () => {
       (flag: { key: string }) => flag.key === 'provider-outage',
     );
     expect(outage).toMatchObject({ variant: 'on', value: true });
+  });
+
+  it("keeps the learner's flags in the lab's own copy: the shipped file is never written, reset puts them back", async () => {
+    const shipped = await readFile(SHIPPED_FLAG_FILE, 'utf8');
+    expect((await lab(['flags', 'set', 'db-pool-shedding=on', 'provider-outage=on'])).code).toBe(0);
+    const mine = path.join(stateRoot, namespace, 'flags.json');
+    expect(JSON.parse(await readFile(mine, 'utf8')).flags['db-pool-shedding'].defaultVariant).toBe('on');
+    expect(await readFile(SHIPPED_FLAG_FILE, 'utf8')).toBe(shipped);
+    // The list says where a flag differs from the shipped one; reset takes every flag back.
+    expect((await lab(['flags', 'list'])).stdout).toContain('provider-outage = on (true)   (shipped: off)');
+    expect((await lab(['flags', 'reset', 'now'])).stderr).toContain('lab flags reset takes no arguments');
+    expect((await lab(['flags', 'reset'])).code).toBe(0);
+    expect((await lab(['flags', 'list'])).stdout).not.toContain('(shipped:');
+    expect(await readFile(mine, 'utf8')).toBe(shipped);
+  });
+
+  it('on a Node older than the lab needs, says which one it needs and how to get it', async () => {
+    // A preload that makes this Node say it is 20, as the machine's system Node is.
+    const old = path.join(stateRoot, 'node-20.cjs');
+    await writeFile(
+      old,
+      "Object.defineProperty(process, 'version', { value: 'v20.20.2' });\n" +
+        "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '20.20.2' } });\n",
+    );
+    const { code, stderr } = await lab(['status'], { NODE_OPTIONS: `--require ${old}` });
+    expect(code).toBe(1);
+    expect(stderr).toContain('incident-lab needs Node.js 24 or newer (>=24.11); this is v20.20.2.');
+    expect(stderr).toContain('npm install --prefix ~/.node24 node@24');
   });
 
   it('names a bad option value and shows the usage', async () => {
@@ -147,7 +175,7 @@ describe('lab CLI', () => {
     const stray = await lab(['seed', '500']);
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain("Unexpected argument '500'");
-    const flagFile = await copyDefaultFlagFile();
+    const flagFile = await copyShippedFlagFile();
     const comma = await lab(['flags', 'set', 'provider-outage=on,'], {
       FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile,
     });
@@ -240,7 +268,7 @@ describe('lab CLI', () => {
     });
     await new Promise<void>((resolve) => grafana.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(grafana.address() as AddressInfo).port}`;
-    const file = await copyDefaultFlagFile();
+    const file = await copyShippedFlagFile();
     const { code, stdout } = await lab(['flags', 'set', 'db-pool-shedding=on'], {
       FLAGD_OFFLINE_FLAG_SOURCE_PATH: file,
       LAB_GRAFANA_URL: url,

@@ -38,7 +38,8 @@ ${Object.values(COMMANDS)
   .join('\n\n')}
 
 Environment: MYSQL_URL, AMQP_URL (default the local servers), LAB_NAMESPACE (default "lab"),
-LAB_PORT_BASE (default 3000), FLAGD_OFFLINE_FLAG_SOURCE_PATH (default infra/flagd/flags.json).`;
+LAB_PORT_BASE (default 3000), FLAGD_OFFLINE_FLAG_SOURCE_PATH (default .lab/<namespace>/flags.json,
+a copy of the shipped infra/flagd/flags.json).`;
 
 async function main(argv: string[]): Promise<number> {
   loadDotEnv();

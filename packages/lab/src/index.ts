@@ -1,5 +1,6 @@
 export { consoleServiceEnv, startLabConsole } from './console/lab-console';
 export { parsePrometheusText, type Sample } from './run/prometheus-text';
+export { waitForFlags } from './run/wait-for-flags';
 export { migrateAll, reset, seed, withPool } from './stack/data';
 export { checkInfrastructure } from './stack/infrastructure';
 export { type RunningLab, startLab } from './stack/lab';

@@ -1,11 +1,11 @@
-import { applyAssignments, DEFAULT_FLAG_FILE, readFlagFile } from '@incident-lab/flags';
+import { applyAssignments, readFlagFile, SHIPPED_FLAG_FILE } from '@incident-lab/flags';
 import { describe, expect, it } from 'vitest';
 import { chaos } from './chaos';
 import { SCENARIOS } from './scenarios';
 
 describe.each(Object.values(SCENARIOS))('scenario $name', (scenario) => {
   it('sets only flags that exist, to variants they have, in its faults and both phases', async () => {
-    const flags = await readFlagFile(DEFAULT_FLAG_FILE);
+    const flags = await readFlagFile(SHIPPED_FLAG_FILE);
     const acts = scenario.load.acts.map((act) => act.faults);
     for (const assignments of [scenario.faults, scenario.phases.broken, scenario.phases.fixed, ...acts]) {
       expect(() => applyAssignments(structuredClone(flags), assignments)).not.toThrow();
@@ -38,7 +38,7 @@ describe.each(Object.values(SCENARIOS))('scenario $name', (scenario) => {
 
 describe('the chaos experiment', () => {
   it('sets only flags that exist, to variants they have, and turns every fix flag on in its fixed phase and off in its broken one', async () => {
-    const flags = await readFlagFile(DEFAULT_FLAG_FILE);
+    const flags = await readFlagFile(SHIPPED_FLAG_FILE);
     for (const assignments of [chaos.shop, chaos.phases.broken, chaos.phases.fixed]) {
       expect(() => applyAssignments(structuredClone(flags), assignments)).not.toThrow();
     }

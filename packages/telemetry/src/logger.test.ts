@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger';
 
@@ -16,7 +16,7 @@ describe('createLogger', () => {
       },
     });
     const logger = createLogger('storefront', sink);
-    const span = new BasicTracerProvider().getTracer('test').startSpan('checkout');
+    const span = new TracerProvider().getTracer('test').startSpan('checkout');
     context.with(trace.setSpan(context.active(), span), () =>
       logger.info({ orderId: 'o-1' }, 'order created'),
     );

@@ -5,7 +5,7 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { SimpleSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeTraces, OtlpDecodeError, otlpEncoding } from './decode';
 
@@ -29,8 +29,8 @@ afterAll(() => server.close());
 /** A checkout-shaped trace: a server span with a child client span that failed and carries an event. */
 async function exportWith(exporter: SpanExporter) {
   received.length = 0;
-  const provider = new BasicTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  const provider = new TracerProvider({
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
     resource: resourceFromAttributes({ 'service.name': 'storefront' }),
   });
   const tracer = provider.getTracer('test');

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { copyDefaultFlagFile } from '@incident-lab/flags';
+import { copyShippedFlagFile } from '@incident-lab/flags';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from './console-server';
 
@@ -23,7 +23,7 @@ const jaeger = createServer(async (request, response) => {
 });
 
 beforeAll(async () => {
-  flagFile = await copyDefaultFlagFile();
+  flagFile = await copyShippedFlagFile();
   jaeger.listen(0, '127.0.0.1');
   await once(jaeger, 'listening');
   running = await startConsole(

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_FLAG_FILE, listFlags, parseAssignments, readFlagFile } from '@incident-lab/flags';
+import { parseAssignments, shippedVariants } from '@incident-lab/flags';
 import { type ClientBehaviour, SCENARIOS } from '@incident-lab/scenarios';
 import { consoleServiceEnv, startLabConsole } from '../console/lab-console';
 import { formatValue, namedPhases, spansText } from '../report/report-text';
@@ -95,9 +95,7 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
         .map((each) => each.name)
         .join(', ')})`,
     );
-  const shipped = Object.fromEntries(
-    listFlags(await readFlagFile(DEFAULT_FLAG_FILE)).map((flag) => [flag.key, flag.variant]),
-  );
+  const shipped = shippedVariants();
   const plan: RunPlan = planRun(
     scenario,
     {

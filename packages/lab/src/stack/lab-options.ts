@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_NAMESPACE, DEFAULT_PORTS, type ServiceName, serverUrls } from '@incident-lab/config';
-import { DEFAULT_FLAG_FILE } from '@incident-lab/flags';
+import { learnerFlagFile } from '@incident-lab/flags';
 import { type LabSecrets, labSecrets } from './lab-secrets';
 
 /** Where the lab runs: which servers, which namespace, which ports, which flag file. */
@@ -12,6 +12,11 @@ export interface LabOptions {
   /** storefront's port; the other services take the next five. */
   portBase: number;
   host: string;
+  /**
+   * The flags the lab's services read and `lab flags set` writes: FLAGD_OFFLINE_FLAG_SOURCE_PATH, or
+   * the lab's own copy of the shipped file, `.lab/<namespace>/flags.json`, made on first use; the
+   * shipped `infra/flagd/flags.json` stays as the repository has it.
+   */
   flagFile: string;
   /** Where the running lab keeps its state (processes, restarts): `.lab/<namespace>/`, git-ignored. */
   stateDir: string;
@@ -46,8 +51,11 @@ export function labOptions(
     namespace,
     portBase: Number(env.LAB_PORT_BASE ?? DEFAULT_PORTS.storefront),
     host: env.HOST ?? '127.0.0.1',
-    flagFile: env.FLAGD_OFFLINE_FLAG_SOURCE_PATH ?? DEFAULT_FLAG_FILE,
     ...overrides,
+    flagFile:
+      overrides.flagFile ??
+      env.FLAGD_OFFLINE_FLAG_SOURCE_PATH ??
+      learnerFlagFile(path.join(stateDir, 'flags.json')),
     stateDir,
     secrets: overrides.secrets ?? labSecrets(stateDir, env),
   };

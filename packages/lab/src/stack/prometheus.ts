@@ -3,12 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_FLAG_FILE } from '@incident-lab/flags';
+import { SHIPPED_FLAG_FILE } from '@incident-lab/flags';
 import { consoleUrl, type LabOptions } from './lab-options';
 import { labServices } from './services';
 
 /** The lab's alert rules, the ones docker compose's Prometheus loads too. */
-export const ALERT_RULES = path.resolve(path.dirname(DEFAULT_FLAG_FILE), '../prometheus/alerts.yml');
+export const ALERT_RULES = path.resolve(path.dirname(SHIPPED_FLAG_FILE), '../prometheus/alerts.yml');
 export const DEFAULT_PROMETHEUS_PORT = 9090;
 
 export interface RunningPrometheus {
