@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DRILL_FAULTS } from '@incident-lab/scenarios';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { metricNames } from './support/dashboards';
@@ -61,11 +62,38 @@ describe('Prometheus alert rules (infra/prometheus/alerts.yml)', () => {
 
   it('name only metrics the services export', () => {
     const exported = exportedMetricNames();
+    // The HTTP instrumentation's semconv histogram, which no line of the lab's code declares.
+    const instrumentation = (name: string) => /^http_server_request_duration_(bucket|sum|count)$/.test(name);
     const unknown = rules.flatMap((rule) =>
       metricNames(rule.expr)
-        .filter((name) => !exported.has(name.replace(/_total$/, '')))
+        .filter((name) => !exported.has(name.replace(/_total$/, '')) && !instrumentation(name))
         .map((name) => `${rule.alert}: ${name}`),
     );
     expect(unknown).toEqual([]);
+  });
+});
+
+describe("the game day's catalogue and the lab's signals", () => {
+  it('expects only alerts the lab has', () => {
+    const names = new Set(rules.map((rule) => rule.alert));
+    const unknown = DRILL_FAULTS.flatMap((fault) =>
+      fault.alerts.filter((alert) => !names.has(alert)).map((alert) => `${fault.id}: ${alert}`),
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  it('has every fault detected from the signals alone in the last sweep (npm run drill:sweep)', () => {
+    // A new fault needs a rule in packages/lab/src/drill/detector.ts that names its service, and a
+    // sweep that shows it; a fault no signal reveals is a silent failure of the lab itself.
+    const sweep = JSON.parse(readFileSync(path.join(root, 'bench/detectability.json'), 'utf8')) as {
+      detections: Array<{ fault: string; service: string; detectedAfterS?: number }>;
+    };
+    const detected = new Map(sweep.detections.map((each) => [each.fault, each]));
+    for (const fault of DRILL_FAULTS) {
+      const found = detected.get(fault.id);
+      expect(found, `${fault.id} is in bench/detectability.json`).toBeDefined();
+      expect(found?.service, fault.id).toBe(fault.service);
+      expect(found?.detectedAfterS, `${fault.id} was named by the signals`).toBeTypeOf('number');
+    }
   });
 });

@@ -86,6 +86,22 @@ describe.each(guides)('lab guide $file names only things that exist', ({ file, t
   });
 });
 
+/** A service's source files outside its lessons (tests aside). */
+function coreSources(service: string): string[] {
+  const texts: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'lessons') walk(full);
+      } else if (entry.name.endsWith('.ts') && !entry.name.includes('.test'))
+        texts.push(readFileSync(full, 'utf8'));
+    }
+  };
+  walk(path.join(root, 'services', service, 'src'));
+  return texts;
+}
+
 describe('every fix has a lesson, and its lab guide links it', () => {
   const flags = (JSON.parse(readFileSync(SHIPPED_FLAG_FILE, 'utf8')) as FlagFile).flags;
   const guideOf: Record<string, string> = {
@@ -105,11 +121,16 @@ describe('every fix has a lesson, and its lab guide links it', () => {
       const guide = readFileSync(path.join(guidesDir, guideOf[flag.metadata.lab] as string), 'utf8');
       for (const lesson of lessons) {
         expect(guide, lesson).toContain(`](../${lesson})`);
-        // A lesson selects between two behaviours from the flag snapshot, in one place.
+        // A lesson chooses between its two behaviours from the flag's value, in one place, and the
+        // service's core hands it that value from its snapshot.
         const text = readFileSync(path.join(root, lesson), 'utf8');
+        expect(text, lesson).toContain(`The lesson chosen by the \`${key}\` flag's value.`);
+        const service = lesson.split('/')[1] as string;
         expect(
-          [`flags['${key}']`, `flags.${key}`].some((read) => text.includes(read)),
-          lesson,
+          coreSources(service).some((core) =>
+            [`flags['${key}']`, `flags.${key}`].some((read) => core.includes(read)),
+          ),
+          `${service} reads ${key} from its snapshot for the lesson`,
         ).toBe(true);
       }
     },

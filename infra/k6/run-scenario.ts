@@ -15,13 +15,15 @@ if (!scenario)
 
 const thresholds: Record<string, string[]> = {};
 for (const probe of scenario.hypothesis) {
-  const target = probe.target;
-  if (target.kind === 'invariant') continue; // `lab check` audits those, not k6
+  const target = probe.measure;
+  const limit = 'atLeast' in probe ? probe.atLeast : probe.atMost;
+  // `lab check` audits invariants, not k6; the other measures are `lab chaos`'s.
+  if (target.kind !== 'latency' && target.kind !== 'errorRate' && target.kind !== 'successRate') continue;
   const tags = `{endpoint:${target.endpoint}${target.act ? `,act:${target.act}` : ''}}`;
   if (target.kind === 'latency') {
-    thresholds[`http_req_duration${tags}`] = [`p(${target.percentile.slice(1)})<${probe.tolerance}`];
+    thresholds[`http_req_duration${tags}`] = [`p(${target.percentile.slice(1)})<${limit}`];
   } else {
-    const maxFailed = target.kind === 'errorRate' ? probe.tolerance : 1 - probe.tolerance;
+    const maxFailed = target.kind === 'errorRate' ? limit : 1 - limit;
     thresholds[`http_req_failed${tags}`] = [`rate<=${Math.round(maxFailed * 1000) / 1000}`];
   }
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -124,6 +124,19 @@ export async function labCli(lab: TestLab, args: string[], timeoutMs = 60_000) {
     if (typeof failed.code !== 'number') throw error;
     return { code: failed.code, stdout: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
   }
+}
+
+/** A `lab` command left running against the test lab (a drill): its output so far, and its end. */
+export function spawnLab(lab: TestLab, args: string[]) {
+  const child = spawn(process.execPath, [LAB_CLI, ...args], {
+    env: labEnv(lab),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, output: () => output, exited };
 }
 
 function labEnv(lab: TestLab): NodeJS.ProcessEnv {

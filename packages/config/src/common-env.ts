@@ -24,6 +24,8 @@ export const commonEnv = z.object({
   /** docker compose: the flagd server to sync flags from; wins over the file. */
   FLAGD_HOST: z.string().optional(),
   FLAGD_PORT: z.coerce.number().int().positive().default(8015),
+  /** A game day's sealed overlay of hidden flags (`lab up` names it; absent outside a drill). */
+  LAB_DRILL_OVERLAY: z.string().optional(),
   /**
    * The credential services show each other (and the lab CLI shows them) on internal routes. No
    * default: `lab up` makes one per lab, compose reads it from `.env`.
@@ -35,5 +37,13 @@ export type CommonEnv = z.infer<typeof commonEnv>;
 
 /** Where a service reads its flags from, as the flags package expects it. */
 export function flagSource(env: CommonEnv) {
-  return { file: env.FLAGD_OFFLINE_FLAG_SOURCE_PATH, flagdHost: env.FLAGD_HOST, flagdPort: env.FLAGD_PORT };
+  return {
+    file: env.FLAGD_OFFLINE_FLAG_SOURCE_PATH,
+    flagdHost: env.FLAGD_HOST,
+    flagdPort: env.FLAGD_PORT,
+    // Sealed with the lab's internal token, which every service already holds.
+    ...(env.LAB_DRILL_OVERLAY
+      ? { overlay: { file: env.LAB_DRILL_OVERLAY, secret: env.INTERNAL_TOKEN } }
+      : {}),
+  };
 }

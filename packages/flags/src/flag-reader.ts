@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { getMeter } from '@incident-lab/telemetry';
-import { FlagdProvider } from '@openfeature/flagd-provider';
 import { type Client, InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
 import { type Attributes, trace } from '@opentelemetry/api';
+import { type DrillOverlay, type OverlaySource, readOverlay } from './drill-overlay';
 import {
   applyAssignments,
   type FlagFile,
@@ -9,13 +10,16 @@ import {
   readFlagFile,
   SHIPPED_FLAG_FILE,
 } from './flag-file';
+import { FlagdFileProvider } from './flagd-file-provider';
 
 export interface FlagSource {
-  /** A flagd JSON file evaluated in-process (local runs); polled, so edits apply within ~5 s. */
+  /** A flagd JSON file evaluated in-process (local runs); polled each second, so edits apply within about two. */
   file?: string;
   /** A flagd server to sync from (docker compose); overrides `file`. */
   flagdHost?: string;
   flagdPort?: number;
+  /** A game day's sealed overlay (`lab drill`): flags in force that are not shown until revealed. */
+  overlay?: OverlaySource;
 }
 
 /**
@@ -51,17 +55,24 @@ const readers = new Set<{ stop(): void }>();
  * applied.
  */
 export class FlagReader<D extends FlagDefaults = FlagDefaults> {
+  /** What the source says: what the service shows (`/health/flags`, metrics, span events). */
   private readonly applied = new Map<keyof D & string, { variant: string; value: FlagValue }>();
+  /** A drill's hidden flags (`drill-overlay.ts`): in force over `applied`, shown only once revealed. */
+  private hidden: DrillOverlay = { flags: {}, revealed: false };
+  private hiddenText = '';
   private timer?: NodeJS.Timeout;
   /** The snapshot of what is applied, made once per change: every request takes one. */
-  private current?: FlagSnapshot<D>;
+  private cached?: FlagSnapshot<D>;
   /** The `feature_flag.evaluation` events of what is applied, made once per change like the snapshot. */
   private events?: Attributes[];
+  /** The snapshot of the unit of work under way (`run`), for code below it that has no request to ask. */
+  private readonly unit = new AsyncLocalStorage<FlagSnapshot<D>>();
 
   constructor(
     private readonly client: Client,
     private readonly serviceName: string,
     private readonly defaults: D,
+    private readonly overlay?: OverlaySource,
   ) {
     getMeter('flags')
       .createObservableGauge('lab_flag_value', {
@@ -69,7 +80,7 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
           "Each flag this service applies: the flag's value (booleans 0/1, text 1); /health/flags names the variant.",
       })
       .addCallback((result) => {
-        for (const [flag, { value }] of this.applied)
+        for (const [flag, { value }] of this.shown())
           result.observe(typeof value === 'number' ? value : value === false ? 0 : 1, { flag });
       });
     // The variant by name, as an info metric: a value alone cannot tell `retry-policy=immediate`
@@ -79,7 +90,7 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
         description: 'Each flag this service applies, with the variant in force as a label; always 1.',
       })
       .addCallback((result) => {
-        for (const [flag, { variant }] of this.applied) result.observe(1, { flag, variant });
+        for (const [flag, { variant }] of this.shown()) result.observe(1, { flag, variant });
       });
   }
 
@@ -102,13 +113,37 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
     const before = this.applied.get(key);
     if (before?.variant === applied.variant && before.value === applied.value) return;
     this.applied.set(key, applied);
-    this.current = undefined;
+    this.cached = undefined;
     this.events = undefined;
   }
 
-  /** Re-reads every declared flag from the source. */
+  /** Re-reads every declared flag from the source, and a drill's overlay when there is one. */
   async refresh(): Promise<void> {
     await Promise.all(Object.keys(this.defaults).map((key) => this.evaluate(key)));
+    if (!this.overlay) return;
+    const hidden = (await readOverlay(this.overlay)) ?? { flags: {}, revealed: false };
+    const text = JSON.stringify(hidden);
+    if (text === this.hiddenText) return;
+    this.hidden = hidden;
+    this.hiddenText = text;
+    this.cached = undefined;
+    this.events = undefined;
+  }
+
+  /** The flags this service declares that a drill holds in force, by key. */
+  private hiddenOf(key: string): { variant: string; value: FlagValue } | undefined {
+    return key in this.defaults ? this.hidden.flags[key] : undefined;
+  }
+
+  /** What every surface shows: the source's variants, and a drill's only once it is revealed. */
+  private shown(): Map<string, { variant: string; value: FlagValue }> {
+    if (!this.hidden.revealed) return this.applied;
+    const shown = new Map<string, { variant: string; value: FlagValue }>(this.applied);
+    for (const key of Object.keys(this.defaults)) {
+      const hidden = this.hiddenOf(key);
+      if (hidden) shown.set(key, hidden);
+    }
+    return shown;
   }
 
   /** Sets what is in force directly (the in-memory reader of tests). */
@@ -121,26 +156,28 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
 
   /** Every declared flag as last read (its default until the first read): synchronous, typed. */
   snapshot(): FlagSnapshot<D> {
-    if (!this.current) {
+    if (!this.cached) {
       const values: Record<string, FlagValue> = { ...this.defaults };
-      for (const [key, { value }] of this.applied) values[key] = value;
-      this.current = Object.freeze(values) as FlagSnapshot<D>;
+      for (const [key, { value }] of this.applied) values[key] = this.hiddenOf(key)?.value ?? value;
+      this.cached = Object.freeze(values) as FlagSnapshot<D>;
     }
-    return this.current;
+    return this.cached;
   }
 
   /**
    * The snapshot one unit of work goes by (a request, a consumed message, a job run), also written on
    * the active span as OpenTelemetry's `feature_flag.evaluation` events, one per flag with its key
-   * and variant: the trace then says which fixes were on when it ran. (The evaluation itself happens
-   * in the background once a second; the events carry its result, not a second evaluation.)
+   * and variant: the trace then says which fixes were on when it ran (as shown: a drill's hidden
+   * flags stay hidden there too). The evaluation itself happens in the background once a second; the
+   * events carry its result, not a second evaluation.
    */
-  take(): FlagSnapshot<D> {
+  private take(): FlagSnapshot<D> {
     const span = trace.getActiveSpan();
     if (span?.isRecording()) {
+      const shown = this.shown();
       this.events ??= Object.keys(this.defaults).map((key) => ({
         'feature_flag.key': key,
-        'feature_flag.result.variant': this.applied.get(key)?.variant ?? 'default',
+        'feature_flag.result.variant': shown.get(key)?.variant ?? 'default',
         'feature_flag.provider.name': this.client.metadata.providerMetadata.name,
       }));
       for (const attributes of this.events) span.addEvent('feature_flag.evaluation', attributes);
@@ -148,9 +185,27 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
     return this.snapshot();
   }
 
-  /** The variant of each declared flag as last applied. */
+  /**
+   * Runs one unit of work (a request, a consumed message, a job run, a relay pass) under one snapshot,
+   * taken now (`take`): `work` gets it, and `current()` returns it anywhere below, however long the
+   * work takes and whatever the flags do meanwhile.
+   */
+  run<T>(work: (flags: FlagSnapshot<D>) => T): T {
+    const snapshot = this.take();
+    return this.unit.run(snapshot, () => work(snapshot));
+  }
+
+  /**
+   * The snapshot of the unit of work this code runs in (`run`), for shared code that serves every
+   * unit (storefront's database gate); outside any unit, what is applied now.
+   */
+  current(): FlagSnapshot<D> {
+    return this.unit.getStore() ?? this.snapshot();
+  }
+
+  /** The variant of each declared flag as shown (`/health/flags`): the source's, unless a drill revealed its own. */
   appliedVariants(): Record<string, string> {
-    return Object.fromEntries([...this.applied].map(([flag, { variant }]) => [flag, variant]));
+    return Object.fromEntries([...this.shown()].map(([flag, { variant }]) => [flag, variant]));
   }
 
   /** Reads every declared flag now, then every second, so snapshots and the gauge follow the source. */
@@ -172,18 +227,22 @@ export async function startFlags<D extends FlagDefaults>(
   source: FlagSource,
   defaults: D,
 ): Promise<FlagReader<D>> {
+  // A flagd server (compose) through flagd's provider, loaded only then: its gRPC client is most of
+  // what the flags cost a process. A file, through flagd's evaluator alone.
   const provider = source.flagdHost
-    ? new FlagdProvider({
+    ? new (await import('@openfeature/flagd-provider')).FlagdProvider({
         resolverType: 'in-process',
         host: source.flagdHost,
         port: source.flagdPort ?? 8015,
       })
-    : new FlagdProvider({
-        resolverType: 'in-process',
-        offlineFlagSourcePath: source.file ?? SHIPPED_FLAG_FILE,
-      });
+    : new FlagdFileProvider(source.file ?? SHIPPED_FLAG_FILE);
   await OpenFeature.setProviderAndWait(serviceName, provider);
-  return new FlagReader(OpenFeature.getClient(serviceName), serviceName, defaults).startRefreshing();
+  return new FlagReader(
+    OpenFeature.getClient(serviceName),
+    serviceName,
+    defaults,
+    source.overlay,
+  ).startRefreshing();
 }
 
 export async function stopFlags(): Promise<void> {

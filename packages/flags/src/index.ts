@@ -1,4 +1,15 @@
 export {
+  type DrillOverlay,
+  type OverlaySource,
+  openJson,
+  openOverlay,
+  readOverlay,
+  removeOverlay,
+  sealJson,
+  sealOverlay,
+  writeOverlay,
+} from './drill-overlay';
+export {
   applyAssignments,
   copyShippedFlagFile,
   type FlagDefinition,

@@ -12,8 +12,8 @@ import { copyShippedFlagFile, SHIPPED_FLAG_FILE } from '@incident-lab/flags';
 import { Broker, deleteTopology, envelope, queueDepths } from '@incident-lab/messaging';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, describe, expect, it } from 'vitest';
-import { withPool } from './stack/data';
-import { labOptions } from './stack/lab-options';
+import { labOptions } from './settings/lab-options';
+import { withPool } from './shop-data/data';
 
 const LAB = path.join(__dirname, '../bin/lab.js');
 // Ports of its own (4700…): the e2e labs, which may run at the same time, use 4100, 4300 and 4600.

@@ -4,6 +4,7 @@ import { backfillCommand, backfillHelp } from './commands/backfill';
 import { chaosCommand, chaosHelp } from './commands/chaos';
 import { checkCommand, checkHelp } from './commands/check';
 import { consoleCommand, consoleHelp } from './commands/console';
+import { drillCommand, drillHelp } from './commands/drill';
 import { flagsCommand, flagsHelp } from './commands/flags';
 import { migrateCommand, migrateHelp } from './commands/migrate';
 import { resetCommand, resetHelp } from './commands/reset';
@@ -12,7 +13,7 @@ import { secretsCommand, secretsHelp } from './commands/secrets';
 import { seedCommand, seedHelp } from './commands/seed';
 import { status, statusHelp } from './commands/status';
 import { up, upHelp } from './commands/up';
-import { labOptions, loadDotEnv } from './stack/lab-options';
+import { labOptions, loadDotEnv } from './settings/lab-options';
 
 const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise<unknown> }> = {
   up: { help: upHelp, run: (words) => up(words, labOptions()) },
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise
   run: { help: runHelp, run: (words) => runCommand(words, labOptions()) },
   check: { help: checkHelp, run: (words) => checkCommand(words, labOptions()) },
   chaos: { help: chaosHelp, run: (words) => chaosCommand(words, labOptions()) },
+  drill: { help: drillHelp, run: (words) => drillCommand(words, labOptions()) },
   backfill: { help: backfillHelp, run: (words) => backfillCommand(words, labOptions()) },
   secrets: { help: secretsHelp, run: (words) => secretsCommand(words, labOptions()) },
 };

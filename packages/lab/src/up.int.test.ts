@@ -6,9 +6,9 @@ import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
 import { dropDatabase } from '@incident-lab/db';
 import { deleteTopology } from '@incident-lab/messaging';
 import { afterAll, describe, expect, it } from 'vitest';
-import { labOptions } from './stack/lab-options';
-import { readLabState } from './stack/lab-state';
-import { isReady } from './stack/readiness';
+import { labOptions } from './settings/lab-options';
+import { readLabState } from './supervisor/lab-state';
+import { isReady } from './supervisor/readiness';
 
 const namespace = `uptest_${process.pid}`;
 const stateRoot = mkdtempSync(path.join(tmpdir(), 'lab-state-'));

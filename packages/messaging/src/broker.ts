@@ -27,12 +27,6 @@ export interface BrokerOptions {
    * goes back to its queue after a pause without counting towards the dead-letter queue.
    */
   isTransient?: (error: unknown) => boolean;
-  /**
-   * Whether events are published `mandatory` (the `unroutable-guard` flag): an event no queue is
-   * bound to is then returned by the broker, counted and parked on the unroutable queue. Without
-   * it, RabbitMQ drops such an event and the confirm still says "ok".
-   */
-  guardUnroutable?: () => boolean;
 }
 
 export interface Delivery {
@@ -158,9 +152,15 @@ export class Broker {
     messagingMetrics.published.add(1, { type: message.type });
   }
 
-  async publishEvent(message: Envelope): Promise<void> {
-    const mandatory = this.options.guardUnroutable?.() ?? false;
-    await this.publish(this.topology.events, message.type, message, { mandatory });
+  /**
+   * Publishes a domain event. `mandatory` (the `unroutable-guard` flag, decided by the caller's unit of
+   * work): an event no queue is bound to is then returned by the broker, counted and parked on the
+   * unroutable queue. Without it, RabbitMQ drops such an event and the confirm still says "ok".
+   */
+  async publishEvent(message: Envelope, options: { mandatory?: boolean } = {}): Promise<void> {
+    await this.publish(this.topology.events, message.type, message, {
+      mandatory: options.mandatory ?? false,
+    });
   }
 
   async sendCommand(message: Envelope): Promise<void> {

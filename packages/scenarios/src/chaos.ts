@@ -1,4 +1,11 @@
-import type { InvariantName } from './scenario';
+import { EVERY_FIX } from './fixes';
+import {
+  EVERY_ORDER_SETTLED,
+  EVERY_PAYMENT_INVOICED,
+  NO_CHARGE_WITHOUT_PAID_ORDER,
+  NO_PAID_ORDER_WITHOUT_CHARGE,
+} from './probes';
+import type { Probe, ShopProcess } from './scenario';
 
 /**
  * `lab chaos`: not one fault and its fix, but the faults real systems see — processes killed, database
@@ -6,15 +13,6 @@ import type { InvariantName } from './scenario';
  * on, while careful clients buy. Fixed means fixed: no accepted order lost, nobody charged twice,
  * and the audit would see it if it happened. Plain data, like the scenarios.
  */
-
-/** The lab's processes a fault can kill. */
-export type ShopProcess =
-  | 'storefront'
-  | 'payments'
-  | 'provider-primary'
-  | 'provider-backup'
-  | 'invoicing'
-  | 'reconciler';
 
 export type ChaosFault =
   /** SIGKILL: no drain, no goodbye; the supervisor starts it again. */
@@ -44,18 +42,6 @@ export interface CarefulClient {
   attemptTimeoutMs: number;
 }
 
-/** A claim the experiment checks: an audit finding that must stay at most `atMost`, or a client or recovery figure. */
-export type ChaosProbe =
-  | { name: string; measure: { kind: 'invariant'; name: InvariantName }; atMost: number }
-  /** Checkouts that ended with a definitive answer (PAID, or a final 4xx), as a share of all. */
-  | { name: string; measure: { kind: 'definitive-share' }; atLeast: number }
-  /** Checkouts answered 201/202 whose order did not end PAID: accepted, then lost. */
-  | { name: string; measure: { kind: 'accepted-then-lost' }; atMost: number }
-  /** The longest a killed service took to answer ready again, in seconds. */
-  | { name: string; measure: { kind: 'slowest-recovery-s' }; atMost: number }
-  /** Checkouts that ended this way, e.g. `failed`: refused a payment although no card is declined here. */
-  | { name: string; measure: { kind: 'ended'; end: 'failed' | 'gave-up' | 'pending' }; atMost: number };
-
 export interface ChaosExperiment {
   name: string;
   title: string;
@@ -66,57 +52,17 @@ export interface ChaosExperiment {
   client: CarefulClient;
   /** How many of each fault a full run spreads over its load, at seeded times. */
   faults: Array<{ fault: ChaosFault; times: number }>;
-  hypothesis: ChaosProbe[];
+  hypothesis: Probe[];
   /** After the load, how long the shop may take to settle before it is audited, in seconds. */
   settleS: number;
-  /** Flags of both phases (the shop's settings), and of each phase. */
+  /**
+   * Flags of both phases (the shop's settings), and of each phase; every other flag is at its shipped
+   * variant (every fault off: the faults here are the experiment's), and the broken phase has every fix
+   * of the fixed one at its shipped variant.
+   */
   shop: Record<string, string>;
   phases: { broken: Record<string, string>; fixed: Record<string, string> };
 }
-
-/** Every fix flag, on; the broken phase sets each to its broken value. */
-const EVERY_FIX = {
-  'db-query-timeout': 'on',
-  'db-pool-shedding': 'on',
-  'reports-bulkhead': 'on',
-  'http-timeouts': 'on',
-  'retry-policy': 'backoff',
-  'provider-circuit-breaker': 'on',
-  'idempotency-keys': 'on',
-  'idempotent-consumer': 'on',
-  outbox: 'on',
-  'reconciler-repair': 'on',
-  'invoicing-dead-letter': 'on',
-  'unroutable-guard': 'on',
-};
-
-const NO_FIX = {
-  'db-query-timeout': 'off',
-  'db-pool-shedding': 'off',
-  'reports-bulkhead': 'off',
-  'http-timeouts': 'off',
-  'retry-policy': 'immediate',
-  'provider-circuit-breaker': 'off',
-  'idempotency-keys': 'off',
-  'idempotent-consumer': 'off',
-  outbox: 'off',
-  'reconciler-repair': 'off',
-  'invoicing-dead-letter': 'off',
-  'unroutable-guard': 'off',
-};
-
-/** The lessons' own faults stay off: the faults here are the experiment's. */
-const NO_FLAG_FAULTS = {
-  'provider-fault-target': 'primary',
-  'provider-outage': 'off',
-  'provider-latency-ms': 'none',
-  'provider-error-rate': 'none',
-  'provider-drop-response': 'none',
-  'payments-crash': 'off',
-  'invoicing-template-bug': 'off',
-  'payments-event-rename': 'off',
-  'reconciler-job-fault': 'off',
-};
 
 export const chaos: ChaosExperiment = {
   name: 'chaos',
@@ -164,28 +110,16 @@ export const chaos: ChaosExperiment = {
       measure: { kind: 'invariant', name: 'acceptedThenFailed' },
       atMost: 0,
     },
-    {
-      name: 'no card charged for an order that is not PAID',
-      measure: { kind: 'invariant', name: 'chargedNotPaid' },
-      atMost: 0,
-    },
-    {
-      name: 'no order PAID without a charge',
-      measure: { kind: 'invariant', name: 'paidWithoutCharge' },
-      atMost: 0,
-    },
-    { name: 'every order settled', measure: { kind: 'invariant', name: 'pendingOrders' }, atMost: 0 },
+    NO_CHARGE_WITHOUT_PAID_ORDER,
+    NO_PAID_ORDER_WITHOUT_CHARGE,
+    EVERY_ORDER_SETTLED,
     { name: 'no orphan payment', measure: { kind: 'invariant', name: 'orphanPayments' }, atMost: 0 },
     {
       name: 'no idempotency key stuck in flight',
       measure: { kind: 'invariant', name: 'stuckKeys' },
       atMost: 0,
     },
-    {
-      name: 'every completed payment invoiced',
-      measure: { kind: 'invariant', name: 'paymentsWithoutInvoice' },
-      atMost: 0,
-    },
+    EVERY_PAYMENT_INVOICED,
     {
       name: 'no event lost or left unconsumed',
       measure: { kind: 'invariant', name: 'unconsumedEvents' },
@@ -206,6 +140,6 @@ export const chaos: ChaosExperiment = {
   settleS: 120,
   // In both phases: the shop accepts a charge for later while the provider cannot be reached, and
   // the provider takes 0.8 s per charge, as card networks do, so faults find charges in flight.
-  shop: { ...NO_FLAG_FAULTS, 'provider-latency-ms': 'slow', 'payments-queue-when-provider-down': 'on' },
-  phases: { broken: NO_FIX, fixed: EVERY_FIX },
+  shop: { 'provider-latency-ms': 'slow', 'payments-queue-when-provider-down': 'on' },
+  phases: { broken: {}, fixed: EVERY_FIX },
 };

@@ -34,8 +34,20 @@ export interface Load {
   client: ClientBehaviour;
 }
 
-/** What a probe reads from a phase's results; `act` names the act when the scenario has several. */
-export type ProbeTarget =
+/** The lab's processes: where a fault can strike and a cause can sit. */
+export type ShopProcess =
+  | 'storefront'
+  | 'payments'
+  | 'provider-primary'
+  | 'provider-backup'
+  | 'invoicing'
+  | 'reconciler';
+
+/**
+ * What a probe reads. `lab run` reads a phase's requests (per endpoint, per act when the scenario has
+ * several) and the audit; `lab chaos` reads its careful clients, its faults and the audit.
+ */
+export type Measure =
   /** `of: 'first-answer'` reads how fast the shop answered the first try (a refusal counts), not the whole wait with retries. */
   | {
       kind: 'latency';
@@ -46,24 +58,41 @@ export type ProbeTarget =
     }
   | { kind: 'errorRate'; endpoint: EndpointGroup; act?: string }
   | { kind: 'successRate'; endpoint: EndpointGroup; act?: string }
-  | { kind: 'invariant'; name: InvariantName };
+  /** An audit finding (`lab check`), counted. */
+  | { kind: 'invariant'; name: InvariantName }
+  /** Checkouts that ended with a definitive answer (PAID, or a final 4xx), as a share of all. */
+  | { kind: 'definitive-share' }
+  /** Checkouts answered 201/202 whose order did not end PAID: accepted, then lost. */
+  | { kind: 'accepted-then-lost' }
+  /** The longest a killed service took to answer ready again, in seconds. */
+  | { kind: 'slowest-recovery-s' }
+  /** Checkouts that ended this way, e.g. `failed`: refused a payment although no card is declined here. */
+  | { kind: 'ended'; end: 'failed' | 'gave-up' | 'pending' }
+  /** How much a service's counter (`/metrics`, summed over the series with these labels) went up. */
+  | { kind: 'counter'; service: ShopProcess; metric: string; labels?: Record<string, string> };
 
 /** Where an act's endpoint results sit in a report: `login`, or `report-storm:login` with several acts. */
 export function resultKey(endpoint: EndpointGroup, act: string | undefined): string {
   return act ? `${act}:${endpoint}` : endpoint;
 }
 
-/** A steady-state probe: healthy while the value stays on the right side of the tolerance. */
-export interface Probe {
+/**
+ * A claim of the steady-state hypothesis, in one shape for `lab run` and `lab chaos`: healthy while
+ * what it measures stays at most `atMost` (latency in ms, rates 0..1, counts) or at least `atLeast`.
+ */
+export type Probe = {
   name: string;
-  target: ProbeTarget;
-  /** At most this (latency in ms, rates 0..1, invariant counts), or at least it for successRate. */
-  tolerance: number;
+  measure: Measure;
   /**
    * Part of the lab's headline: the report opens with this probe, in these plain words, broken → fixed
    * (two or three per lab: the numbers that carry its lesson).
    */
   headline?: string;
+} & ({ atMost: number } | { atLeast: number });
+
+/** Whether a measured value keeps the probe's claim. */
+export function holds(probe: Probe, value: number): boolean {
+  return 'atLeast' in probe ? value >= probe.atLeast : value <= probe.atMost;
 }
 
 export type InvariantName =

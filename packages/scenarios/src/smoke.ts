@@ -1,3 +1,9 @@
+import {
+  EVERY_PAYMENT_INVOICED,
+  NO_CHARGE_WITHOUT_PAID_ORDER,
+  NO_DOUBLE_CHARGE,
+  NO_PAID_ORDER_WITHOUT_CHARGE,
+} from './probes';
 import type { Scenario } from './scenario';
 
 /** The happy path at a gentle rate: proves the run engine and report, and that the shop is healthy. */
@@ -11,26 +17,14 @@ export const smoke: Scenario = {
   hypothesis: [
     {
       name: 'login p95 under 1 s',
-      target: { kind: 'latency', endpoint: 'login', percentile: 'p95' },
-      tolerance: 1000,
+      measure: { kind: 'latency', endpoint: 'login', percentile: 'p95' },
+      atMost: 1000,
     },
-    { name: 'checkout succeeds', target: { kind: 'successRate', endpoint: 'checkout' }, tolerance: 0.99 },
-    { name: 'no double charge', target: { kind: 'invariant', name: 'doubleCharges' }, tolerance: 0 },
-    {
-      name: 'no order paid without a charge',
-      target: { kind: 'invariant', name: 'paidWithoutCharge' },
-      tolerance: 0,
-    },
-    {
-      name: 'no charge without a paid order',
-      target: { kind: 'invariant', name: 'chargedNotPaid' },
-      tolerance: 0,
-    },
-    {
-      name: 'every completed payment invoiced',
-      target: { kind: 'invariant', name: 'paymentsWithoutInvoice' },
-      tolerance: 0,
-    },
+    { name: 'checkout succeeds', measure: { kind: 'successRate', endpoint: 'checkout' }, atLeast: 0.99 },
+    NO_DOUBLE_CHARGE,
+    NO_PAID_ORDER_WITHOUT_CHARGE,
+    NO_CHARGE_WITHOUT_PAID_ORDER,
+    EVERY_PAYMENT_INVOICED,
   ],
   faults: {},
   load: {

@@ -1,5 +1,5 @@
 import { currentTraceId, getMeter, type Logger, serveMetrics } from '@incident-lab/telemetry';
-import express, { type Express, type Response, type Router } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import { healthRouter, type ReadinessCheck } from './health';
 import { requireInternalToken } from './http/internal-token';
 import { methodNotAllowed } from './http/method-not-allowed';
@@ -21,7 +21,7 @@ export interface ServiceAppOptions {
    * request before any route runs (`flagsOf(response)` reads it), so a request never sees a flag
    * change halfway.
    */
-  flags?: { appliedVariants(): Record<string, string>; take(): object };
+  flags?: { appliedVariants(): Record<string, string>; run<T>(work: (flags: object) => T): T };
   /** Largest JSON body accepted; larger ones get 413 problem+json. */
   bodyLimit?: string;
 }
@@ -67,7 +67,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   });
   // Counted from here on: the service's own work, not probes and scrapes.
   app.use((request, response, next) => {
-    response.locals.flags = options.flags?.take() ?? {};
+    // The request runs inside its snapshot: `flagsOf(response)` and the reader's `current()` agree.
+    if (options.flags) return options.flags.run((flags) => admit(flags, request, response, next));
+    admit({}, request, response, next);
+  });
+  const admit = (flags: object, request: Request, response: Response, next: NextFunction) => {
+    response.locals.flags = flags;
     // semconv's required attributes; a method nobody defined is `_OTHER`, so a hostile client cannot
     // mint a new series per request. The lab's services speak plain HTTP.
     const method = KNOWN_METHODS.has(request.method) ? request.method : '_OTHER';
@@ -75,7 +80,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     inFlight.add(1, attributes);
     response.once('close', () => inFlight.add(-1, attributes));
     next();
-  });
+  };
   const internalPath = options.internal?.path ?? '/';
   if (options.internal) app.use(internalPath, requireInternalToken(options.internal.token));
   app.use(express.json({ limit: options.bodyLimit ?? '16kb', verify: refuseDeepJson }));

@@ -10,7 +10,6 @@ import { findPayment } from './charges/payments.repo';
 import { ProviderClient } from './charges/provider-client';
 import { loadConfig } from './config';
 import { PAYMENTS_FLAGS } from './flags';
-import { mandatoryPublish } from './lessons/unroutable-guard';
 import { paymentsMetrics } from './metrics';
 import { MIGRATIONS } from './migrations';
 import { OutboxRelay } from './outbox/outbox-relay';
@@ -29,7 +28,6 @@ async function main() {
     logger,
     name: 'payments',
     isTransient: isTransientDbError,
-    guardUnroutable: () => mandatoryPublish(flags.snapshot()),
   });
   const deps = {
     pool,
@@ -46,7 +44,7 @@ async function main() {
     chargeDeadlineS: config.CHARGE_DEADLINE_S,
   };
   await startChargeWorker(deps);
-  const relay = new OutboxRelay(pool, broker, logger);
+  const relay = new OutboxRelay(pool, broker, flags, logger);
   relay.start();
   // Keys of requests that died after making their payment, finished once the payment is settled.
   const completer = startKeyCompleter({

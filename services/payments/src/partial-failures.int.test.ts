@@ -19,7 +19,7 @@ beforeAll(async () => {
   stack = await startPaymentsStack('partialtest');
   // The worker dies on every first delivery when `payments-crash` says so (the lab uses one in four).
   await startChargeWorker(stack.deps, { crashEvery: 1 });
-  relay = new OutboxRelay(stack.deps.pool, stack.deps.broker, stack.deps.logger);
+  relay = new OutboxRelay(stack.deps.pool, stack.deps.broker, stack.deps.flags, stack.deps.logger);
   relay.start();
 });
 
@@ -414,7 +414,7 @@ describe('the outbox relay', () => {
     expect(await unsentCount(stack.deps.pool)).toBe(1);
     expect(await stack.depth('invoicing.payment-completed')).toBe(0);
 
-    relay = new OutboxRelay(stack.deps.pool, stack.deps.broker, stack.deps.logger);
+    relay = new OutboxRelay(stack.deps.pool, stack.deps.broker, stack.deps.flags, stack.deps.logger);
     relay.start();
     await until(async () => (await stack.depth('invoicing.payment-completed')) === 1);
     expect(await unsentCount(stack.deps.pool)).toBe(0);

@@ -13,5 +13,5 @@ export function createApp(deps: ProviderDeps): Express {
     readiness: { mysql: () => deps.pool.query('SELECT 1') },
   });
 }
-export { PROVIDER_FLAGS } from './charges/faults';
+export { PROVIDER_FLAGS } from './flags';
 export { providerMetrics } from './metrics';

@@ -4,8 +4,8 @@ import { startFlags, stopFlags } from '@incident-lab/flags';
 import { runMain, serve } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
-import { PROVIDER_FLAGS } from './charges/faults';
 import { loadConfig } from './config';
+import { PROVIDER_FLAGS } from './flags';
 import { providerMetrics } from './metrics';
 import { MIGRATIONS } from './migrations';
 

@@ -7,7 +7,7 @@ import { type Listening, listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app';
-import { PROVIDER_FLAGS } from './charges/faults';
+import { PROVIDER_FLAGS } from './flags';
 import { providerMetrics } from './metrics';
 import { MIGRATIONS } from './migrations';
 

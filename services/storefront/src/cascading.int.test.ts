@@ -98,6 +98,30 @@ describe('the cascading lab, mechanism by mechanism, on a real MySQL', () => {
     expect((await login()).status).toBe(200);
   });
 
+  it('one unit of work, one flag state: a request that began without shedding is not shed halfway', async () => {
+    const seen = await flags.flags.run(async () => {
+      await db.query('SELECT 1'); // this unit's first query, shedding off
+      flags.set({ 'db-pool-shedding': 'on' });
+      const release = saturate(db.shared);
+      // Newer units, shedding on: ten fill the line it allows.
+      const others = Array.from({ length: 10 }, () => flags.flags.run(() => db.query('SELECT 1')));
+      await sleep(50);
+      const outcome = (query: Promise<unknown>) =>
+        query.then(
+          () => 'ran',
+          (error: Error) => error.message,
+        );
+      const second = outcome(db.query('SELECT 1')); // this unit again: it waits, as it began
+      const newcomer = outcome(flags.flags.run(() => db.query('SELECT 1'))); // a new unit: shed at once
+      await sleep(50);
+      await release();
+      await Promise.all(others);
+      return { second: await second, newcomer: await newcomer };
+    });
+    expect(seen.second).toBe('ran');
+    expect(seen.newcomer).toMatch(/No database connection was free in the shared pool \(queue-full\)/);
+  });
+
   it('reports-bulkhead: saturated reports cannot starve login; extra reports are refused at the bulkhead', async () => {
     flags.set({ 'reports-bulkhead': 'on' });
     const release = saturate(db.reports);

@@ -40,7 +40,7 @@ async function main() {
     isTransient: isTransientDbError,
   });
   const metrics = storefrontMetrics();
-  await consumeSettlements({ broker, db, logger, metrics });
+  await consumeSettlements({ broker, db, flags, logger, metrics });
 
   const app = createApp({
     db,
@@ -55,6 +55,7 @@ async function main() {
   });
   const relay = new PaymentRequestRelay({
     db,
+    flags,
     payments: { url: config.PAYMENTS_URL, internalToken: config.INTERNAL_TOKEN },
     logger,
     metrics,

@@ -24,4 +24,9 @@ export interface ConsoleHost {
   labEnv?: NodeJS.ProcessEnv;
   /** Where traces also go (compose's Jaeger); the console forwards every OTLP export there. */
   forwardOtlpTo?: string;
+  /**
+   * The game day (`lab drill`): the running drill's public status file, and what a learner may name
+   * in a diagnosis. The page's actions run `lab drill <action>` with `labCommand`.
+   */
+  drill?: { statusFile: string; services: readonly string[]; causes: Record<string, string> };
 }

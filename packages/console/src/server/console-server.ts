@@ -6,6 +6,7 @@ import { type Scrape, SignalRecorder } from '../signals/signal-recorder';
 import { LogStore } from '../store/log-store';
 import { SpanStore } from '../store/span-store';
 import type { ConsoleHost } from './console-host';
+import { drillRoutes } from './drill-routes';
 import { flagRoutes, watchFlagFile } from './flag-routes';
 import { ProblemError, sendJson, sendProblem } from './http-helpers';
 import { otlpRoutes } from './otlp-routes';
@@ -61,6 +62,7 @@ export async function startConsole(host: ConsoleHost, options: ConsoleOptions): 
     ...flagRoutes(host),
     ...traceRoutes(spans, logs),
     ...runRoutes(host, signals, () => url),
+    ...drillRoutes(host),
     {
       method: 'GET',
       path: /^\/api\/status$/,

@@ -81,6 +81,10 @@ export function traceQuery(params: URLSearchParams): TraceQuery {
   if (error !== undefined && error !== 'true' && error !== 'false') {
     throw new ProblemError(400, 'Bad Request', 'error is true or false');
   }
+  const background = text('background');
+  if (background !== undefined && !['true', 'false', 'only'].includes(background)) {
+    throw new ProblemError(400, 'Bad Request', 'background is true, false or only');
+  }
   const attribute = text('attr');
   if (attribute !== undefined && !/^[^=\s]+=.+$/.test(attribute)) {
     throw new ProblemError(400, 'Bad Request', 'attr is key=value, e.g. shop.order.id=42');
@@ -93,6 +97,7 @@ export function traceQuery(params: URLSearchParams): TraceQuery {
   if (fromMs !== undefined) query.fromMs = fromMs;
   if (toMs !== undefined) query.toMs = toMs;
   if (error !== undefined) query.error = error === 'true';
+  if (background !== undefined) query.background = background === 'only' ? 'only' : background === 'true';
   if (attribute) {
     const at = attribute.indexOf('=');
     query.attribute = { key: attribute.slice(0, at), value: attribute.slice(at + 1) };

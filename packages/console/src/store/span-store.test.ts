@@ -78,4 +78,32 @@ describe('SpanStore', () => {
       'POST /payments',
     ]);
   });
+
+  it('leaves background work out unless asked for, and lists the newest first whatever came first', () => {
+    const store = new SpanStore();
+    const poll = 'd4'.repeat(16);
+    const early = 'e5'.repeat(16);
+    const late = 'f6'.repeat(16);
+    store.add([
+      // A relay's poll: a query with no request above it.
+      span(poll, { name: 'db.pool.acquire', kind: 'internal', startMs: 5_000 }),
+      // The later checkout's child arrives before the earlier login (export batches cross).
+      span(late, { name: 'SELECT', kind: 'client', startMs: 9_010, parentSpanId: 'ab'.repeat(8) }),
+      span(early, {
+        name: 'POST /api/login',
+        startMs: 8_000,
+        attributes: { 'http.response.status_code': 401 },
+      }),
+      span(late, {
+        name: 'POST /api/orders',
+        startMs: 9_000,
+        attributes: { 'http.response.status_code': 402 },
+      }),
+    ]);
+    const ids = (query: Parameters<SpanStore['search']>[0]) => store.search(query).map((t) => t.traceId);
+    expect(ids({})).toEqual([late, early]);
+    expect(ids({ background: true })).toEqual([late, early, poll]);
+    expect(ids({ background: 'only' })).toEqual([poll]);
+    expect(store.search({ traceId: late })[0]).toMatchObject({ status: 402, background: false });
+  });
 });

@@ -11,6 +11,13 @@ export interface TraceSummary {
   spanCount: number;
   services: string[];
   error: boolean;
+  /** The root's HTTP answer (`http.response.status_code`), when the root is a request. */
+  status?: number;
+  /**
+   * Work nobody asked for: no request and no message in it (a relay's poll, a gauge's count, a job
+   * run that found nothing), hidden from a search unless asked for.
+   */
+  background: boolean;
 }
 
 export interface TraceQuery {
@@ -28,6 +35,8 @@ export interface TraceQuery {
   fromMs?: number;
   toMs?: number;
   limit?: number;
+  /** Background work too (`true`), or only it (`'only'`); left out by default. */
+  background?: boolean | 'only';
 }
 
 /**
@@ -88,17 +97,21 @@ export class SpanStore {
     return [...(spans ?? [])].sort((a, b) => a.startMs - b.startMs);
   }
 
+  /**
+   * The newest traces that match, newest first by when they started. Maps iterate in insertion
+   * order (a trace's first span to arrive), which is nearly start order: the walk goes backwards
+   * and looks a little further than `limit`, so a trace whose first span came late still sorts in.
+   */
   search(query: TraceQuery = {}): TraceSummary[] {
     const limit = query.limit ?? 50;
     const found: TraceSummary[] = [];
-    // Maps iterate in insertion order: walking the traces backwards visits the newest first.
     const traces = [...this.traces.values()];
-    for (let i = traces.length - 1; i >= 0 && found.length < limit; i--) {
+    for (let i = traces.length - 1; i >= 0 && found.length < limit * 2; i--) {
       const spans = traces[i] as StoredSpan[];
       const summary = summarise(spans);
       if (matches(summary, spans, query)) found.push(summary);
     }
-    return found;
+    return found.sort((a, b) => b.startMs - a.startMs).slice(0, limit);
   }
 }
 
@@ -114,6 +127,7 @@ function summarise(spans: StoredSpan[]): TraceSummary {
     const rootIsRoot = !root.parentSpanId || !ids.has(root.parentSpanId);
     if ((isRoot && !rootIsRoot) || (isRoot === rootIsRoot && span.startMs < root.startMs)) root = span;
   }
+  const status = root.attributes['http.response.status_code'];
   return {
     traceId: root.traceId,
     service: root.service,
@@ -123,10 +137,14 @@ function summarise(spans: StoredSpan[]): TraceSummary {
     spanCount: spans.length,
     services: [...new Set(spans.map((span) => span.service))],
     error: spans.some((span) => span.status === 'error'),
+    ...(typeof status === 'number' ? { status } : {}),
+    background: !spans.some((span) => span.kind === 'server' || span.kind === 'consumer'),
   };
 }
 
 function matches(summary: TraceSummary, spans: StoredSpan[], query: TraceQuery): boolean {
+  if (query.background === 'only' ? !summary.background : !query.background && summary.background)
+    return false;
   if (query.traceId && !summary.traceId.startsWith(query.traceId.toLowerCase())) return false;
   if (query.service && !summary.services.includes(query.service)) return false;
   if (query.minDurationMs !== undefined && summary.durationMs < query.minDurationMs) return false;

@@ -1,6 +1,7 @@
 import './style.css';
 import { api } from './api';
 import { compareView } from './views/compare';
+import { drillView } from './views/drill';
 import { flagsView } from './views/flags';
 import { runsView } from './views/runs';
 import { signalsView } from './views/signals';
@@ -37,6 +38,8 @@ async function route(): Promise<void> {
         return await compareView(view, current.signal, parts[1] ?? '', parts[2] ?? '');
       case 'runs':
         return await runsView(view, current.signal);
+      case 'drill':
+        return await drillView(view, current.signal);
       default:
         return await flagsView(view, current.signal);
     }

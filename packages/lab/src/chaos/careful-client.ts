@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CarefulClient } from '@incident-lab/scenarios';
-import type { ShopClient } from '../run/shop-client';
+import type { ShopClient } from '../load/shop-client';
 
 /**
  * How a checkout ended for the customer: `paid` (201, or 202 and then PAID); `failed` (402, a

@@ -1,4 +1,4 @@
-import type { ChaosExperiment, ChaosProbe, InvariantName } from '@incident-lab/scenarios';
+import { type ChaosExperiment, holds, type InvariantName, type Probe } from '@incident-lab/scenarios';
 import type { CheckoutEnd } from './careful-client';
 import type { FaultRecord } from './faults';
 
@@ -64,7 +64,7 @@ function slowestRecoveryS(faults: FaultRecord[]): number {
   return all.length === 0 ? 0 : Math.max(...all) / 1000;
 }
 
-function measure(probe: ChaosProbe, phase: Omit<ChaosPhase, 'hypothesis'>): number {
+function measure(probe: Probe, phase: Omit<ChaosPhase, 'hypothesis'>): number {
   switch (probe.measure.kind) {
     case 'invariant':
       return phase.invariants[probe.measure.name];
@@ -76,6 +76,8 @@ function measure(probe: ChaosProbe, phase: Omit<ChaosPhase, 'hypothesis'>): numb
       return slowestRecoveryS(phase.faults);
     case 'ended':
       return phase.clients.ends[probe.measure.end];
+    default:
+      throw new Error(`${probe.name}: lab chaos does not measure ${probe.measure.kind} (a lab run measure)`);
   }
 }
 
@@ -86,7 +88,7 @@ export function judge(
 ): ChaosPhase['hypothesis'] {
   const probes = experiment.hypothesis.map((probe) => {
     const value = measure(probe, phase);
-    const passed = 'atLeast' in probe ? value >= probe.atLeast : value <= probe.atMost;
+    const passed = holds(probe, value);
     const limit = 'atLeast' in probe ? `≥ ${probe.atLeast}` : `≤ ${probe.atMost}`;
     return { name: probe.name, value: Math.round(value * 1000) / 1000, limit, passed };
   });

@@ -3,9 +3,9 @@ import { SERVICE_NAMES } from '@incident-lab/config';
 import { setFlags } from '@incident-lab/flags';
 import { closeLabConnections, restartBroker } from '@incident-lab/messaging';
 import type { ChaosFault, ShopProcess } from '@incident-lab/scenarios';
-import type { LabOptions } from '../stack/lab-options';
-import { readLabState } from '../stack/lab-state';
-import { killLabSessions } from '../stack/mysql-sessions';
+import { killLabSessions } from '../clients/mysql-sessions';
+import type { LabOptions } from '../settings/lab-options';
+import { readLabState } from '../supervisor/lab-state';
 import { describeFault } from './fault-schedule';
 
 /** What a fault did, when, and (for a process) how long the service took to answer ready again. */

@@ -1,19 +1,20 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { setFlags } from '@incident-lab/flags';
+import { setFlags, shippedVariants } from '@incident-lab/flags';
 import type { ChaosExperiment } from '@incident-lab/scenarios';
 import { seededRandom } from '@incident-lab/scenarios';
-import { audit } from '../check/invariants';
+import { audit } from '../audit/invariants';
+import { waitForFlags } from '../clients/wait-for-flags';
+import { ShopClient } from '../load/shop-client';
 import { grafanaDashboardUrl, type TraceViewer, traceUrl } from '../report/links';
-import { settle } from '../run/settle';
-import { ShopClient } from '../run/shop-client';
-import { waitForFlags } from '../run/wait-for-flags';
-import { reset } from '../stack/data';
-import { type RunningLab, startLab } from '../stack/lab';
-import type { LabOptions } from '../stack/lab-options';
-import { readLabState } from '../stack/lab-state';
-import { isReady } from '../stack/readiness';
-import { labServices } from '../stack/services';
+import type { LabOptions } from '../settings/lab-options';
+import { labServices } from '../settings/services';
+import { waitForIdle } from '../settling/wait-for-idle';
+import { waitForUnfinishedWork } from '../settling/wait-for-unfinished-work';
+import { reset } from '../shop-data/data';
+import { type RunningLab, startLab } from '../supervisor/lab';
+import { readLabState } from '../supervisor/lab-state';
+import { isReady } from '../supervisor/readiness';
 import { type CheckoutEnd, type CheckoutRecord, carefulCheckout, DEFINITIVE } from './careful-client';
 import {
   type ChaosPhase,
@@ -24,7 +25,6 @@ import {
 } from './chaos-report';
 import { describeFault, faultSchedule } from './fault-schedule';
 import { FaultInjector, type FaultRecord } from './faults';
-import { settleShop } from './settle-shop';
 
 export interface ChaosSettings {
   phases: ChaosPhaseName[];
@@ -76,7 +76,7 @@ export async function runChaos(
     if (started)
       report.notes.push('The lab was started for this run (under its supervisor) and stopped after it.');
     for (const phase of settings.phases) {
-      report.phases[phase] = await runPhase(lab, experiment, settings, phase);
+      report.phases[phase] = await runChaosPhase(lab, experiment, settings, phase);
     }
     return report;
   } finally {
@@ -106,7 +106,7 @@ async function supervisedLab(lab: LabOptions, say: (line: string) => void): Prom
   return startLab(lab);
 }
 
-async function runPhase(
+async function runChaosPhase(
   lab: LabOptions,
   experiment: ChaosExperiment,
   settings: ChaosSettings,
@@ -115,9 +115,10 @@ async function runPhase(
   const say = settings.log;
   const services = labServices(lab);
   say(`\n── phase ${name} ──`);
-  await settle(services, say);
+  await waitForIdle(services, say);
   await reset(lab);
-  const flags = { ...experiment.shop, ...experiment.phases[name] };
+  // Every flag set: shipped (every fault and fix off) under the experiment's shop and phase.
+  const flags = { ...shippedVariants(), ...experiment.shop, ...experiment.phases[name] };
   const changed = await setFlags(lab.flagFile, flags);
   say('waiting until every service applies the phase’s flags…');
   await waitForFlags(services, changed);
@@ -172,7 +173,7 @@ async function runPhase(
   say(
     `load done: ${records.length} checkouts answered or given up, ${faults.length} faults; letting the shop settle…`,
   );
-  const settled = await settleShop(lab, services, experiment.settleS, say);
+  const settled = await waitForUnfinishedWork(lab, services, experiment.settleS, say);
 
   // What each customer who was told "accepted" finds now that the shop has settled.
   const acceptedThenLost: string[] = [];

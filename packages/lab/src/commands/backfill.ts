@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { backfillInvoices } from '../backfill/invoices';
-import type { LabOptions } from '../stack/lab-options';
+import type { LabOptions } from '../settings/lab-options';
+import { backfillInvoices } from '../shop-data/backfill-invoices';
 import { UsageError, usage } from './args';
 
 export const backfillHelp = `lab backfill invoices [--dry-run] [--json]

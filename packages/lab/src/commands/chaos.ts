@@ -4,8 +4,8 @@ import { chaos } from '@incident-lab/scenarios';
 import type { ChaosPhaseName } from '../chaos/chaos-report';
 import { writeChaosReport } from '../chaos/render-chaos';
 import { runChaos } from '../chaos/run-chaos';
-import { chooseTraceViewer } from '../run/trace-viewer';
-import { consoleUrl, type LabOptions } from '../stack/lab-options';
+import { chooseTraceViewer } from '../clients/trace-viewer';
+import { consoleUrl, type LabOptions } from '../settings/lab-options';
 import { positiveInteger, UsageError, usage } from './args';
 
 export const chaosHelp = `lab chaos [--phase broken|fixed|both] [--checkouts N] [--rate R] [--seed S]
@@ -59,11 +59,8 @@ export async function chaosCommand(words: string[], options: LabOptions): Promis
     ratePerS,
     seed: positiveInteger(values.seed, '--seed', 1),
     brokerRestart: values['broker-restart'] ?? false,
-    traces: await chooseTraceViewer(
-      process.env.LAB_JAEGER_URL ?? 'http://localhost:16686',
-      consoleUrl(options),
-    ),
-    grafanaUrl: process.env.LAB_GRAFANA_URL ?? 'http://localhost:3030',
+    traces: await chooseTraceViewer(options.observability.jaegerUrl, consoleUrl(options)),
+    grafanaUrl: options.observability.grafanaUrl,
     log: (line) => {
       if (tty) process.stdout.write('\r\x1b[2K');
       console.log(line);

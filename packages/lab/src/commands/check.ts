@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { audit } from '../check/invariants';
-import type { LabOptions } from '../stack/lab-options';
+import { audit } from '../audit/invariants';
+import type { LabOptions } from '../settings/lab-options';
 import { usage } from './args';
 
 export const checkHelp = `lab check [--json]

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { startLabConsole } from '../console/lab-console';
-import type { LabOptions } from '../stack/lab-options';
+import type { LabOptions } from '../settings/lab-options';
+import { startLabConsole } from '../supervisor/lab-console';
 import { usage } from './args';
 
 export const consoleHelp = `lab console

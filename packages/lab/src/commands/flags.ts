@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { listFlags, parseAssignments, readFlagFile, setFlags, shippedVariants } from '@incident-lab/flags';
-import { annotateFlagChange } from '../stack/grafana-annotations';
-import type { LabOptions } from '../stack/lab-options';
+import { annotateFlagChange } from '../clients/grafana-annotations';
+import type { LabOptions } from '../settings/lab-options';
 import { UsageError, usage } from './args';
 
 export const flagsHelp = `lab flags list [--json]
@@ -47,6 +47,7 @@ export async function flagsCommand(words: string[], options: LabOptions): Promis
     console.log('Running services apply it within 5 s.');
     // Mark the change on every Grafana graph when Grafana runs; without it the change is only in the file.
     const grafanaUrl = await annotateFlagChange(
+      options.observability,
       `flags: ${changed.map((flag) => `${flag.key}=${flag.variant}`).join(', ')}`,
     );
     if (grafanaUrl) console.log(`Marked on Grafana (${grafanaUrl}).`);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { reset } from '../stack/data';
-import type { LabOptions } from '../stack/lab-options';
+import type { LabOptions } from '../settings/lab-options';
+import { reset } from '../shop-data/data';
 import { usage } from './args';
 
 export const resetHelp = `lab reset

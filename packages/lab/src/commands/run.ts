@@ -2,15 +2,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAssignments, shippedVariants } from '@incident-lab/flags';
 import { type ClientBehaviour, SCENARIOS } from '@incident-lab/scenarios';
-import { consoleServiceEnv, startLabConsole } from '../console/lab-console';
+import { annotate } from '../clients/grafana-annotations';
+import { DEFAULT_PROMETHEUS_PORT, startPrometheus } from '../clients/prometheus';
+import { chooseTraceViewer } from '../clients/trace-viewer';
+import { runLab } from '../lab-run/run-lab';
+import { planRun, type RunPlan } from '../lab-run/run-plan';
 import { formatValue, namedPhases, spansText } from '../report/report-text';
 import { writeReport } from '../report/write-report';
-import { runLab } from '../run/run-lab';
-import { planRun, type RunPlan } from '../run/run-plan';
-import { chooseTraceViewer } from '../run/trace-viewer';
-import { annotate } from '../stack/grafana-annotations';
-import { consoleUrl, type LabOptions } from '../stack/lab-options';
-import { DEFAULT_PROMETHEUS_PORT, startPrometheus } from '../stack/prometheus';
+import { consoleUrl, type LabOptions } from '../settings/lab-options';
+import { consoleServiceEnv, startLabConsole } from '../supervisor/lab-console';
 import { positiveInteger, UsageError, usage } from './args';
 
 export const runHelp = `lab run <lab> [--phase broken|fixed|both | --flags key=value,… | --ladder] [--duration S]
@@ -114,7 +114,7 @@ export async function runCommand(words: string[], options: LabOptions): Promise<
       values,
       client,
       rate,
-      prometheus?.url ?? process.env.LAB_PROMETHEUS_URL,
+      prometheus?.url ?? options.observability.prometheusUrl,
     );
   } finally {
     await prometheus?.stop();
@@ -130,8 +130,7 @@ async function execute(
   prometheusUrl: string | undefined,
 ): Promise<number> {
   const { scenario } = plan;
-  const grafanaUrl = process.env.LAB_GRAFANA_URL ?? 'http://localhost:3030';
-  const grafanaAuth = process.env.LAB_GRAFANA_AUTH ?? 'admin:admin';
+  const { grafanaUrl, grafanaAuth, jaegerUrl, otlpEndpoint } = options.observability;
   let annotated = true;
   const tty = process.stdout.isTTY;
   let lastProgress = 0;
@@ -140,10 +139,7 @@ async function execute(
     durationS: values.duration === undefined ? undefined : positiveInteger(values.duration, '--duration', 0),
     ratePerS: rate,
     client,
-    traces: await chooseTraceViewer(
-      process.env.LAB_JAEGER_URL ?? 'http://localhost:16686',
-      consoleUrl(options),
-    ),
+    traces: await chooseTraceViewer(jaegerUrl, consoleUrl(options)),
     grafanaUrl,
     prometheusUrl,
     log: (line) => console.log(line),
@@ -158,10 +154,9 @@ async function execute(
       if (annotated) annotated = await annotate(grafanaUrl, grafanaAuth, text, [scenario.name]);
     },
     startConsole: async () => {
-      const userEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
       const started = await startLabConsole(
         options,
-        userEndpoint ? { forwardOtlpTo: userEndpoint } : {},
+        otlpEndpoint ? { forwardOtlpTo: otlpEndpoint } : {},
       ).catch(() => undefined);
       return started && { serviceEnv: consoleServiceEnv(started.url), stop: () => started.stop() };
     },

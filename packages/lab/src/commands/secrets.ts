@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { LabOptions } from '../stack/lab-options';
-import { newSecrets } from '../stack/lab-secrets';
+import type { LabOptions } from '../settings/lab-options';
+import { newSecrets } from '../settings/lab-secrets';
 import { usage } from './args';
 
 export const secretsHelp = `lab secrets [--new]

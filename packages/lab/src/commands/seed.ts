@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { migrateAll, seed } from '../stack/data';
-import { checkInfrastructure } from '../stack/infrastructure';
-import type { LabOptions } from '../stack/lab-options';
+import { checkInfrastructure } from '../clients/infrastructure';
+import type { LabOptions } from '../settings/lab-options';
+import { migrateAll, seed } from '../shop-data/data';
 import { positiveInteger, usage } from './args';
 
 export const seedHelp = `lab seed [--orders N]

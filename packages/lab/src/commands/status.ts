@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { LabOptions } from '../stack/lab-options';
-import { readLabState } from '../stack/lab-state';
-import { isReady } from '../stack/readiness';
-import { labServices } from '../stack/services';
+import type { LabOptions } from '../settings/lab-options';
+import { labServices } from '../settings/services';
+import { readLabState } from '../supervisor/lab-state';
+import { isReady } from '../supervisor/readiness';
 import { usage } from './args';
 
 export const statusHelp = `lab status [--json]

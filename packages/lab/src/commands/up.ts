@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import type { RunningConsole } from '@incident-lab/console';
-import { consoleServiceEnv, startLabConsole } from '../console/lab-console';
-import { startLab } from '../stack/lab';
-import type { LabOptions } from '../stack/lab-options';
-import { DEFAULT_PROMETHEUS_PORT, type RunningPrometheus, startPrometheus } from '../stack/prometheus';
+import { DEFAULT_PROMETHEUS_PORT, type RunningPrometheus, startPrometheus } from '../clients/prometheus';
+import { cleanUpStaleDrill } from '../drill/run-drill';
+import type { LabOptions } from '../settings/lab-options';
+import { startLab } from '../supervisor/lab';
+import { consoleServiceEnv, startLabConsole } from '../supervisor/lab-console';
 import { positiveInteger, usage } from './args';
 
 export const upHelp = `lab up [--observe [--prometheus-port N]] [--no-console]
@@ -33,8 +34,13 @@ export async function up(words: string[], options: LabOptions): Promise<void> {
   );
   const port = positiveInteger(values['prometheus-port'], '--prometheus-port', DEFAULT_PROMETHEUS_PORT);
   const prometheusUrl = values.observe ? `http://127.0.0.1:${port}` : undefined;
+  // A drill whose process is gone must not keep hiding flags in the lab that starts now.
+  if (await cleanUpStaleDrill(options))
+    console.log(
+      'A drill had been left running without its process: its flags are back as they were before it.',
+    );
   // The console first: the services send it their traces from their first request on.
-  const userEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const userEndpoint = options.observability.otlpEndpoint;
   const labConsole: RunningConsole | undefined = values['no-console']
     ? undefined
     : await startLabConsole(options, {

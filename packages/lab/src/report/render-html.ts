@@ -63,10 +63,8 @@ function endpointCharts(report: LabReport, phases: Array<[string, PhaseReport]>,
     phases.map(([name, phase]) => ({
       label: name,
       colour: COLOURS[name] ?? '#000',
-      points: points(phase).flatMap(
-        (point): Array<[number, number]> =>
-          point.okP95Ms === undefined ? [] : [[point.second, point.okP95Ms]],
-      ),
+      // A second in which nothing succeeded has no p95: a gap in the line, not a slope across it.
+      points: points(phase).map((point): [number, number | null] => [point.second, point.okP95Ms ?? null]),
     })),
     { markers, xMax },
   );
@@ -106,7 +104,7 @@ function causeCharts(report: LabReport, phases: Array<[string, PhaseReport]>): s
       Math.max(
         1,
         ...same.flatMap(
-          ([, each]) => each?.series.flatMap((series) => series.points.map(([, y]) => y)) ?? [],
+          ([, each]) => each?.series.flatMap((series) => series.points.map(([, y]) => y ?? 0)) ?? [],
         ),
       ),
     );

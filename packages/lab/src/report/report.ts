@@ -1,6 +1,6 @@
 import type { StoredSpan } from '@incident-lab/console';
 import type { EndpointGroup, InvariantName } from '@incident-lab/scenarios';
-import type { Audit } from '../check/invariants';
+import type { Audit } from '../audit/invariants';
 
 export type PhaseName = 'broken' | 'fixed' | 'custom';
 
@@ -41,7 +41,7 @@ export interface CauseChart {
   title: string;
   unit: string;
   /** Points are [seconds into the phase, value]. */
-  series: Array<{ label: string; tone: string; points: Array<[number, number]> }>;
+  series: Array<{ label: string; tone: string; points: Array<[number, number | null]> }>;
 }
 
 export interface ProbeResult {

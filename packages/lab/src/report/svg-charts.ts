@@ -4,7 +4,18 @@ import { escapeHtml } from './html-escape';
 export interface Series {
   label: string;
   colour: string;
-  points: Array<[number, number]>;
+  /** `null` where there is no value (no request succeeded that second): the line breaks there. */
+  points: Array<[number, number | null]>;
+}
+
+/** The runs of consecutive points that have a value: a line is drawn through each, never across a gap. */
+function runsOf(points: Series['points']): Array<Array<[number, number]>> {
+  const runs: Array<Array<[number, number]>> = [[]];
+  for (const [px, py] of points) {
+    if (py === null) runs.push([]);
+    else runs.at(-1)?.push([px, py]);
+  }
+  return runs.filter((run) => run.length > 0);
 }
 
 const WIDTH = 560;
@@ -63,15 +74,20 @@ export function lineChart(
   const xMax =
     options.xMax ??
     Math.max(1, ...series.flatMap((s) => s.points.map(([x]) => x)), ...markers.map((m) => m.x));
-  const yMax = options.yMax ?? niceMax(Math.max(0, ...series.flatMap((s) => s.points.map(([, y]) => y))));
+  const yMax =
+    options.yMax ?? niceMax(Math.max(0, ...series.flatMap((s) => s.points.map(([, y]) => y ?? 0))));
   const innerW = WIDTH - PAD.left - PAD.right;
   const innerH = HEIGHT - PAD.top - PAD.bottom;
   const x = (v: number) => PAD.left + (v / xMax) * innerW;
   const y = (v: number) => PAD.top + innerH * (1 - v / yMax);
+  // A run of one point is a dot: a lone second with a value must still show.
   const lines = series
-    .map(
-      (s) =>
-        `<polyline class="series" data-series="${escapeHtml(s.label)}" fill="none" stroke="${s.colour}" stroke-width="2" points="${s.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"/>`,
+    .flatMap((s) =>
+      runsOf(s.points).map((run) =>
+        run.length === 1
+          ? `<circle class="series" data-series="${escapeHtml(s.label)}" cx="${x((run[0] as [number, number])[0]).toFixed(1)}" cy="${y((run[0] as [number, number])[1]).toFixed(1)}" r="2.5" fill="${s.colour}"/>`
+          : `<polyline class="series" data-series="${escapeHtml(s.label)}" fill="none" stroke="${s.colour}" stroke-width="2" points="${run.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"/>`,
+      ),
     )
     .join('');
   const axis = `<text x="${PAD.left + innerW / 2}" y="${HEIGHT - 6}" font-size="10" text-anchor="middle">${escapeHtml(options.xLabel ?? 'seconds into the phase')}</text>`;

@@ -16,22 +16,23 @@ export async function consumePaymentCompleted(deps: {
   metrics: InvoicingMetrics;
   flags: FlagReader<typeof INVOICING_FLAGS>;
 }) {
-  await deps.broker.consume('invoicing', async ({ envelope, messageId, redelivered }) => {
-    const data = envelope.data as InvoiceInput;
-    const ids = { paymentId: data.paymentId, orderId: data.orderId, messageId, redelivered };
-    // One snapshot per message: what this delivery goes by from start to end.
-    const flags = deps.flags.take();
-    try {
-      const email = renderInvoice(data, flags['invoicing-template-bug']);
-      const { invoiceId, created } = await createInvoice(deps.pool, data, email);
-      if (created) deps.metrics.invoicesCreated.add(1);
-      deps.logger.info(
-        { ...ids, invoiceId },
-        created ? 'invoice created and e-mailed' : 'payment already invoiced; nothing to do',
-      );
-    } catch (error) {
-      // Swallowed (broken) or dead-lettered (fixed): lessons/invoicing-dead-letter.ts.
-      onInvoiceFailure(flags)({ error, ids, redelivered, logger: deps.logger });
-    }
-  });
+  // One snapshot per message: what this delivery goes by from start to end.
+  await deps.broker.consume('invoicing', ({ envelope, messageId, redelivered }) =>
+    deps.flags.run(async (flags) => {
+      const data = envelope.data as InvoiceInput;
+      const ids = { paymentId: data.paymentId, orderId: data.orderId, messageId, redelivered };
+      try {
+        const email = renderInvoice(data, flags['invoicing-template-bug']);
+        const { invoiceId, created } = await createInvoice(deps.pool, data, email);
+        if (created) deps.metrics.invoicesCreated.add(1);
+        deps.logger.info(
+          { ...ids, invoiceId },
+          created ? 'invoice created and e-mailed' : 'payment already invoiced; nothing to do',
+        );
+      } catch (error) {
+        // Swallowed (broken) or dead-lettered (fixed): lessons/invoicing-dead-letter.ts.
+        onInvoiceFailure(flags['invoicing-dead-letter'])({ error, ids, redelivered, logger: deps.logger });
+      }
+    }),
+  );
 }

@@ -1,6 +1,4 @@
 import type { Logger } from '@incident-lab/telemetry';
-import type { InvoicingFlags } from '../flags';
-
 /**
  * Lab 3, `invoicing-dead-letter`: what invoicing's consumer does when an invoice cannot be made
  * (with the `invoicing-template-bug` fault, the template throws for some customers).
@@ -37,5 +35,6 @@ export function deadLetter({ error, ids, redelivered, logger }: FailedInvoice): 
   throw error;
 }
 
-export const onInvoiceFailure = (flags: InvoicingFlags) =>
-  flags['invoicing-dead-letter'] ? deadLetter : swallow;
+/** The lesson chosen by the `invoicing-dead-letter` flag's value. */
+export const onInvoiceFailure = (invoicingDeadLetter: boolean) =>
+  invoicingDeadLetter ? deadLetter : swallow;

@@ -7,7 +7,9 @@ import type { Logger } from '@incident-lab/telemetry';
 import { trace } from '@opentelemetry/api';
 import type { PAYMENTS_FLAGS, PaymentsFlags } from '../flags';
 import { chargeIdentity } from '../lessons/idempotency-keys';
-import { announce } from '../lessons/outbox';
+import { markProcessed } from '../lessons/idempotent-consumer';
+import { type AnnounceDeps, announce } from '../lessons/outbox';
+import { mandatoryPublish } from '../lessons/unroutable-guard';
 import type { PaymentsMetrics } from '../metrics';
 import {
   findPayment,
@@ -18,7 +20,6 @@ import {
   type PaymentStatus,
   updatePayment,
 } from './payments.repo';
-import { markProcessed } from './processed-messages.repo';
 import type { ProviderClient, ProviderResult } from './provider-client';
 
 export interface ChargeDeps {
@@ -51,6 +52,18 @@ export interface RecordOptions {
   afterCommit?: () => Promise<void>;
 }
 
+/** How this unit of work writes and announces: events `mandatory` or not as its snapshot says. */
+function announcing(deps: ChargeDeps): AnnounceDeps {
+  const mandatory = mandatoryPublish(deps.flags['unroutable-guard']);
+  return {
+    pool: deps.pool,
+    publish: (destination, message) =>
+      destination === 'events'
+        ? deps.broker.publishEvent(message, { mandatory })
+        : deps.broker.sendCommand(message),
+  };
+}
+
 /** Records the provider's answer and tells the rest of the shop with `payment.completed` or `.failed`. */
 export async function recordResult(
   deps: ChargeDeps,
@@ -75,8 +88,8 @@ export async function recordResult(
       })
     : envelope('payment.failed', { ...ids, reason: result.reason });
   // Two writes, the state and the message announcing it: lessons/outbox.ts says how.
-  const recorded = await announce(deps.flags)(
-    deps,
+  const recorded = await announce(deps.flags.outbox)(
+    announcing(deps),
     async (connection) => {
       if (options.messageId) await markProcessed(connection, options.messageId, 'payments.charge-requests');
       return updatePayment(connection, payment.id, change, options.from);
@@ -135,8 +148,8 @@ export async function charge(
   };
 
   if (result.outcome === 'unavailable' && deps.flags['payments-queue-when-provider-down']) {
-    const queued = await announce(deps.flags)(
-      deps,
+    const queued = await announce(deps.flags.outbox)(
+      announcing(deps),
       (connection) =>
         updatePayment(connection, id, { status: 'QUEUED', failureReason: result.reason }, ['PENDING']),
       'commands',
@@ -173,7 +186,7 @@ async function createPayment(
     provider: null,
     providerChargeId: null,
     failureReason: null,
-    providerReference: chargeIdentity(deps.flags).referenceFor(id),
+    providerReference: chargeIdentity(deps.flags['idempotency-keys']).referenceFor(id),
   };
   await inTransaction(deps.pool, async (connection) => {
     await insertPayment(connection, payment);

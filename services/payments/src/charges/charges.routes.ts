@@ -27,7 +27,10 @@ export function chargeRoutes(deps: PaymentsServices): Router {
   router.post(
     '/payments',
     idempotent(
-      { sql, enabled: (response) => chargeIdentity(paymentsFlagsOf(response)).requireKey },
+      {
+        sql,
+        enabled: (response) => chargeIdentity(paymentsFlagsOf(response)['idempotency-keys']).requireKey,
+      },
       async (request, progress, response) => {
         const work = { ...deps, flags: paymentsFlagsOf(response) };
         const answer = paymentAnswer(await charge(work, validate(chargeBody, request.body), progress));

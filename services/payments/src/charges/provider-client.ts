@@ -131,7 +131,7 @@ export class ProviderClient {
     const key = `${flags['retry-policy']}:${provider}`;
     let policy = this.policies.get(key);
     if (!policy) {
-      policy = retryPolicy(flags)(`provider-${provider}`, this.budget);
+      policy = retryPolicy(flags['retry-policy'])(`provider-${provider}`, this.budget);
       this.policies.set(key, policy);
     }
     let attempt = 0;
@@ -144,7 +144,7 @@ export class ProviderClient {
    * `lessons/provider-circuit-breaker.ts`.
    */
   async charge(charge: ProviderCharge, flags: PaymentsFlags): Promise<ProviderResult> {
-    const timeoutMs = providerTimeoutMs(flags);
+    const timeoutMs = providerTimeoutMs(flags['http-timeouts']);
     this.budget.recordCall();
     const { reference } = charge;
     const call: CallRecord = { primaryCalls: 0, mayHaveCharged: false };
@@ -160,7 +160,7 @@ export class ProviderClient {
       const routed =
         route === 'backup'
           ? { answer: await send('backup') }
-          : await providerRoute(flags)({
+          : await providerRoute(flags['provider-circuit-breaker'])({
               call: send,
               reference,
               breaker: this.breaker,

@@ -1,5 +1,3 @@
-import type { PaymentsFlags } from '../flags';
-
 /**
  * Lab 1, `http-timeouts` (payments → provider): how long one provider call may take. When the
  * provider hangs, a call without a deadline holds the charge, the checkout above it and the client
@@ -22,5 +20,6 @@ export function giveUpOnProvider(): number | undefined {
   return PROVIDER_TIMEOUT_MS;
 }
 
-export const providerTimeoutMs = (flags: PaymentsFlags) =>
-  (flags['http-timeouts'] ? giveUpOnProvider : waitForProvider)();
+/** The lesson chosen by the `http-timeouts` flag's value. */
+export const providerTimeoutMs = (httpTimeouts: boolean) =>
+  (httpTimeouts ? giveUpOnProvider : waitForProvider)();

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { PaymentsFlags } from '../flags';
 
 /**
  * Lab 2, `idempotency-keys` (payments → provider): what tells the provider that two charge calls
@@ -28,8 +27,9 @@ export const withoutKeys: ChargeIdentity = { requireKey: false, referenceFor: ()
  */
 export const withKeys: ChargeIdentity = { requireKey: true, referenceFor: (paymentId) => paymentId };
 
-export const chargeIdentity = (flags: PaymentsFlags): ChargeIdentity =>
-  flags['idempotency-keys'] ? withKeys : withoutKeys;
+/** The lesson chosen by the `idempotency-keys` flag's value. */
+export const chargeIdentity = (idempotencyKeys: boolean): ChargeIdentity =>
+  idempotencyKeys ? withKeys : withoutKeys;
 
 /** The reference one attempt goes out under: the payment's, or (it has none) a fresh one each time. */
 export function attemptReference(reference: string | undefined): string {

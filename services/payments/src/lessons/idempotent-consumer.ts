@@ -1,7 +1,4 @@
-import type { Pool } from '@incident-lab/db';
-import type { Payment } from '../charges/payments.repo';
-import { wasProcessed } from '../charges/processed-messages.repo';
-import type { PaymentsFlags } from '../flags';
+import type { Pool, PoolConnection, RowDataPacket } from '@incident-lab/db';
 
 /**
  * Lab 2, `idempotent-consumer`: what payments' worker does with a `charge.requested` message it may
@@ -13,10 +10,10 @@ export interface DeliveryRules {
   alreadyDone(
     pool: Pool,
     messageId: string,
-    payment: Payment,
+    payment: { status: string },
   ): Promise<'message-processed' | 'payment-settled' | undefined>;
   /** What the charge's transaction records with it: the message id, and the state it may move from. */
-  recordWith(messageId: string): { messageId?: string; from?: Array<Payment['status']> };
+  recordWith(messageId: string): { messageId?: string; from?: ['QUEUED'] };
 }
 
 /** Broken: every delivery is a new charge. A redelivered message charges the card again. */
@@ -27,7 +24,8 @@ export const everyDeliveryCharges: DeliveryRules = {
 
 /**
  * Fixed: a message already processed, or a payment no longer QUEUED, is only acked; the message id is
- * recorded in the transaction that records the charge, so "processed" and "charged" commit together.
+ * recorded in the transaction that records the charge (`markProcessed`), so "processed" and
+ * "charged" commit together.
  */
 export const repeatsRecognised: DeliveryRules = {
   async alreadyDone(pool, messageId, payment) {
@@ -37,5 +35,21 @@ export const repeatsRecognised: DeliveryRules = {
   recordWith: (messageId) => ({ messageId, from: ['QUEUED'] }),
 };
 
-export const deliveryRules = (flags: PaymentsFlags): DeliveryRules =>
-  flags['idempotent-consumer'] ? repeatsRecognised : everyDeliveryCharges;
+/** The lesson chosen by the `idempotent-consumer` flag's value. */
+export const deliveryRules = (idempotentConsumer: boolean): DeliveryRules =>
+  idempotentConsumer ? repeatsRecognised : everyDeliveryCharges;
+
+/** The fixed half's record: written in the transaction of the message's effect, so both exist or neither. */
+export async function markProcessed(connection: PoolConnection, messageId: string, queue: string) {
+  await connection.query('INSERT INTO processed_messages (message_id, queue) VALUES (?, ?)', [
+    messageId,
+    queue,
+  ]);
+}
+
+async function wasProcessed(pool: Pool, messageId: string): Promise<boolean> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT 1 FROM processed_messages WHERE message_id = ?', [
+    messageId,
+  ]);
+  return rows.length > 0;
+}

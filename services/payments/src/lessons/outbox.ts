@@ -1,7 +1,14 @@
-import { inTransaction, type PoolConnection } from '@incident-lab/db';
+import { inTransaction, type Pool, type PoolConnection } from '@incident-lab/db';
 import type { Envelope } from '@incident-lab/messaging';
-import type { ChargeDeps } from '../charges/charge.service';
-import { addToOutbox, type Destination } from '../outbox/outbox.repo';
+
+/** Domain events go to the events exchange; work for the payments worker to the commands exchange. */
+export type Destination = 'events' | 'commands';
+
+/** What announcing needs: the database, and how this unit of work publishes (its flags decide how). */
+export interface AnnounceDeps {
+  pool: Pool;
+  publish(destination: Destination, message: Envelope): Promise<void>;
+}
 
 /**
  * Lab 2, `outbox`: how payments writes a state change (a payment completed, failed or queued) and the
@@ -9,7 +16,7 @@ import { addToOutbox, type Destination } from '../outbox/outbox.repo';
  * the state moved; `afterCommit` runs between the commit and the publish (where the crash fault sits).
  */
 export type Announce = (
-  deps: Pick<ChargeDeps, 'pool' | 'broker'>,
+  deps: AnnounceDeps,
   change: (connection: PoolConnection) => Promise<boolean>,
   destination: Destination,
   message: Envelope,
@@ -24,14 +31,14 @@ export const commitThenPublish: Announce = async (deps, change, destination, mes
   const changed = await inTransaction(deps.pool, change);
   if (!changed) return false;
   await afterCommit?.();
-  if (destination === 'events') await deps.broker.publishEvent(message);
-  else await deps.broker.sendCommand(message);
+  await deps.publish(destination, message);
   return true;
 };
 
 /**
  * Fixed: the message is a row in the same transaction (the transactional outbox); the outbox relay
- * publishes it with publisher confirms and deletes it only then. Both happen, or neither.
+ * (`outbox/outbox-relay.ts`) publishes it with publisher confirms and marks it sent only then. Both
+ * happen, or neither.
  */
 export const commitWithOutbox: Announce = async (deps, change, destination, message, afterCommit) => {
   const changed = await inTransaction(deps.pool, async (connection) => {
@@ -43,5 +50,15 @@ export const commitWithOutbox: Announce = async (deps, change, destination, mess
   return changed;
 };
 
-export const announce = (flags: ChargeDeps['flags']): Announce =>
-  flags.outbox ? commitWithOutbox : commitThenPublish;
+/** The lesson chosen by the `outbox` flag's value. */
+export const announce = (outbox: boolean): Announce => (outbox ? commitWithOutbox : commitThenPublish);
+
+/** Adds a message to the outbox inside the caller's transaction: it exists exactly when the change does. */
+async function addToOutbox(connection: PoolConnection, destination: Destination, message: Envelope) {
+  await connection.query('INSERT INTO outbox (id, destination, type, payload) VALUES (?, ?, ?, ?)', [
+    message.id,
+    destination,
+    message.type,
+    JSON.stringify(message),
+  ]);
+}

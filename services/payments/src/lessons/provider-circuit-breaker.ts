@@ -5,7 +5,6 @@ import {
   type JsonResponse,
 } from '@incident-lab/http-client';
 import { trace } from '@opentelemetry/api';
-import type { PaymentsFlags } from '../flags';
 
 /**
  * Lab 1, `provider-circuit-breaker`: where a charge goes while the primary provider is failing.
@@ -62,5 +61,6 @@ export async function breakerWithFailover(
   }
 }
 
-export const providerRoute = (flags: PaymentsFlags) =>
-  flags['provider-circuit-breaker'] ? breakerWithFailover : primaryOnly;
+/** The lesson chosen by the `provider-circuit-breaker` flag's value. */
+export const providerRoute = (circuitBreaker: boolean) =>
+  circuitBreaker ? breakerWithFailover : primaryOnly;

@@ -2,7 +2,6 @@ import { isRetryable, type RetryBudget } from '@incident-lab/http-client';
 import { getMeter } from '@incident-lab/telemetry';
 import { trace } from '@opentelemetry/api';
 import { ConstantBackoff, ExponentialBackoff, handleWhen, type IPolicy, noop, retry } from 'cockatiel';
-import type { PaymentsFlags } from '../flags';
 
 /**
  * Lab 1, `retry-policy`: what payments does when a provider call fails (no answer, or a 5xx). A
@@ -68,4 +67,5 @@ const POLICIES: Record<RetryMode, (target: string, budget: RetryBudget) => IPoli
   none: noRetry,
 };
 
-export const retryPolicy = (flags: PaymentsFlags) => POLICIES[flags['retry-policy']];
+/** The lesson chosen by the `retry-policy` flag's value. */
+export const retryPolicy = (mode: RetryMode) => POLICIES[mode];

@@ -1,5 +1,3 @@
-import type { PaymentsFlags } from '../flags';
-
 /**
  * Lab 3, `unroutable-guard`: what payments asks of RabbitMQ when it publishes an event. With the
  * `payments-event-rename` fault, `payment.completed` goes out under a name no queue is bound to.
@@ -21,5 +19,6 @@ export function publishMandatory(): boolean {
   return true;
 }
 
-export const mandatoryPublish = (flags: PaymentsFlags) =>
-  (flags['unroutable-guard'] ? publishMandatory : publishBlind)();
+/** The lesson chosen by the `unroutable-guard` flag's value. */
+export const mandatoryPublish = (unroutableGuard: boolean) =>
+  (unroutableGuard ? publishMandatory : publishBlind)();

@@ -1,7 +1,10 @@
 import { inTransaction, type Pool } from '@incident-lab/db';
+import type { FlagReader } from '@incident-lab/flags';
 import type { Broker } from '@incident-lab/messaging';
 import { type Poller, poll } from '@incident-lab/service-kit';
 import { type Logger, polledGauge } from '@incident-lab/telemetry';
+import type { PAYMENTS_FLAGS } from '../flags';
+import { mandatoryPublish } from '../lessons/unroutable-guard';
 import { lockUnsent, markSent, unsentCount } from './outbox.repo';
 
 const POLL_MS = 250;
@@ -20,6 +23,7 @@ export class OutboxRelay {
   constructor(
     private readonly pool: Pool,
     private readonly broker: Broker,
+    private readonly flags: FlagReader<typeof PAYMENTS_FLAGS>,
     private readonly logger: Logger,
   ) {
     // Counted in the background, not on every relay tick: a scrape must not queue in the pool.
@@ -39,12 +43,16 @@ export class OutboxRelay {
     );
   }
 
-  /** Publishes one batch; returns how many were sent. */
-  async relayOnce(): Promise<number> {
+  /** Publishes one batch, under one flag snapshot (a batch is the relay's unit of work); returns how many were sent. */
+  relayOnce(): Promise<number> {
+    return this.flags.run((flags) => this.relayUnder(mandatoryPublish(flags['unroutable-guard'])));
+  }
+
+  private async relayUnder(mandatory: boolean): Promise<number> {
     const sent = await inTransaction(this.pool, async (connection) => {
       const rows = await lockUnsent(connection, BATCH);
       for (const { destination, message } of rows) {
-        if (destination === 'events') await this.broker.publishEvent(message);
+        if (destination === 'events') await this.broker.publishEvent(message, { mandatory });
         else await this.broker.sendCommand(message);
         await markSent(connection, message.id);
       }

@@ -1,22 +1,9 @@
 import type { Pool, PoolConnection, RowDataPacket } from '@incident-lab/db';
 import type { Envelope } from '@incident-lab/messaging';
+import type { Destination } from '../lessons/outbox';
 
-/** Domain events go to the events exchange; work for the payments worker to the commands exchange. */
-export type Destination = 'events' | 'commands';
-
-/** Adds an event to the outbox inside the caller's transaction: it exists exactly when the change does. */
-export async function addToOutbox(
-  connection: PoolConnection,
-  destination: Destination,
-  message: Envelope,
-): Promise<void> {
-  await connection.query('INSERT INTO outbox (id, destination, type, payload) VALUES (?, ?, ?, ?)', [
-    message.id,
-    destination,
-    message.type,
-    JSON.stringify(message),
-  ]);
-}
+// The outbox's rows are written by lessons/outbox.ts (in the transaction of their change); the relay
+// reads them here.
 
 /** The oldest unsent events, locked for this relay; another relay skips them instead of waiting. */
 export async function lockUnsent(

@@ -7,8 +7,9 @@ import type { Logger } from '@incident-lab/telemetry';
 import { trace } from '@opentelemetry/api';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { PROVIDER_FLAGS, ProviderFlags } from '../flags';
 import type { ProviderMetrics } from '../metrics';
-import { currentFaults, type PROVIDER_FLAGS, type ProviderFlags } from './faults';
+import { currentFaults } from './faults';
 import { findCharges, recordCharge, refundCharge } from './ledger.repo';
 
 export interface ChargeRoutesDeps {
@@ -81,7 +82,7 @@ export function chargeRoutes(deps: ChargeRoutesDeps): Router {
     else logger.info({ ...ids, amountCents: body.amountCents }, 'card charged');
     if (Math.random() < faults.dropRate) {
       count('response-dropped');
-      logger.warn(ids, 'fault: dropping the response after charging');
+      logger.warn(ids, 'connection closed before the answer was sent; the charge stands');
       request.socket.destroy();
       return;
     }

@@ -1,13 +1,4 @@
-import type { FlagDefaults, FlagSnapshot } from '@incident-lab/flags';
-
-/** The fault flags every provider instance applies; all off unless set. */
-export const PROVIDER_FLAGS = {
-  'provider-fault-target': 'primary' as 'primary' | 'backup' | 'both',
-  'provider-outage': false,
-  'provider-latency-ms': 0,
-  'provider-error-rate': 0,
-  'provider-drop-response': 0,
-} satisfies FlagDefaults;
+import type { ProviderFlags } from '../flags';
 
 export interface Faults {
   outage: boolean;
@@ -16,9 +7,6 @@ export interface Faults {
   /** Share of charges (0..1) whose response is dropped after charging. */
   dropRate: number;
 }
-
-/** The provider's flags at one moment: what one charge goes by. */
-export type ProviderFlags = FlagSnapshot<typeof PROVIDER_FLAGS>;
 
 /** The fault flags as they apply to this instance in a snapshot (all off unless it is targeted). */
 export function currentFaults(flags: ProviderFlags, instance: 'primary' | 'backup'): Faults {

@@ -1,29 +1,11 @@
 import { databaseName } from '@incident-lab/config';
 import type { Pool, RowDataPacket } from '@incident-lab/db';
 import type { FlagReader } from '@incident-lab/flags';
-import { countUninvoicedPayments } from '@incident-lab/invoicing/audit';
+import { countUninvoicedPayments } from '@incident-lab/shop-audit';
 import { getMeter, type Logger } from '@incident-lab/telemetry';
-import type { RECONCILER_FLAGS } from '../flags';
-import { reconcilerMode } from '../lessons/reconciler-repair';
-import type { ShopUrls } from './shop-apis';
-
-export type ActionKind = 'complete' | 'fail' | 'refund' | 'refund-duplicate';
-
-export interface Action {
-  orderId: string;
-  action: ActionKind;
-  chargeId?: string;
-  reason: string;
-}
-
-export interface ReconcileResult {
-  overduePending: number;
-  orderIds: string[];
-  /** False while `reconciler-repair` is off: the job only reports. */
-  repaired: boolean;
-  actions: Action[];
-  skipped?: string;
-}
+import type { RECONCILER_FLAGS, ReconcilerFlags } from '../flags';
+import { type ReconcileResult, reconcilerMode } from '../lessons/reconciler-repair';
+import { type ShopUrls, shopApi } from './shop-apis';
 
 export interface ReconcileDeps {
   pool: Pool;
@@ -90,9 +72,16 @@ export async function reconcile(deps: ReconcileDeps, graceS: number): Promise<Re
   }
 }
 
-async function pass(deps: ReconcileDeps, graceS: number): Promise<ReconcileResult> {
-  // One snapshot per run: a flag flipped mid-run applies from the next run on.
-  const flags = deps.flags.take();
+/** One snapshot per run: a flag flipped mid-run applies from the next run on. */
+function pass(deps: ReconcileDeps, graceS: number): Promise<ReconcileResult> {
+  return deps.flags.run((flags) => passUnder(flags, deps, graceS));
+}
+
+async function passUnder(
+  flags: ReconcilerFlags,
+  deps: ReconcileDeps,
+  graceS: number,
+): Promise<ReconcileResult> {
   if (flags['reconciler-job-fault']) {
     throw new Error("Unknown column 'o.settled_at' in 'where clause' (the job's query predates a migration)");
   }
@@ -116,5 +105,14 @@ async function pass(deps: ReconcileDeps, graceS: number): Promise<ReconcileResul
   const orderIds = overdue.map((row) => String(row.id));
   const result: ReconcileResult = { overduePending: orderIds.length, orderIds, repaired: false, actions: [] };
   // Report only (broken) or repair and compensate (fixed): lessons/reconciler-repair.ts.
-  return reconcilerMode(flags)({ deps, orderIds, result, orders, actionsTable });
+  return reconcilerMode(flags['reconciler-repair'])({
+    pool,
+    namespace: deps.namespace,
+    logger: deps.logger,
+    shop: shopApi(deps.urls),
+    orderIds,
+    result,
+    orders,
+    actionsTable,
+  });
 }

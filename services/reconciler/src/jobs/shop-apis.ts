@@ -1,19 +1,11 @@
 import { internalAuth } from '@incident-lab/http-client';
+import type { LedgerCharge, PaymentView, Settlement, ShopApi } from '../lessons/reconciler-repair';
 
 /**
  * The reconciler's view of the outside: storefront's and payments' APIs and each provider's ledger.
  * The provider is the customer's truth; the reconciler asks it instead of trusting what the shop
  * recorded, and changes orders and payments only through the services that own them.
  */
-export interface LedgerCharge {
-  id: string;
-  reference: string;
-  orderId: string;
-  status: 'CHARGED' | 'REFUNDED';
-  createdAt: string;
-  provider: 'primary' | 'backup';
-}
-
 /** Where the shop's services answer, and the internal token their routes ask for. */
 export interface ShopUrls {
   internalToken: string;
@@ -39,7 +31,7 @@ async function call<T>(urls: ShopUrls, url: URL, method: 'GET' | 'POST' = 'GET',
 }
 
 /** Every charge both providers recorded since `since`. */
-export async function ledgerSince(urls: ShopUrls, since: Date): Promise<LedgerCharge[]> {
+async function ledgerSince(urls: ShopUrls, since: Date): Promise<LedgerCharge[]> {
   const lists = await Promise.all(
     (['primary', 'backup'] as const).map(async (provider) => {
       const url = new URL('/charges', urls.providers[provider]);
@@ -51,41 +43,40 @@ export async function ledgerSince(urls: ShopUrls, since: Date): Promise<LedgerCh
   return lists.flat();
 }
 
-export async function refund(urls: ShopUrls, charge: LedgerCharge): Promise<void> {
+async function refund(urls: ShopUrls, charge: LedgerCharge): Promise<void> {
   await call(urls, new URL(`/charges/${charge.id}/refund`, urls.providers[charge.provider]), 'POST');
 }
 
-export interface PaymentView {
-  id: string;
-  status: 'PENDING' | 'QUEUED' | 'COMPLETED' | 'FAILED';
-  providerChargeId: string | null;
-}
-
-export async function paymentsOf(urls: ShopUrls, orderId: string): Promise<PaymentView[]> {
+async function paymentsOf(urls: ShopUrls, orderId: string): Promise<PaymentView[]> {
   const url = new URL('/payments', urls.payments);
   url.searchParams.set('orderId', orderId);
   return (await call<{ payments: PaymentView[] }>(urls, url)).payments;
 }
 
 /** Payments asks the provider by the payment's reference and records what really happened. */
-export async function resolvePayment(urls: ShopUrls, paymentId: string): Promise<PaymentView> {
+async function resolvePayment(urls: ShopUrls, paymentId: string): Promise<PaymentView> {
   return call<PaymentView>(urls, new URL(`/payments/${paymentId}/resolve`, urls.payments), 'POST');
-}
-
-export interface Settlement {
-  status: 'PAID' | 'FAILED';
-  paymentId?: string;
-  reason: string;
 }
 
 /**
  * Asks storefront to settle a PENDING order. `moved` is false when it was settled already, or when
  * storefront refuses to fail it because it is still asking payments to charge it.
  */
-export async function settleOrder(
+async function settleOrder(
   urls: ShopUrls,
   orderId: string,
   settlement: Settlement,
 ): Promise<{ moved: boolean; status: string }> {
   return call(urls, new URL(`/internal/orders/${orderId}/settle`, urls.storefront), 'POST', settlement);
+}
+
+/** The shop's APIs at these URLs, as the reconciler's repair uses them. */
+export function shopApi(urls: ShopUrls): ShopApi {
+  return {
+    ledgerSince: (since) => ledgerSince(urls, since),
+    refund: (charge) => refund(urls, charge),
+    paymentsOf: (orderId) => paymentsOf(urls, orderId),
+    resolvePayment: (paymentId) => resolvePayment(urls, paymentId),
+    settleOrder: (orderId, settlement) => settleOrder(urls, orderId, settlement),
+  };
 }

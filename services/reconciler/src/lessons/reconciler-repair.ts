@@ -1,26 +1,75 @@
 import { databaseName } from '@incident-lab/config';
+import type { Pool } from '@incident-lab/db';
 import { isDuplicateKeyError, type RowDataPacket } from '@incident-lab/db';
+import type { Logger } from '@incident-lab/telemetry';
 import { getMeter } from '@incident-lab/telemetry';
 import { trace } from '@opentelemetry/api';
-import type { ReconcilerFlags } from '../flags';
-import type { Action, ActionKind, ReconcileDeps, ReconcileResult } from '../jobs/reconcile.job';
-import {
-  type LedgerCharge,
-  ledgerSince,
-  type PaymentView,
-  paymentsOf,
-  refund,
-  resolvePayment,
-  settleOrder,
-} from '../jobs/shop-apis';
 
 /**
  * Lab 2, `reconciler-repair`: what the reconciler does about orders still PENDING past the grace
  * period, and about charges the shop does not stand behind. No transaction spans the shop and the
  * provider; this job is what closes the gap after the fact.
  */
+export type ActionKind = 'complete' | 'fail' | 'refund' | 'refund-duplicate';
+
+export interface Action {
+  orderId: string;
+  action: ActionKind;
+  chargeId?: string;
+  reason: string;
+}
+
+export interface ReconcileResult {
+  overduePending: number;
+  orderIds: string[];
+  /** False while `reconciler-repair` is off: the job only reports. */
+  repaired: boolean;
+  actions: Action[];
+  skipped?: string;
+}
+
+/** A charge in a provider's ledger: the customer's truth. */
+export interface LedgerCharge {
+  id: string;
+  reference: string;
+  orderId: string;
+  status: 'CHARGED' | 'REFUNDED';
+  createdAt: string;
+  provider: 'primary' | 'backup';
+}
+
+export interface PaymentView {
+  id: string;
+  status: 'PENDING' | 'QUEUED' | 'COMPLETED' | 'FAILED';
+  providerChargeId: string | null;
+}
+
+export interface Settlement {
+  status: 'PAID' | 'FAILED';
+  paymentId?: string;
+  reason: string;
+}
+
+/**
+ * The shop as the repair reaches it, through the services that own each thing
+ * (`jobs/shop-apis.ts`): the providers' ledgers and refunds, payments' payments, storefront's orders.
+ */
+export interface ShopApi {
+  /** Every charge both providers recorded since `since`. */
+  ledgerSince(since: Date): Promise<LedgerCharge[]>;
+  refund(charge: LedgerCharge): Promise<void>;
+  paymentsOf(orderId: string): Promise<PaymentView[]>;
+  /** Payments asks the provider by the payment's reference and records what really happened. */
+  resolvePayment(paymentId: string): Promise<PaymentView>;
+  /** `moved` is false when it was settled already, or storefront is still asking payments to charge it. */
+  settleOrder(orderId: string, settlement: Settlement): Promise<{ moved: boolean; status: string }>;
+}
+
 export interface OverdueRun {
-  deps: ReconcileDeps;
+  pool: Pool;
+  namespace: string;
+  logger: Logger;
+  shop: ShopApi;
   /** Checkout orders PENDING past the grace period. */
   orderIds: string[];
   result: ReconcileResult;
@@ -44,12 +93,9 @@ for (const action of ['complete', 'fail', 'refund', 'refund-duplicate'] satisfie
  * Broken: report only. The overdue orders are counted (`shop_orders_pending`) and logged; the
  * customers stay charged for orders that say FAILED or PENDING, or charged twice.
  */
-export async function reportOnly({ deps, orderIds, result }: OverdueRun): Promise<ReconcileResult> {
+export async function reportOnly({ logger, orderIds, result }: OverdueRun): Promise<ReconcileResult> {
   if (orderIds.length > 0)
-    deps.logger.warn(
-      { orderIds, count: orderIds.length },
-      'orders pending past the grace period (repair is off)',
-    );
+    logger.warn({ orderIds, count: orderIds.length }, 'orders pending past the grace period (repair is off)');
   return result;
 }
 
@@ -66,13 +112,15 @@ export async function reportOnly({ deps, orderIds, result }: OverdueRun): Promis
  * Every action is conditional and recorded once (unique key), so a second run repairs nothing twice.
  */
 export async function repairAndCompensate({
-  deps,
+  pool,
+  namespace,
+  logger,
+  shop,
   orderIds,
   result,
   orders,
   actionsTable,
 }: OverdueRun): Promise<ReconcileResult> {
-  const { pool, logger } = deps;
   result.repaired = true;
 
   /** Records an action once; the current `reconcile.order` span carries it. */
@@ -104,7 +152,7 @@ export async function repairAndCompensate({
         span.end();
       }
     });
-  const ledger = await ledgerSince(deps.urls, new Date(Date.now() - LEDGER_WINDOW_MS));
+  const ledger = await shop.ledgerSince(new Date(Date.now() - LEDGER_WINDOW_MS));
   const chargesOf = new Map<string, LedgerCharge[]>();
   for (const charge of ledger.filter((each) => each.status === 'CHARGED')) {
     chargesOf.set(charge.orderId, [...(chargesOf.get(charge.orderId) ?? []), charge]);
@@ -116,15 +164,15 @@ export async function repairAndCompensate({
   for (const orderId of orderIds) {
     await onOrder(orderId, async () => {
       const payments: PaymentView[] = [];
-      for (const payment of await paymentsOf(deps.urls, orderId)) {
+      for (const payment of await shop.paymentsOf(orderId)) {
         const unsettled = payment.status === 'PENDING' || payment.status === 'QUEUED';
-        payments.push(unsettled ? await resolvePayment(deps.urls, payment.id) : payment);
+        payments.push(unsettled ? await shop.resolvePayment(payment.id) : payment);
       }
       const completed = payments.find((payment) => payment.status === 'COMPLETED');
       const charge = chargesOf.get(orderId)?.[0];
       if (completed || charge) {
         const paymentId = completed?.id ?? payments.find((payment) => payment.id === charge?.reference)?.id;
-        const settled = await settleOrder(deps.urls, orderId, {
+        const settled = await shop.settleOrder(orderId, {
           status: 'PAID',
           paymentId,
           reason: 'charged at the provider',
@@ -140,7 +188,7 @@ export async function repairAndCompensate({
       } else if (payments.some((payment) => payment.status === 'PENDING' || payment.status === 'QUEUED')) {
         logger.info({ orderId }, 'reconciler: the charge is still being made; left for the next run');
       } else {
-        const settled = await settleOrder(deps.urls, orderId, {
+        const settled = await shop.settleOrder(orderId, {
           status: 'FAILED',
           reason: 'no charge at the provider (reconciled)',
         });
@@ -156,7 +204,7 @@ export async function repairAndCompensate({
     const [rows] = await pool.query<RowDataPacket[]>(
       `SELECT o.id, o.status, p.provider_charge_id AS chargeId
          FROM ${orders} o
-         LEFT JOIN \`${databaseName(deps.namespace, 'payments')}\`.payments p ON p.id = o.payment_id
+         LEFT JOIN \`${databaseName(namespace, 'payments')}\`.payments p ON p.id = o.payment_id
         WHERE o.id IN (?)`,
       [charged],
     );
@@ -165,7 +213,7 @@ export async function repairAndCompensate({
         const charges = chargesOf.get(String(order.id)) ?? [];
         if (order.status === 'FAILED') {
           for (const charge of charges) {
-            await refund(deps.urls, charge);
+            await shop.refund(charge);
             await act({
               orderId: order.id,
               action: 'refund',
@@ -176,7 +224,7 @@ export async function repairAndCompensate({
         } else if (order.status === 'PAID' && charges.length > 1) {
           const keep = charges.find((charge) => charge.id === order.chargeId) ?? charges[0];
           for (const charge of charges.filter((each) => each !== keep)) {
-            await refund(deps.urls, charge);
+            await shop.refund(charge);
             await act({
               orderId: order.id,
               action: 'refund-duplicate',
@@ -191,5 +239,6 @@ export async function repairAndCompensate({
   return result;
 }
 
-export const reconcilerMode = (flags: ReconcilerFlags) =>
-  flags['reconciler-repair'] ? repairAndCompensate : reportOnly;
+/** The lesson chosen by the `reconciler-repair` flag's value. */
+export const reconcilerMode = (reconcilerRepair: boolean) =>
+  reconcilerRepair ? repairAndCompensate : reportOnly;

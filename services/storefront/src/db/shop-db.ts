@@ -29,7 +29,9 @@ function overloaded(reason: RefusalReason, pool: string): AppError {
  * Storefront's database access, where the cascading lab's three database lessons are applied: every
  * request goes through a gated pool, admitted as `lessons/db-pool-shedding.ts` says; the report takes
  * its connection where `lessons/reports-bulkhead.ts` says and runs as `lessons/db-query-timeout.ts`
- * says. The flags are read as they are when each query asks (pool admission is per query).
+ * says. Every query goes by the flags of the unit of work it belongs to (`flags.current()`: the
+ * request, message or relay pass running it, `FlagReader.run`), so one checkout never runs under two
+ * flag states, even when a flag flips while it waits for a connection.
  */
 export class ShopDb {
   readonly shared: GatedPool;
@@ -46,13 +48,14 @@ export class ShopDb {
     this.reports = new GatedPool('reports', pools.reports, pools.reportsSize, overloaded);
   }
 
-  /** The flags as they are now: each query is admitted by the rules in force when it asks. */
+  /** The flags of the unit of work asking (its snapshot, taken when it began). */
   private get now() {
-    return this.flags.snapshot();
+    return this.flags.current();
   }
 
   private sharedRules(): AdmissionRules {
-    return sharedPoolAdmission(this.now);
+    const flags = this.now;
+    return sharedPoolAdmission(flags['db-pool-shedding']);
   }
 
   async query<T>(sql: string, values?: unknown[]): Promise<T> {
@@ -69,12 +72,16 @@ export class ShopDb {
   /** The heavy report: on the shared pool (broken) or in its own bulkhead (fixed), capped or not. */
   async reportQuery<T>(sql: string): Promise<T> {
     const flags = this.now;
-    const { pool, rules } = reportPool(flags)({
+    const { pool, rules } = reportPool(flags['reports-bulkhead'])({
       shared: this.shared,
       reports: this.reports,
       sharedRules: this.sharedRules(),
     });
-    const statement = reportStatement(flags)({ sql, timeoutMs: this.reportTimeoutMs, flavour: this.flavour });
+    const statement = reportStatement(flags['db-query-timeout'])({
+      sql,
+      timeoutMs: this.reportTimeoutMs,
+      flavour: this.flavour,
+    });
     try {
       return await pool.withConnection(
         rules,

@@ -1,6 +1,4 @@
 import type { AdmissionRules } from '@incident-lab/db';
-import type { StorefrontFlags } from '../flags';
-
 /**
  * Lab 1, `db-pool-shedding`: what a request does when every connection of the shared pool is busy.
  * Login, products, checkout (and, without the bulkhead, reports) share ten connections; during a
@@ -24,5 +22,5 @@ export function shedLoad(): AdmissionRules {
   return { maxWaiting: 10, acquireTimeoutMs: 1_000 };
 }
 
-export const sharedPoolAdmission = (flags: StorefrontFlags) =>
-  (flags['db-pool-shedding'] ? shedLoad : waitInLine)();
+/** The lesson chosen by the `db-pool-shedding` flag's value. */
+export const sharedPoolAdmission = (dbPoolShedding: boolean) => (dbPoolShedding ? shedLoad : waitInLine)();

@@ -1,6 +1,4 @@
 import { type ServerFlavour, withStatementTimeout } from '@incident-lab/db';
-import type { StorefrontFlags } from '../flags';
-
 /**
  * Lab 1, `db-query-timeout`: how long the database may work on the sales report. The report scans
  * every order; as the shop grows it takes seconds, and a client that gave up long ago still holds a
@@ -26,4 +24,5 @@ export function capped(query: ReportQuery): string {
   return withStatementTimeout(query.sql, query.timeoutMs, query.flavour);
 }
 
-export const reportStatement = (flags: StorefrontFlags) => (flags['db-query-timeout'] ? capped : uncapped);
+/** The lesson chosen by the `db-query-timeout` flag's value. */
+export const reportStatement = (dbQueryTimeout: boolean) => (dbQueryTimeout ? capped : uncapped);

@@ -1,5 +1,3 @@
-import type { StorefrontFlags } from '../flags';
-
 /**
  * Lab 1, `http-timeouts` (storefront → payments): how long checkout waits for payments. Payments
  * waits on the provider; when the provider hangs, every checkout hangs with it.
@@ -21,5 +19,6 @@ export function giveUpOnPayments(): number | undefined {
 /** The fixed wait, also what the payment-request relay always uses (it runs only with keys, a fix). */
 export const PAYMENTS_TIMEOUT_MS = 4_000;
 
-export const paymentsTimeoutMs = (flags: StorefrontFlags) =>
-  (flags['http-timeouts'] ? giveUpOnPayments : waitForPayments)();
+/** The lesson chosen by the `http-timeouts` flag's value. */
+export const paymentsTimeoutMs = (httpTimeouts: boolean) =>
+  (httpTimeouts ? giveUpOnPayments : waitForPayments)();

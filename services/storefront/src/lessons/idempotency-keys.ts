@@ -1,5 +1,3 @@
-import type { StorefrontFlags } from '../flags';
-
 /**
  * Lab 2, `idempotency-keys` (checkout): what makes a retried purchase the same purchase. A client
  * retries when the answer did not come back, and checkout retries payments when its answer did not:
@@ -38,5 +36,6 @@ export const withKeys: CheckoutKeys = {
   noAnswer: 'keep-asking',
 };
 
-export const checkoutKeys = (flags: StorefrontFlags): CheckoutKeys =>
-  flags['idempotency-keys'] ? withKeys : withoutKeys;
+/** The lesson chosen by the `idempotency-keys` flag's value. */
+export const checkoutKeys = (idempotencyKeys: boolean): CheckoutKeys =>
+  idempotencyKeys ? withKeys : withoutKeys;

@@ -1,6 +1,4 @@
 import type { AdmissionRules, GatedPool } from '@incident-lab/db';
-import type { StorefrontFlags } from '../flags';
-
 /**
  * Lab 1, `reports-bulkhead`: where the heavy sales report gets its database connection.
  */
@@ -28,4 +26,5 @@ export function inBulkhead(pools: ReportPools): { pool: GatedPool; rules: Admiss
   return { pool: pools.reports, rules: { maxWaiting: 2, acquireTimeoutMs: 500 } };
 }
 
-export const reportPool = (flags: StorefrontFlags) => (flags['reports-bulkhead'] ? inBulkhead : onSharedPool);
+/** The lesson chosen by the `reports-bulkhead` flag's value. */
+export const reportPool = (reportsBulkhead: boolean) => (reportsBulkhead ? inBulkhead : onSharedPool);

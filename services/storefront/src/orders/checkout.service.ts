@@ -79,7 +79,7 @@ export async function checkout(
   progress: KeyProgress,
 ): Promise<CheckoutResult> {
   // What this request does about keys, from its flags (the idempotent() edge read the same snapshot).
-  const keys = checkoutKeys(deps.flags);
+  const keys = checkoutKeys(deps.flags['idempotency-keys']);
   const resumed = progress.ids.orderId ? await findOrder(deps.db, progress.ids.orderId) : undefined;
   if (progress.ids.orderId && !resumed)
     throw new Error(`order ${progress.ids.orderId} on the key is missing`);
@@ -112,7 +112,7 @@ async function chargeOrder(
     { orderId: order.orderId, amountCents: order.totalCents, customer: purchase.customer },
     // One payment per order: the order id is the key, so every retry asks for the same charge.
     {
-      timeoutMs: paymentsTimeoutMs(deps.flags),
+      timeoutMs: paymentsTimeoutMs(deps.flags['http-timeouts']),
       idempotencyKey: keys.paymentsKey(order.orderId),
     },
   );

@@ -32,7 +32,7 @@ export function orderRoutes(deps: Omit<CheckoutDeps, 'flags'> & { secret: string
 
   const idempotency = {
     sql: (statement: string, params: unknown[]) => deps.db.query(statement, params),
-    enabled: (response: Response) => checkoutKeys(storefrontFlagsOf(response)).requireKey,
+    enabled: (response: Response) => checkoutKeys(storefrontFlagsOf(response)['idempotency-keys']).requireKey,
     // Keys are per user: two users may pick the same key without meeting.
     scope: async (request: Request) => String((await requireUser(request, deps.secret)).userId),
   };

@@ -1,6 +1,8 @@
+import type { FlagReader } from '@incident-lab/flags';
 import { type Poller, poll } from '@incident-lab/service-kit';
 import { type Logger, polledGauge } from '@incident-lab/telemetry';
 import type { ShopDb } from '../db/shop-db';
+import type { STOREFRONT_FLAGS } from '../flags';
 import { PAYMENTS_TIMEOUT_MS } from '../lessons/http-timeouts';
 import type { StorefrontMetrics } from '../metrics';
 import { settleOrder } from './orders.repo';
@@ -34,7 +36,13 @@ export class PaymentRequestRelay {
   private readonly openGauge: { stop(): void };
 
   constructor(
-    private readonly deps: { db: ShopDb; payments: PaymentsApi; logger: Logger; metrics: StorefrontMetrics },
+    private readonly deps: {
+      db: ShopDb;
+      flags: FlagReader<typeof STOREFRONT_FLAGS>;
+      payments: PaymentsApi;
+      logger: Logger;
+      metrics: StorefrontMetrics;
+    },
   ) {
     // Promises still being kept, counted in the background: a scrape must not queue in the pool.
     this.openGauge = polledGauge(
@@ -61,8 +69,12 @@ export class PaymentRequestRelay {
     await this.poller?.stop();
   }
 
-  /** One pass over the due requests; returns how many it attempted. */
-  async relayOnce(): Promise<number> {
+  /** One pass over the due requests, under one flag snapshot; returns how many it attempted. */
+  relayOnce(): Promise<number> {
+    return this.deps.flags.run(() => this.pass());
+  }
+
+  private async pass(): Promise<number> {
     let attempted = 0;
     for (const request of await duePaymentRequests(this.deps.db, BATCH)) {
       if (this.stopped) break;

@@ -17,7 +17,7 @@ const FIELDS: Array<[string, string, string]> = [
  */
 export async function tracesView(
   root: HTMLElement,
-  _signal: AbortSignal,
+  signal: AbortSignal,
   params: URLSearchParams,
 ): Promise<void> {
   const form = h(
@@ -47,6 +47,20 @@ export async function tracesView(
         ),
       ),
     ),
+    h(
+      'label',
+      {
+        title:
+          'Relays polling, gauges counting, jobs that found nothing: work no request or message asked for',
+      },
+      h('input', {
+        type: 'checkbox',
+        name: 'background',
+        value: 'true',
+        checked: params.get('background') === 'true',
+      }),
+      ' background work too',
+    ),
     h('button', { type: 'submit' }, 'Search'),
   );
   form.addEventListener('submit', (event) => {
@@ -54,7 +68,10 @@ export async function tracesView(
     const query = new URLSearchParams();
     for (const [key, value] of new FormData(form))
       if (String(value).trim()) query.set(key, String(value).trim());
-    location.hash = `#/traces?${query}`;
+    const next = `#/traces?${query}`;
+    // The same search again must search again: new traces have come since (no hashchange fires).
+    if (location.hash === next) void tracesView(root, signal, query);
+    else location.hash = next;
   });
   const results = h('div', { className: 'results', 'aria-live': 'polite' });
   root.replaceChildren(h('h1', {}, 'Traces'), form, results);
@@ -71,7 +88,7 @@ export async function tracesView(
       h(
         'p',
         { className: 'hint' },
-        `${answer.traces.length} traces (newest first), searched in ${answer.searchedMs} ms. `,
+        `${answer.traces.length} traces (newest first${params.get('background') === 'true' ? '' : '; background work hidden'}), searched in ${answer.searchedMs} ms. `,
         compareButton,
       ),
       answer.traces.length === 0
@@ -89,7 +106,9 @@ export async function tracesView(
               h(
                 'tr',
                 {},
-                ['', 'started', 'trace', 'duration', 'spans', 'services'].map((title) => h('th', {}, title)),
+                ['', 'started', 'trace', 'answer', 'duration', 'spans', 'services'].map((title) =>
+                  h('th', {}, title),
+                ),
               ),
             ),
             h(
@@ -120,6 +139,11 @@ export async function tracesView(
                     h('a', { href: `#/trace/${trace.traceId}` }, `${trace.service} ${trace.name}`),
                     trace.error ? h('span', { className: 'error-tag' }, ' ✕ error') : null,
                     h('div', { className: 'trace-id' }, trace.traceId),
+                  ),
+                  h(
+                    'td',
+                    { className: `number${(trace.status ?? 0) >= 400 ? ' bad-status' : ''}` },
+                    trace.status ?? (trace.background ? 'background' : ''),
                   ),
                   h('td', { className: 'number' }, formatMs(trace.durationMs)),
                   h('td', { className: 'number' }, trace.spanCount),

@@ -1,0 +1,6 @@
+export {
+  countUninvoicedPayments,
+  type TimeWindow,
+  type UninvoicedPayment,
+  uninvoicedPayments,
+} from './uninvoiced-payments';
