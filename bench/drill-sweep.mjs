@@ -7,21 +7,25 @@
 //
 //   npm run drill:sweep                      # every fault, 150 s each at most (about 15 minutes)
 //   npm run drill:sweep -- --only template-bug,primary-slow --limit 90
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { scratchLab } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const { labOptions, startLab, sweepFaults } = require('@incident-lab/lab');
-const { SHIPPED_FLAG_FILE } = require('@incident-lab/flags');
 const { DRILL_FAULTS, NOT_DRILLED } = require('@incident-lab/scenarios');
 
 let values;
 try {
   ({ values } = parseArgs({
-    options: { only: { type: 'string' }, limit: { type: 'string', default: '150' }, help: { type: 'boolean' } },
+    options: {
+      only: { type: 'string' },
+      limit: { type: 'string', default: '150' },
+      help: { type: 'boolean' },
+    },
   }));
 } catch (error) {
   console.error(`${error.message.split('\n')[0]}; see npm run drill:sweep -- --help`);
@@ -42,21 +46,15 @@ if (!Number.isInteger(limitS) || limitS < 10) {
 const wanted = values.only ? values.only.split(',') : DRILL_FAULTS.map((fault) => fault.id);
 const unknown = wanted.filter((id) => !DRILL_FAULTS.some((fault) => fault.id === id));
 if (unknown.length) {
-  console.error(`--only takes catalogue faults (${DRILL_FAULTS.map((f) => f.id).join(', ')}); not ${unknown.join(', ')}`);
+  console.error(
+    `--only takes catalogue faults (${DRILL_FAULTS.map((f) => f.id).join(', ')}); not ${unknown.join(', ')}`,
+  );
   process.exit(2);
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const work = mkdtempSync(path.join(os.tmpdir(), 'lab-sweep-'));
-const flagFile = path.join(work, 'flags.json');
-copyFileSync(SHIPPED_FLAG_FILE, flagFile);
-const options = labOptions({
-  ...process.env,
-  LAB_NAMESPACE: 'sweep',
-  LAB_PORT_BASE: '5300',
-  LAB_STATE_DIR: work,
-  FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile,
-});
+const { work, env } = scratchLab('sweep', 5300);
+const options = labOptions(env);
 const say = (line) => console.log(`[sweep] ${new Date().toISOString().slice(11, 19)} ${line}`);
 
 const started = new Date();
@@ -93,7 +91,7 @@ writeFileSync(
     '',
     `\`${results.command}\`, ${results.measuredAt} (${results.machine.cpus}, Node ${results.machine.node}).`,
     '',
-    'Each fault of the game day\'s catalogue held in force as `lab drill` hides it, on a lab with every flag',
+    "Each fault of the game day's catalogue held in force as `lab drill` hides it, on a lab with every flag",
     "as shipped and the drill's steady traffic, while the learner's rules (`packages/lab/src/drill/detector.ts`)",
     "read only the services' `/metrics` and what people experienced, every 5 s. Named: the first rule at a",
     'cause names the service where the fault is.',

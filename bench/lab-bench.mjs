@@ -5,7 +5,7 @@
 //   npm run bench                       # everything, one lab run per lab (about 15 minutes)
 //   npm run bench -- --rounds 3 --lab-runs 5 --only throughput,labs
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import {
   processTree,
   round,
   rssMb,
+  scratchLab,
   spread,
   wrk,
 } from './measure.mjs';
@@ -24,7 +25,7 @@ import {
 const require = createRequire(import.meta.url);
 const { labOptions, labServices, startLab, urlOf, waitForFlags } = require('@incident-lab/lab');
 const { databaseName } = require('@incident-lab/config');
-const { SHIPPED_FLAG_FILE, setFlags, shippedVariants } = require('@incident-lab/flags');
+const { setFlags, shippedVariants } = require('@incident-lab/flags');
 const mysql = require('mysql2/promise');
 const amqp = require('amqplib');
 const express = require('express');
@@ -88,16 +89,7 @@ if (unknown.length) {
 const say = (line) => console.log(`[bench] ${line}`);
 
 // A lab of the bench's own: its namespace, ports, state and flag file.
-const work = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'));
-const flagFile = path.join(work, 'flags.json');
-copyFileSync(SHIPPED_FLAG_FILE, flagFile);
-const benchEnv = {
-  ...process.env,
-  LAB_NAMESPACE: 'bench',
-  LAB_PORT_BASE: '5000',
-  LAB_STATE_DIR: work,
-  FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile,
-};
+const { work, flagFile, env: benchEnv } = scratchLab('bench', 5000);
 const options = labOptions(benchEnv);
 
 /**

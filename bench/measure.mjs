@@ -1,10 +1,33 @@
 // Small measuring tools for the lab's benchmark: process memory, wrk runs, medians.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+const { SHIPPED_FLAG_FILE } = createRequire(import.meta.url)('@incident-lab/flags');
+
+/**
+ * A lab of a script's own: its namespace, ports, a state folder in the system's temporary folder and
+ * a flag file copied from the shipped one, so nothing a learner set reaches what the script measures
+ * and nothing it flips reaches the learner. `env` is what `labOptions` and `lab` read.
+ */
+export function scratchLab(namespace, portBase) {
+  const work = mkdtempSync(path.join(os.tmpdir(), `lab-${namespace}-`));
+  const flagFile = path.join(work, 'flags.json');
+  copyFileSync(SHIPPED_FLAG_FILE, flagFile);
+  const env = {
+    ...process.env,
+    LAB_NAMESPACE: namespace,
+    LAB_PORT_BASE: String(portBase),
+    LAB_STATE_DIR: work,
+    FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile,
+  };
+  return { work, flagFile, env };
+}
 
 /** Resident memory of a process in MB, from /proc (undefined once it has gone). */
 export function rssMb(pid) {

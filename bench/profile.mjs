@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
-import { acceptingReceiver, memoryOf, processName, processTree, round, wrk } from './measure.mjs';
+import { acceptingReceiver, memoryOf, processName, processTree, round, scratchLab, wrk } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const TELEMETRY = {
@@ -50,7 +50,7 @@ if (values.help) {
   --telemetry     on (exporting to a receiver that accepts), untraced (OTEL_TRACES_EXPORTER=none:
                   context, instrumentations and metrics only) or off (OTEL_SDK_DISABLED)
   --node-options  Node/V8 flags for the services after the lab's own, which they override
-                  (SERVICE_NODE_FLAGS in packages/lab/src/stack/supervisor.ts)
+                  (SERVICE_NODE_FLAGS in packages/lab/src/supervisor/supervisor.ts)
   --cpu-profile   profile storefront's main thread during the load (costs some throughput) and print
                   its self time by package; the .cpuprofile opens in Chrome DevTools`);
   process.exit(0);
@@ -73,17 +73,8 @@ await promisify(execFile)('wrk', ['--version']).catch((error) => {
 });
 
 const { labOptions, startLab, urlOf } = require('@incident-lab/lab');
-const { SHIPPED_FLAG_FILE } = require('@incident-lab/flags');
-const work = mkdtempSync(path.join(os.tmpdir(), 'lab-profile-'));
-const flagFile = path.join(work, 'flags.json');
-copyFileSync(SHIPPED_FLAG_FILE, flagFile);
-const options = labOptions({
-  ...process.env,
-  LAB_NAMESPACE: 'bench',
-  LAB_PORT_BASE: '5000',
-  LAB_STATE_DIR: work,
-  FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile,
-});
+const { work, env } = scratchLab('bench', 5000);
+const options = labOptions(env);
 
 const receiver = await acceptingReceiver();
 

@@ -1,3 +1,4 @@
+import { auditProbe, NO_CHARGE_WITHOUT_PAID_ORDER, NO_DOUBLE_CHARGE } from './probes';
 import type { Probe, ShopProcess } from './scenario';
 import type { EndpointGroup } from './shop-load';
 
@@ -65,11 +66,10 @@ const CHECKOUT_SUCCEEDS: Probe = {
 };
 
 /** Every payment accounted for: what the silent faults take away while every request succeeds. */
-const NO_PAYMENT_LOST: Probe = {
-  name: 'no payment lost without a trace (invoiced, or parked with its reason)',
-  measure: { kind: 'invariant', name: 'unaccountedPayments' },
-  atMost: 0,
-};
+const NO_PAYMENT_LOST = auditProbe(
+  'no payment lost without a trace (invoiced, or parked with its reason)',
+  'unaccountedPayments',
+);
 
 export const DRILL_FAULTS: DrillFault[] = [
   {
@@ -137,18 +137,7 @@ export const DRILL_FAULTS: DrillFault[] = [
     cause: 'responses-lost',
     hidden: { 'provider-fault-target': 'primary', 'provider-drop-response': 'some' },
     mitigations: { fixes: [{ 'idempotency-keys': 'on' }] },
-    hypothesis: [
-      {
-        name: 'no card charged twice',
-        measure: { kind: 'invariant', name: 'doubleCharges' },
-        atMost: 0,
-      },
-      {
-        name: 'no card charged for an order that failed',
-        measure: { kind: 'invariant', name: 'chargedNotPaid' },
-        atMost: 0,
-      },
-    ],
+    hypothesis: [NO_DOUBLE_CHARGE, NO_CHARGE_WITHOUT_PAID_ORDER],
     alerts: ['PaymentsFailing'],
     hints: [
       'Some checkouts fail; ask the audit (`lab check`) what the customers’ cards say.',

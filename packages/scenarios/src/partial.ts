@@ -1,5 +1,11 @@
 import { PARTIAL_FIXES } from './fixes';
-import { EVERY_ORDER_SETTLED, EVERY_PAYMENT_INVOICED, NO_PAID_ORDER_WITHOUT_CHARGE } from './probes';
+import {
+  EVERY_ORDER_SETTLED,
+  EVERY_PAYMENT_INVOICED,
+  NO_CHARGE_WITHOUT_PAID_ORDER,
+  NO_DOUBLE_CHARGE,
+  NO_PAID_ORDER_WITHOUT_CHARGE,
+} from './probes';
 import type { Scenario } from './scenario';
 
 /**
@@ -21,18 +27,8 @@ export const partial: Scenario = {
   dashboardUid: 'lab-2-partial',
   seedOrders: 0,
   hypothesis: [
-    {
-      name: 'no card charged twice',
-      measure: { kind: 'invariant', name: 'doubleCharges' },
-      atMost: 0,
-      headline: 'orders whose card was charged twice',
-    },
-    {
-      name: 'no card charged for an order that is not PAID',
-      headline: 'cards charged for an order that is not PAID',
-      measure: { kind: 'invariant', name: 'chargedNotPaid' },
-      atMost: 0,
-    },
+    { ...NO_DOUBLE_CHARGE, headline: 'orders whose card was charged twice' },
+    { ...NO_CHARGE_WITHOUT_PAID_ORDER, headline: 'cards charged for an order that is not PAID' },
     NO_PAID_ORDER_WITHOUT_CHARGE,
     EVERY_ORDER_SETTLED,
     EVERY_PAYMENT_INVOICED,
