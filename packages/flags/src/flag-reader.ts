@@ -9,6 +9,7 @@ import {
   type FlagValue,
   readFlagFile,
   SHIPPED_FLAG_FILE,
+  shippedVariants,
 } from './flag-file';
 import { FlagdFileProvider } from './flagd-file-provider';
 
@@ -65,6 +66,8 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
   private cached?: FlagSnapshot<D>;
   /** The `feature_flag.evaluation` events of what is applied, made once per change like the snapshot. */
   private events?: Attributes[];
+  /** The shipped flag file's variant of each flag: what a trace does not need to repeat. */
+  private readonly shipped = shippedVariants();
   /** The snapshot of the unit of work under way (`run`), for code below it that has no request to ask. */
   private readonly unit = new AsyncLocalStorage<FlagSnapshot<D>>();
 
@@ -166,20 +169,26 @@ export class FlagReader<D extends FlagDefaults = FlagDefaults> {
 
   /**
    * The snapshot one unit of work goes by (a request, a consumed message, a job run), also written on
-   * the active span as OpenTelemetry's `feature_flag.evaluation` events, one per flag with its key
-   * and variant: the trace then says which fixes were on when it ran (as shown: a drill's hidden
-   * flags stay hidden there too). The evaluation itself happens in the background once a second; the
-   * events carry its result, not a second evaluation.
+   * the active span as OpenTelemetry's `feature_flag.evaluation` events, one per flag whose variant
+   * is not the shipped file's, with its key and variant: the trace then says which faults and fixes
+   * were on when it ran, and a trace with none ran on the shop as shipped (as shown: a drill's hidden
+   * flags stay hidden there too). Flags as shipped are left out because they are most flags most of
+   * the time: one event for each of them on every request was half of what the lab exported
+   * (bench/what-each-change-bought.md). The evaluation itself happens in the background once a
+   * second; the events carry its result, not a second evaluation.
    */
   private take(): FlagSnapshot<D> {
     const span = trace.getActiveSpan();
     if (span?.isRecording()) {
       const shown = this.shown();
-      this.events ??= Object.keys(this.defaults).map((key) => ({
-        'feature_flag.key': key,
-        'feature_flag.result.variant': shown.get(key)?.variant ?? 'default',
-        'feature_flag.provider.name': this.client.metadata.providerMetadata.name,
-      }));
+      this.events ??= Object.keys(this.defaults)
+        .map((key) => ({ key, variant: shown.get(key)?.variant ?? 'default' }))
+        .filter(({ key, variant }) => variant !== this.shipped[key])
+        .map(({ key, variant }) => ({
+          'feature_flag.key': key,
+          'feature_flag.result.variant': variant,
+          'feature_flag.provider.name': this.client.metadata.providerMetadata.name,
+        }));
       for (const attributes of this.events) span.addEvent('feature_flag.evaluation', attributes);
     }
     return this.snapshot();

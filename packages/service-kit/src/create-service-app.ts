@@ -47,6 +47,9 @@ const KNOWN_METHODS = new Set([
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Express hashes every body for an ETag; nothing here may be cached (`no-store` below), so no
+  // client ever sends it back.
+  app.disable('etag');
   app.set('query parser', 'simple');
   const inFlight = getMeter('service-kit').createUpDownCounter('http.server.active_requests', {
     description: 'Requests this service has received and not yet answered: work piling up shows here first.',

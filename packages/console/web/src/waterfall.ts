@@ -80,7 +80,8 @@ export function timeAxis(scaleMs: number): HTMLElement {
 /** Attributes, events and links of one span, under the waterfall. */
 export function spanDetails(span: Span, onLink: (traceId: string, spanId: string) => void): HTMLElement {
   const rows = Object.entries(span.attributes).sort(([a], [b]) => a.localeCompare(b));
-  // The flags the span's work ran under, one event per flag: a table reads better than a list.
+  // The flags the span's work ran under that differ from the shipped file, one event per flag: a
+  // table reads better than a list. A service's first span with none ran on the flags as shipped.
   const flags = span.events.filter((event) => event.name === 'feature_flag.evaluation');
   const events = span.events.filter((event) => event.name !== 'feature_flag.evaluation');
   return h(
@@ -112,7 +113,7 @@ export function spanDetails(span: Span, onLink: (traceId: string, spanId: string
       ? h(
           'div',
           {},
-          h('h4', {}, 'Flags in force (feature_flag.evaluation events)'),
+          h('h4', {}, 'Flags changed from the shipped file (feature_flag.evaluation events)'),
           h(
             'table',
             { className: 'attributes flags-in-force' },
@@ -130,7 +131,9 @@ export function spanDetails(span: Span, onLink: (traceId: string, spanId: string
             ),
           ),
         )
-      : null,
+      : span.kind === 'server' || span.kind === 'consumer'
+        ? h('p', {}, 'No feature_flag.evaluation event: the flag file held every flag as shipped.')
+        : null,
     events.length
       ? h(
           'div',
