@@ -23,6 +23,8 @@ const LEASE_S = 1;
 let pool: Pool;
 let server: Listening;
 let failAfterEffect = 0;
+/** How many of the next writes that mark a key done the database refuses. */
+let refuseKeyDone = 0;
 let stall: Promise<void> | undefined;
 const silent = createLogger('idempotency-test');
 silent.level = 'silent';
@@ -32,7 +34,13 @@ beforeAll(async () => {
   pool = createPool({ url, database });
   await pool.query('CREATE TABLE things (id CHAR(36) PRIMARY KEY, name VARCHAR(20) NOT NULL)');
   const routes = Router();
-  const sql = async (statement: string, params: unknown[]) => (await pool.query(statement, params))[0];
+  const sql = async (statement: string, params: unknown[]) => {
+    if (refuseKeyDone > 0 && statement.includes("SET state = 'DONE'")) {
+      refuseKeyDone--;
+      throw new Error('Lock wait timeout exceeded; try restarting transaction');
+    }
+    return (await pool.query(statement, params))[0];
+  };
   routes.post(
     '/things',
     idempotent({ sql, enabled: () => true, leaseS: LEASE_S }, async (request, progress) => {
@@ -66,6 +74,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   failAfterEffect = 0;
+  refuseKeyDone = 0;
   stall = undefined;
 });
 
@@ -86,6 +95,23 @@ const thingsNamed = async (name: string) =>
   );
 
 describe('idempotent() on the real MySQL', () => {
+  it('answers its outcome when the write that marks the key done fails, and a retry gets it again at once', async () => {
+    refuseKeyDone = 1;
+    const key = randomUUID();
+    const first = await post(key, { name: 'unstored' });
+    // The thing was made: the client is told so, not 500.
+    expect(first.response.status).toBe(201);
+    // Its retry, well inside the lease, gets the same thing (not 409 in-flight), and nothing twice.
+    const retry = await post(key, { name: 'unstored' });
+    expect(retry.response.status).toBe(201);
+    expect(retry.body.id).toBe(first.body.id);
+    expect(await thingsNamed('unstored')).toBe(1);
+    // The retry stored the answer: the next one is a replay.
+    const third = await post(key, { name: 'unstored' });
+    expect(third.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(third.body.id).toBe(first.body.id);
+  });
+
   it('runs once per key and replays the answer, marked as a replay', async () => {
     const key = randomUUID();
     const first = await post(key, { name: 'once' });

@@ -211,7 +211,16 @@ export function idempotent(
       }
       throw error;
     }
-    await keys.finish(key, token, answer.status, answer);
+    try {
+      await keys.finish(key, token, answer.status, answer);
+    } catch (error) {
+      // The work is done and its answer known; only storing the answer failed. The client gets it
+      // anyway, and the key is freed with its progress: a retry resumes from the last recovery point
+      // with the same ids and gets the same answer at once, not 409 until the lease passes. If even
+      // the release fails, the lease passes by itself.
+      span?.recordException(error as Error);
+      await keys.release(key, token).catch(() => undefined);
+    }
     send(answer);
   };
 }
