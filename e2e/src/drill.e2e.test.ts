@@ -178,14 +178,19 @@ describe('lab drill, the game day', () => {
       .toBeGreaterThan(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'traces-with-errors.png'), fullPage: true });
     await page.goto(`${consoleUrl}/#/drill`);
-    await expect.poll(() => page.locator('.drill-clock').innerText()).toContain('Drill running');
+    await expect
+      .poll(() => page.locator('.drill-clock').innerText(), { timeout: 10_000 })
+      .toContain('Drill running');
     await page.locator('input[name="note"]').fill(named?.signal ?? 'checkouts fail');
     await page.getByRole('button', { name: 'Detect' }).click();
-    await expect.poll(() => page.locator('p.message').innerText()).toContain('Recorded.');
+    // Each action runs the lab CLI in a process of its own (as a learner's terminal would): under a
+    // drill's load on two cores its start alone can take seconds.
+    const answered = { timeout: 20_000, interval: 250 };
+    await expect.poll(() => page.locator('p.message').innerText(), answered).toContain('Recorded.');
     await page.locator('select[name="service"]').selectOption('payments');
     await page.locator('select[name="cause"]').selectOption('bad-release');
     await page.getByRole('button', { name: 'Diagnose' }).click();
-    await expect.poll(() => page.locator('p.message').innerText()).toContain('Not that');
+    await expect.poll(() => page.locator('p.message').innerText(), answered).toContain('Not that');
     await page.screenshot({ path: path.join(ARTIFACTS, 'drill-page.png'), fullPage: true });
     const right = ['drill', 'diagnose', '--service', named?.service ?? '', '--cause', named?.cause ?? ''];
     expect((await labCli(lab, right)).code).toBe(0);
