@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SERVICE_NAMES } from '@incident-lab/config';
+import { SHIPPED_FLAG_FILE } from '@incident-lab/flags';
 import { configSchema as invoicing } from '@incident-lab/invoicing/config';
 import { SERVICE_NODE_FLAGS } from '@incident-lab/lab';
 import { configSchema as payments } from '@incident-lab/payments/config';
@@ -209,6 +210,12 @@ describe('the services Dockerfile', () => {
     expect(process.versions.node.split('.')[0]).toBe(major);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toContain('"--require", "@incident-lab/telemetry/register"');
+  });
+
+  it('holds the shipped flag file where the services read it at start, beside packages/', () => {
+    const shipped = path.relative(root, SHIPPED_FLAG_FILE);
+    expect(dockerfile).toContain(`COPY ${shipped} ./${shipped}`);
+    expect(dockerfile).toMatch(/^COPY --from=build \/repo\/packages \.\/packages$/m);
   });
 
   it('starts Node as `lab up` does: the same flags before the telemetry preload', () => {
