@@ -1,3 +1,7 @@
+import type { RowDataPacket } from '@incident-lab/db';
+import { withPool } from '@incident-lab/lab';
+import { Broker, envelope, queueDepths } from '@incident-lab/messaging';
+import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricsMissingFrom } from './support/dashboards';
 import { labCli, runLabCli, startTestLab, type TestLab } from './support/test-lab';
@@ -54,14 +58,17 @@ describe('lab run silent (short, with Prometheus), broken against fixed', () => 
     );
   });
 
-  it('fixed: each missing invoice is parked with its reason and alerted; after the backfill nothing is left and the alert resolves', () => {
+  it('fixed: each missing invoice is parked with its reason and alerted; after the replay and the backfill nothing is left and the alert resolves', () => {
     const { invariants, alerts, repair } = report.phases.fixed;
     const before = repair?.invariantsBefore as Counts;
     expect(before.paymentsWithoutInvoice).toBeGreaterThan(0);
     expect(before.unaccountedPayments).toBe(0);
     expect(before.deadLettered + before.unconsumedEvents).toBe(before.paymentsWithoutInvoice);
     expect(alerts.firing).toEqual(expect.arrayContaining(['DeadLetterQueueNotEmpty', 'UnroutableEvents']));
-    expect(repair?.actions['invoices backfilled']).toBe(before.paymentsWithoutInvoice);
+    // Replay for what the broker kept and invoicing can now take; backfill for the events under a
+    // name nobody reads.
+    expect(repair?.actions['messages replayed']).toBe(before.deadLettered);
+    expect(repair?.actions['invoices backfilled']).toBe(before.unconsumedEvents);
     expect(invariants).toMatchObject({
       paymentsWithoutInvoice: 0,
       unaccountedPayments: 0,
@@ -77,6 +84,65 @@ describe('lab run silent (short, with Prometheus), broken against fixed', () => 
     const again = await labCli(lab, ['backfill', 'invoices', '--json']);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ missing: [], invoiced: [], failed: [] });
+    expect((await labCli(lab, ['check'])).code).toBe(0);
+  });
+
+  it('replays idempotently: the same messages replayed again write no second invoice, and lab check finds nothing', async () => {
+    const nothing = await labCli(lab, ['replay', '--dry-run']);
+    expect(nothing.stdout).toContain('Nothing is parked');
+    // Every invoice the run wrote, sent through the replay again as dead letters of invoicing's queue
+    // (as when a replay's copy was confirmed but the parked original survived a crash).
+    const invoices = await withPool(
+      lab.options,
+      'invoicing',
+      async (pool) =>
+        (
+          await pool.query<RowDataPacket[]>(
+            'SELECT payment_id AS paymentId, order_id AS orderId, amount_cents AS amountCents, customer FROM invoices',
+          )
+        )[0],
+    );
+    expect(invoices.length).toBeGreaterThan(0);
+    const logger = createLogger('silent-e2e');
+    logger.level = 'silent';
+    const broker = await Broker.connect({
+      url: lab.options.amqpUrl,
+      namespace: lab.options.namespace,
+      logger,
+    });
+    try {
+      for (const invoice of invoices) {
+        await broker.publish(
+          '',
+          `${lab.options.namespace}.dead-letter`,
+          envelope('payment.completed', { ...invoice }),
+          {
+            headers: {
+              'x-failed-queue': `${lab.options.namespace}.invoicing.payment-completed`,
+              'x-failure-reason': 'replayed twice on purpose',
+            },
+          },
+        );
+      }
+    } finally {
+      await broker.close();
+    }
+    const replayed = await labCli(lab, ['replay', '--rate', '200', '--json']);
+    expect(replayed.code).toBe(0);
+    expect(JSON.parse(replayed.stdout).counts.replayed).toBe(invoices.length);
+    await expect
+      .poll(
+        async () =>
+          (await queueDepths(lab.options.amqpUrl, lab.options.namespace))[
+            `${lab.options.namespace}.invoicing.payment-completed`
+          ],
+        { timeout: 30_000 },
+      )
+      .toBe(0);
+    const after = await withPool(lab.options, 'invoicing', async (pool) =>
+      Number((await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM invoices'))[0][0]?.n),
+    );
+    expect(after).toBe(invoices.length);
     expect((await labCli(lab, ['check'])).code).toBe(0);
   });
 

@@ -64,6 +64,8 @@ describe('lab CLI', () => {
       'lab run',
       'lab check',
       'lab chaos',
+      'lab backfill invoices',
+      'lab replay',
       'lab secrets',
     ]) {
       expect(stdout).toContain(command);
@@ -180,6 +182,50 @@ describe('lab CLI', () => {
       FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile,
     });
     expect(comma.code, comma.stderr).toBe(0);
+  });
+
+  it('replays what was parked: lists why each message died, moves nothing on a dry run, sends it back where it belongs', async () => {
+    const logger = createLogger('cli-test');
+    logger.level = 'silent';
+    const broker = await Broker.connect({ url: options.amqpUrl, namespace, logger });
+    const invoicing = `${namespace}.invoicing.payment-completed`;
+    const failed = envelope('payment.completed', { paymentId: 'pay-replay-1', orderId: 'ord-1' });
+    const renamed = envelope('payment.succeeded', { paymentId: 'pay-replay-2' });
+    try {
+      // Parked as the shop's consumers park them: the queue it failed on and the reason, in headers.
+      await broker.publish('', `${namespace}.dead-letter`, failed, {
+        headers: { 'x-failed-queue': invoicing, 'x-failure-reason': 'template failed for customer 7' },
+      });
+      await broker.publishEvent(renamed, { mandatory: true });
+      const depth = async (queue: string) => (await queueDepths(options.amqpUrl, namespace))[queue];
+      await expect.poll(() => depth(`${namespace}.unroutable`), { timeout: 10_000 }).toBe(1);
+
+      const rate = await lab(['replay', '--rate', '0']);
+      expect(rate.code).toBe(2);
+      expect(rate.stderr).toContain(
+        '--rate must be a whole number of messages a second from 1 to 1000, got "0"',
+      );
+
+      const dry = await lab(['replay', '--dry-run']);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain(`payment.completed ${failed.id} (payment pay-replay-1, order ord-1)`);
+      expect(dry.stdout).toContain('why: template failed for customer 7');
+      expect(dry.stdout).toContain(`to:  ${invoicing}`);
+      expect(dry.stdout).toContain('why: unroutable: no queue was bound to its routing key');
+      expect(dry.stdout).toContain('2 would be replayed, 0 left parked; nothing moved (--dry-run).');
+      expect(await depth(`${namespace}.dead-letter`)).toBe(1);
+
+      // No queue listens to payment.succeeded yet: that one stays, and the exit status says so.
+      const replayed = await lab(['replay']);
+      expect(replayed.code).toBe(1);
+      expect(replayed.stdout).toContain('1 replayed, 1 left parked.');
+      expect(replayed.stdout).toContain('still no queue listens to it: kept');
+      expect(await depth(invoicing)).toBe(1);
+      expect(await depth(`${namespace}.dead-letter`)).toBe(0);
+      expect(await depth(`${namespace}.unroutable`)).toBe(1);
+    } finally {
+      await broker.close();
+    }
   });
 
   it('reports services that are not running as not ready, with exit status 1', async () => {

@@ -7,6 +7,7 @@ import { consoleCommand, consoleHelp } from './commands/console';
 import { drillCommand, drillHelp } from './commands/drill';
 import { flagsCommand, flagsHelp } from './commands/flags';
 import { migrateCommand, migrateHelp } from './commands/migrate';
+import { replayCommand, replayHelp } from './commands/replay';
 import { resetCommand, resetHelp } from './commands/reset';
 import { runCommand, runHelp } from './commands/run';
 import { secretsCommand, secretsHelp } from './commands/secrets';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise
   chaos: { help: chaosHelp, run: (words) => chaosCommand(words, labOptions()) },
   drill: { help: drillHelp, run: (words) => drillCommand(words, labOptions()) },
   backfill: { help: backfillHelp, run: (words) => backfillCommand(words, labOptions()) },
+  replay: { help: replayHelp, run: (words) => replayCommand(words, labOptions()) },
   secrets: { help: secretsHelp, run: (words) => secretsCommand(words, labOptions()) },
 };
 

@@ -121,7 +121,12 @@ export class Broker {
       { type, messageId: message.properties.messageId, routingKey: message.fields.routingKey },
       `no queue is bound to ${message.fields.routingKey}: event parked on ${this.topology.queues.unroutable.name}`,
     );
-    channel.sendToQueue(this.topology.queues.unroutable.name, message.content, message.properties);
+    // The routing key nobody heard goes with it: `lab replay` sends it there again once a queue listens.
+    const headers = { ...message.properties.headers, 'x-unroutable-routing-key': message.fields.routingKey };
+    channel.sendToQueue(this.topology.queues.unroutable.name, message.content, {
+      ...message.properties,
+      headers,
+    });
   }
 
   /** Resolves when the broker confirms the message; rejects when it nacks or is unreachable. */

@@ -1,4 +1,5 @@
 import { setFlags } from '@incident-lab/flags';
+import { replayParked } from '@incident-lab/messaging';
 import type { Scenario } from '@incident-lab/scenarios';
 import { audit } from '../audit/invariants';
 import { alertStates, awaitAlerts, firingNames } from '../clients/prometheus-alerts';
@@ -61,6 +62,15 @@ export async function afterLoad(
     Object.fromEntries([...faults].map((key) => [key, phase.baseline[key] as string])),
   );
   await waitForFlags(services, changed);
+  // Two repairs, in this order: replay what the broker kept for a consumer that can now take it,
+  // then backfill what no message will bring (events under a name nobody reads, or lost outright).
+  const replay = await replayParked(lab.amqpUrl, lab.namespace, { dryRun: false, ratePerS: 50 });
+  say(
+    `replay: ${replay.counts.replayed} parked message(s) sent back, ` +
+      `${replay.entries.length - replay.counts.replayed} left for the backfill`,
+  );
+  await waitForIdle(services, say);
+  await drainQueues(lab);
   const backfill = await backfillInvoices(lab, { dryRun: false });
   say(
     `backfill: ${backfill.invoiced.length} invoice(s) written, ${backfill.failed.length} failed, ` +
@@ -80,6 +90,7 @@ export async function afterLoad(
     repair: {
       invariantsBefore: before.counts,
       actions: {
+        'messages replayed': replay.counts.replayed,
         'invoices backfilled': backfill.invoiced.length,
         'parked messages cleared': backfill.parked.removed,
       },
