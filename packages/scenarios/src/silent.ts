@@ -6,7 +6,8 @@ import type { Scenario } from './scenario';
  * Lab 3. Act one: the invoice template fails on one customer in ten. Act two: payments publishes
  * completed payments under a new name nobody is bound to. Every HTTP answer stays a success. The
  * fixed phase dead-letters what invoicing cannot process and guards against unroutable events;
- * then the bug is fixed and `lab backfill invoices` repairs the history.
+ * then the bug is fixed, `lab replay` sends the parked messages back and `lab backfill invoices`
+ * repairs what no message brings.
  */
 export const silent: Scenario = {
   name: 'silent',
@@ -16,7 +17,7 @@ export const silent: Scenario = {
     'publishes payment.succeeded where invoicing listens for payment.completed. Broken: invoicing swallows ' +
     'the error and acks, and RabbitMQ drops the unroutable events. Fixed: failures go to the dead-letter ' +
     'queue with their reason, unroutable events are returned and parked, alerts fire on the domain ' +
-    'metrics, and after the fix a backfill writes the missing invoices.',
+    'metrics, and after the fix the dead letters are replayed and a backfill writes the invoices no message brings.',
   dashboardUid: 'lab-3-silent',
   seedOrders: 0,
   hypothesis: [

@@ -18,5 +18,6 @@ export {
   startKeyCompleter,
 } from './idempotency';
 export { type Poller, poll } from './poller';
+export { expireRows, type RetentionRule, startRetention } from './retention';
 export { type Listening, listen, runMain, type ServeOptions, serve } from './serve';
 export { validate } from './validate';

@@ -2,7 +2,7 @@ import { databaseName, flagSource } from '@incident-lab/config';
 import { createPool, isTransientDbError, migrate } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
 import { Broker } from '@incident-lab/messaging';
-import { runMain, serve, startKeyCompleter } from '@incident-lab/service-kit';
+import { runMain, serve, startKeyCompleter, startRetention } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
 import { paymentAnswer } from './charges/payment-answer';
@@ -13,6 +13,7 @@ import { PAYMENTS_FLAGS } from './flags';
 import { paymentsMetrics } from './metrics';
 import { MIGRATIONS } from './migrations';
 import { OutboxRelay } from './outbox/outbox-relay';
+import { paymentsRetention } from './retention';
 import { startChargeWorker } from './worker/charge-worker';
 
 async function main() {
@@ -58,6 +59,11 @@ async function main() {
     },
     logger,
   });
+  const retention = startRetention(
+    async (statement, params) => (await pool.query(statement, params))[0],
+    paymentsRetention(config),
+    { logger },
+  );
   await serve({
     app: createApp(deps),
     host: config.HOST,
@@ -66,6 +72,7 @@ async function main() {
     onShutdown: [
       () => relay.stop(),
       () => completer.stop(),
+      () => retention.stop(),
       () => broker.drain(),
       () => pool.end(),
       () => stopFlags(),

@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import type { RowDataPacket } from '@incident-lab/db';
+import { expireRows } from '@incident-lab/service-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findPayment } from './charges/payments.repo';
+import { loadConfig } from './config';
 import { type PaymentsStack, startPaymentsStack } from './payments-stack.test-support';
+import { paymentsRetention } from './retention';
 import { startChargeWorker } from './worker/charge-worker';
 
 let stack: PaymentsStack;
@@ -116,3 +121,43 @@ async function outageCount(): Promise<number> {
   const match = /provider_charge_requests_total\{provider="primary",outcome="outage"\} (\d+)/.exec(page);
   return Number(match?.[1] ?? 0);
 }
+
+describe('bookkeeping tables stay bounded', () => {
+  it('deletes published outbox rows and processed-message ids past their retention, and nothing still needed', async () => {
+    const { pool } = stack.deps;
+    const config = loadConfig({ INTERNAL_TOKEN: randomBytes(24).toString('hex') });
+    const ago = (seconds: number) => new Date(Date.now() - seconds * 1000);
+    const row = (id: string, sentAt: Date | null, createdAt: Date) =>
+      pool.query(
+        "INSERT INTO outbox (id, destination, type, payload, created_at, sent_at) VALUES (?, 'events', 'payment.completed', '{}', ?, ?)",
+        [id, createdAt, sentAt],
+      );
+    const ids = [0, 1, 2].map(() => crypto.randomUUID());
+    await row(ids[0] as string, ago(config.OUTBOX_RETENTION_S + 60), ago(config.OUTBOX_RETENTION_S + 61));
+    await row(ids[1] as string, ago(10), ago(11));
+    // Never published, however old: the relay still owes it to the broker.
+    await row(ids[2] as string, null, ago(config.OUTBOX_RETENTION_S * 2));
+    for (const [messageId, age] of [
+      ['msg-old', config.PROCESSED_MESSAGES_RETENTION_S + 60],
+      ['msg-recent', 60],
+    ] as const) {
+      await pool.query('INSERT INTO processed_messages (message_id, queue, processed_at) VALUES (?, ?, ?)', [
+        messageId,
+        'charge-requests',
+        ago(age),
+      ]);
+    }
+    const sql = async (statement: string, params: unknown[]) => (await pool.query(statement, params))[0];
+    const deleted = [];
+    for (const rule of paymentsRetention(config)) deleted.push(await expireRows(sql, rule));
+    expect(deleted).toEqual([1, 1]);
+    const [outbox] = await pool.query<RowDataPacket[]>('SELECT id FROM outbox WHERE id IN (?) ORDER BY id', [
+      ids,
+    ]);
+    expect(outbox.map((each) => each.id).sort()).toEqual([ids[1], ids[2]].sort());
+    const [processed] = await pool.query<RowDataPacket[]>(
+      "SELECT message_id FROM processed_messages WHERE message_id LIKE 'msg-%'",
+    );
+    expect(processed.map((each) => each.message_id)).toEqual(['msg-recent']);
+  });
+});

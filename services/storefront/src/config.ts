@@ -14,6 +14,12 @@ export const configSchema = commonEnv.extend({
   REPORT_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
   /** With `idempotency-keys`: how long storefront keeps asking payments to charge an order it answered 202 for. */
   PAYMENT_REQUEST_DEADLINE_S: z.coerce.number().int().min(1).default(600),
+  /** A closed charge request (answered or expired) is deleted this long after it closed (src/retention.ts). */
+  PAYMENT_REQUESTS_RETENTION_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(2 * 24 * 3_600),
   /**
    * Seed the customers, the staff member and the products at start (idempotent). docker compose sets
    * it; `lab up` seeds through the CLI instead.

@@ -2,7 +2,7 @@ import { databaseName, flagSource } from '@incident-lab/config';
 import { createPool, isTransientDbError, migrate, serverFlavour } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
 import { Broker } from '@incident-lab/messaging';
-import { runMain, serve, startKeyCompleter } from '@incident-lab/service-kit';
+import { runMain, serve, startKeyCompleter, startRetention } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
 import { loadConfig } from './config';
@@ -15,6 +15,7 @@ import { checkoutAnswer } from './orders/checkout-answer';
 import { findOrder } from './orders/orders.repo';
 import { PaymentRequestRelay } from './orders/payment-request-relay';
 import { consumeSettlements } from './orders/settlement.consumer';
+import { storefrontRetention } from './retention';
 import { seedCatalog } from './seed/seed-shop';
 
 async function main() {
@@ -71,6 +72,13 @@ async function main() {
     },
     logger,
   });
+  const retention = startRetention(
+    (statement, params) => db.query(statement, params),
+    storefrontRetention(config),
+    {
+      logger,
+    },
+  );
   await serve({
     app,
     host: config.HOST,
@@ -79,6 +87,7 @@ async function main() {
     onShutdown: [
       () => relay.stop(),
       () => completer.stop(),
+      () => retention.stop(),
       () => broker.drain(),
       () => db.end(),
       () => stopFlags(),

@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from '@incident-lab/db';
 import { SHOP_PRODUCTS } from '@incident-lab/scenarios';
+import { expireRows, type RetentionRule } from '@incident-lab/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config';
+import { storefrontRetention } from './retention';
 import { SEED_PASSWORD, STAFF_EMAIL } from './seed/seed-shop';
 import { type StorefrontStack, startStorefrontStack } from './storefront-stack.test-support';
 
@@ -171,5 +175,40 @@ describe('checkout with idempotency-keys on', () => {
     } finally {
       flags.set({ 'idempotency-keys': 'off' });
     }
+  });
+});
+
+describe('bookkeeping tables stay bounded', () => {
+  it('deletes closed charge requests past their retention, and keeps the open ones however old', async () => {
+    const config = loadConfig({
+      INTERNAL_TOKEN: randomBytes(24).toString('hex'),
+      SESSION_SECRET: randomBytes(24).toString('hex'),
+    });
+    const keepS = config.PAYMENT_REQUESTS_RETENTION_S;
+    const ago = (seconds: number) => new Date(Date.now() - seconds * 1000);
+    const rows: Array<[string, string, Date]> = [
+      ['ANSWERED', 'closed-old', ago(keepS + 60)],
+      ['EXPIRED', 'expired-old', ago(keepS + 60)],
+      ['ANSWERED', 'closed-recent', ago(60)],
+      // Still owed to payments: the relay needs it, whatever its age.
+      ['OPEN', 'open-old', ago(keepS * 2)],
+    ];
+    const ids: Record<string, string> = {};
+    for (const [state, name, at] of rows) {
+      ids[name] = crypto.randomUUID();
+      await pool.query(
+        `INSERT INTO payment_requests (order_id, amount_cents, customer, state, next_attempt_at, deadline_at, created_at, updated_at)
+         VALUES (?, 100, 'user1@shop.test', ?, ?, ?, ?, ?)`,
+        [ids[name], state, at, at, at, at],
+      );
+    }
+    const sql = async (statement: string, params: unknown[]) => (await pool.query(statement, params))[0];
+    const [rule] = storefrontRetention(config);
+    expect(await expireRows(sql, rule as RetentionRule)).toBe(2);
+    const [left] = await pool.query<RowDataPacket[]>(
+      'SELECT order_id FROM payment_requests WHERE order_id IN (?)',
+      [Object.values(ids)],
+    );
+    expect(left.map((row) => row.order_id).sort()).toEqual([ids['closed-recent'], ids['open-old']].sort());
   });
 });
