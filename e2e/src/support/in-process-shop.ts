@@ -145,6 +145,7 @@ export async function startInProcessShop(name: string) {
       sessionSecret: randomBytes(32).toString('hex'),
       internalToken,
       paymentRequestDeadlineS: 600,
+      abandonAfterS: 20,
     }),
   });
   await add({

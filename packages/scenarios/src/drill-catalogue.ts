@@ -161,6 +161,24 @@ export const DRILL_FAULTS: DrillFault[] = [
     ],
   },
   {
+    id: 'handoff-lost',
+    title: "A release of storefront's checkout never handed the orders of every third customer to payments",
+    service: 'storefront',
+    cause: 'bad-release',
+    hidden: { 'checkout-handoff-lost': 'on' },
+    // abandoned-payments makes the lost orders honest and counted, but new ones are still lost: not a
+    // mitigation. With idempotency-keys the charge request is written with the order and the relay
+    // hands it over.
+    mitigations: { fixes: [{ 'idempotency-keys': 'on' }], rollback: 'storefront' },
+    hypothesis: [auditProbe('no order left for nobody to pay', 'ordersWithoutPayment')],
+    alerts: ['OrdersOutpacePayments'],
+    hints: [
+      'Every checkout succeeds. Does every order get a payment?',
+      'Compare the orders storefront creates with the charge requests payments receives.',
+      'Some checkouts answer 202 "payment in progress" and never call payments: whose?',
+    ],
+  },
+  {
     id: 'event-renamed',
     title: 'A release of payments published completed payments under a new name nobody listens to',
     service: 'payments',
@@ -252,4 +270,5 @@ export const FIX_OWNER: Record<string, ShopProcess> = {
   'reconciler-repair': 'reconciler',
   'invoicing-dead-letter': 'invoicing',
   'unroutable-guard': 'payments',
+  'abandoned-payments': 'storefront',
 };

@@ -19,7 +19,11 @@ export const PARTIAL_FIXES = {
   'reconciler-repair': 'on',
 };
 
-export const SILENT_FIXES = { 'invoicing-dead-letter': 'on', 'unroutable-guard': 'on' };
+export const SILENT_FIXES = {
+  'invoicing-dead-letter': 'on',
+  'unroutable-guard': 'on',
+  'abandoned-payments': 'on',
+};
 
 /** Every fix of every lab, on: the shop as it should run (`lab chaos`'s fixed phase). */
 export const EVERY_FIX: Record<string, string> = { ...CASCADING_FIXES, ...PARTIAL_FIXES, ...SILENT_FIXES };

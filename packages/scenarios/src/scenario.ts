@@ -104,6 +104,8 @@ export type InvariantName =
   | 'deadLettered'
   /** Checkout orders still PENDING: nobody settled them, whatever the card says. */
   | 'pendingOrders'
+  /** Checkout orders PENDING that payments never heard of, with no charge request owed: nobody will pay them. */
+  | 'ordersWithoutPayment'
   /** Completed payments with no invoice and no parked message saying why: lost without a trace. */
   | 'unaccountedPayments'
   /** Purchases (one Idempotency-Key of one customer) with more than one charge on the card. */

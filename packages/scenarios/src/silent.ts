@@ -3,19 +3,21 @@ import { EVERY_PAYMENT_INVOICED } from './probes';
 import type { Scenario } from './scenario';
 
 /**
- * Lab 3. Act one: the invoice template fails on one customer in ten. Act two: payments publishes
- * completed payments under a new name nobody is bound to. Every HTTP answer stays a success. The
- * fixed phase dead-letters what invoicing cannot process and guards against unroutable events;
+ * Lab 3. Act one: checkout never hands every third customer's order to payments. Act two: the invoice template
+ * fails on one customer in ten. Act three: payments publishes completed payments under a new name
+ * nobody is bound to. Every HTTP answer stays a success. The fixed phase fails and counts the orders
+ * nobody will pay, dead-letters what invoicing cannot process and guards against unroutable events;
  * then the bug is fixed, `lab replay` sends the parked messages back and `lab backfill invoices`
  * repairs what no message brings.
  */
 export const silent: Scenario = {
   name: 'silent',
-  title: 'Lab 3 — Silent failures: every request is 200 while invoices vanish',
+  title: 'Lab 3 — Silent failures: every request is 200 while orders go unpaid and invoices vanish',
   summary:
-    'Checkout while the invoice template fails on customers whose number ends in 7, then while payments ' +
-    'publishes payment.succeeded where invoicing listens for payment.completed. Broken: invoicing swallows ' +
-    'the error and acks, and RabbitMQ drops the unroutable events. Fixed: failures go to the dead-letter ' +
+    'Checkout while a release bug never hands the orders of every third customer to payments, then while the invoice template fails on customers whose number ends in 7, then while payments ' +
+    'publishes payment.succeeded where invoicing listens for payment.completed. Broken: the lost orders stay ' +
+    'PENDING, uncounted; invoicing swallows the error and acks; RabbitMQ drops the unroutable events. ' +
+    'Fixed: the lost orders fail with a reason after a deadline, counted; failures go to the dead-letter ' +
     'queue with their reason, unroutable events are returned and parked, alerts fire on the domain ' +
     'metrics, and after the fix the dead letters are replayed and a backfill writes the invoices no message brings.',
   dashboardUid: 'lab-3-silent',
@@ -31,6 +33,17 @@ export const silent: Scenario = {
       name: 'checkout answers without errors while events go nowhere',
       measure: { kind: 'errorRate', endpoint: 'checkout', act: 'renamed-event' },
       atMost: 0.01,
+    },
+    {
+      name: 'checkout answers without errors while orders never reach payments',
+      measure: { kind: 'errorRate', endpoint: 'checkout', act: 'handoff-lost' },
+      atMost: 0.01,
+    },
+    {
+      name: 'no order left for nobody to pay (paid, failed with a reason, or still being charged)',
+      headline: 'orders nobody will pay, uncounted (PENDING, and payments never heard of them)',
+      measure: { kind: 'invariant', name: 'ordersWithoutPayment' },
+      atMost: 0,
     },
     {
       name: 'no payment lost without a trace (invoiced, or parked with its reason)',
@@ -52,6 +65,12 @@ export const silent: Scenario = {
     warmupS: 2,
     acts: [
       {
+        name: 'handoff-lost',
+        durationS: 20,
+        ratePerS: { checkout: 3, products: 1 },
+        faults: { 'checkout-handoff-lost': 'on' },
+      },
+      {
         name: 'swallowed-errors',
         durationS: 25,
         ratePerS: { checkout: 3, products: 1 },
@@ -69,8 +88,13 @@ export const silent: Scenario = {
   },
   afterLoad: 'backfill-invoices',
   expectAlerts: {
-    broken: ['InvoicesBehindPayments', 'PaymentEventsNotConsumed', 'PaymentsWithoutInvoice'],
-    fixed: ['DeadLetterQueueNotEmpty', 'UnroutableEvents', 'PaymentsWithoutInvoice'],
+    broken: [
+      'OrdersOutpacePayments',
+      'InvoicesBehindPayments',
+      'PaymentEventsNotConsumed',
+      'PaymentsWithoutInvoice',
+    ],
+    fixed: ['PaymentsAbandoned', 'DeadLetterQueueNotEmpty', 'UnroutableEvents', 'PaymentsWithoutInvoice'],
     resolvedByRepair: ['PaymentsWithoutInvoice', 'DeadLetterQueueNotEmpty'],
     waitS: 150,
   },

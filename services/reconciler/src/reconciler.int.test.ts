@@ -122,6 +122,7 @@ beforeAll(async () => {
       sessionSecret: randomBytes(32).toString('hex'),
       internalToken: INTERNAL_TOKEN,
       paymentRequestDeadlineS: 600,
+      abandonAfterS: 20,
     }),
   );
   servers = [primary, backup, payments, storefront];

@@ -7,6 +7,7 @@ import { authRoutes } from './auth/auth.routes';
 import type { ShopDb } from './db/shop-db';
 import type { STOREFRONT_FLAGS } from './flags';
 import type { StorefrontMetrics } from './metrics';
+import { abandonedPaymentsRoutes } from './orders/abandoned-payments.job';
 import { orderRoutes, settleRoutes } from './orders/orders.routes';
 import { productRoutes } from './products/products.routes';
 import { reportRoutes } from './reports/sales-report';
@@ -23,6 +24,8 @@ export interface StorefrontDeps {
   /** Shown to payments, and asked of the reconciler on `/internal` routes. */
   internalToken: string;
   paymentRequestDeadlineS: number;
+  /** A checkout order with no payment this long after it was placed counts as abandoned. */
+  abandonAfterS: number;
 }
 
 export function createApp(deps: StorefrontDeps): Express {
@@ -36,7 +39,11 @@ export function createApp(deps: StorefrontDeps): Express {
     logger: deps.logger,
     flags: deps.flags,
     publicRoutes: routes,
-    internal: { token: deps.internalToken, routes: settleRoutes(deps), path: '/internal' },
+    internal: {
+      token: deps.internalToken,
+      routes: Router().use(settleRoutes(deps), abandonedPaymentsRoutes({ ...deps, payments })),
+      path: '/internal',
+    },
     readiness: {
       mysql: () => deps.db.shared.pool.query('SELECT 1'),
       rabbitmq: () => deps.broker.check(),

@@ -14,6 +14,11 @@ export const configSchema = commonEnv.extend({
   REPORT_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
   /** With `idempotency-keys`: how long storefront keeps asking payments to charge an order it answered 202 for. */
   PAYMENT_REQUEST_DEADLINE_S: z.coerce.number().int().min(1).default(600),
+  /**
+   * A checkout order still PENDING with no payment this long after it was placed is abandoned (with
+   * `abandoned-payments`). The lab's clock is fast: a real shop gives a customer 15 to 30 minutes.
+   */
+  PAYMENT_ABANDON_AFTER_S: z.coerce.number().int().min(1).default(20),
   /** A closed charge request (answered or expired) is deleted this long after it closed (src/retention.ts). */
   PAYMENT_REQUESTS_RETENTION_S: z.coerce
     .number()

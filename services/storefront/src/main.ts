@@ -10,6 +10,7 @@ import { ShopDb } from './db/shop-db';
 import { STOREFRONT_FLAGS } from './flags';
 import { storefrontMetrics } from './metrics';
 import { MIGRATIONS } from './migrations';
+import { startAbandonedPayments } from './orders/abandoned-payments.job';
 import { resultOf } from './orders/checkout.service';
 import { checkoutAnswer } from './orders/checkout-answer';
 import { findOrder } from './orders/orders.repo';
@@ -53,6 +54,7 @@ async function main() {
     sessionSecret: config.SESSION_SECRET,
     internalToken: config.INTERNAL_TOKEN,
     paymentRequestDeadlineS: config.PAYMENT_REQUEST_DEADLINE_S,
+    abandonAfterS: config.PAYMENT_ABANDON_AFTER_S,
   });
   const relay = new PaymentRequestRelay({
     db,
@@ -62,6 +64,14 @@ async function main() {
     metrics,
   });
   relay.start();
+  const abandoned = startAbandonedPayments({
+    db,
+    flags,
+    payments: { url: config.PAYMENTS_URL, internalToken: config.INTERNAL_TOKEN },
+    logger,
+    metrics,
+    abandonAfterS: config.PAYMENT_ABANDON_AFTER_S,
+  });
   // Keys of checkouts that died after making their order, finished once the order is settled.
   const completer = startKeyCompleter({
     sql: (statement, params) => db.query(statement, params),
@@ -88,6 +98,7 @@ async function main() {
       () => relay.stop(),
       () => completer.stop(),
       () => retention.stop(),
+      () => abandoned.stop(),
       () => broker.drain(),
       () => db.end(),
       () => stopFlags(),

@@ -9,6 +9,10 @@ export function storefrontMetrics() {
       description:
         'Orders moved out of PENDING, by final status and by what settled them (checkout, event, relay or reconciler).',
     }),
+    paymentsAbandoned: meter.createCounter('shop_payments_abandoned', {
+      description:
+        "Checkout orders failed because no payment was started before the deadline (the article's abandoned_payments_total).",
+    }),
     paymentRequests: meter.createCounter('shop_payment_requests', {
       description:
         'Attempts of the relay that asks payments again for charges checkout got no answer to, by outcome: answered, no-answer, expired.',
@@ -16,6 +20,7 @@ export function storefrontMetrics() {
   };
   // Each outcome starts at 0: "no relay attempt yet" is a series, not an absence.
   for (const outcome of ['answered', 'no-answer', 'expired']) metrics.paymentRequests.add(0, { outcome });
+  metrics.paymentsAbandoned.add(0);
   return metrics;
 }
 

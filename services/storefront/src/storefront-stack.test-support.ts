@@ -66,6 +66,7 @@ export async function startStorefrontStack(name: string, options: StorefrontStac
     sessionSecret: randomBytes(32).toString('hex'),
     internalToken,
     paymentRequestDeadlineS: options.paymentRequestDeadlineS ?? 600,
+    abandonAfterS: 20,
   };
   const server = await listen(createApp(deps));
   return {

@@ -191,6 +191,22 @@ export const LAB_CHARTS: Record<string, ChartSpec[]> = {
       ],
     },
     {
+      // The article's relation: orders against payments; the gap is orders nobody will pay.
+      id: 'orders-payments',
+      title: 'Orders vs payments, and abandoned',
+      unit: 'per second',
+      series: [
+        { label: 'orders created', metric: 'shop_orders_created_total', read: 'rate', tone: 'neutral' },
+        {
+          label: 'payments completed',
+          metric: 'shop_payments_completed_total',
+          read: 'rate',
+          tone: 'good',
+        },
+        { label: 'orders abandoned', metric: 'shop_payments_abandoned_total', read: 'rate', tone: 'bad' },
+      ],
+    },
+    {
       id: 'payments-invoices',
       title: 'Payments vs invoices',
       unit: 'per second',

@@ -131,6 +131,8 @@ describe('lab check', () => {
       unconsumedEvents: [],
       deadLettered: [],
       pendingOrders: [ids.stuck],
+      // Stuck, and payments never heard of it: nobody will pay it.
+      ordersWithoutPayment: [ids.stuck],
       unaccountedPayments: [ids.paymentNoInvoice],
       purchasesChargedTwice: ['7:buy-once'],
       duplicateOrders: ['7:buy-once'],

@@ -66,6 +66,14 @@ export async function audit(options: LabOptions, window?: TimeWindow): Promise<A
       pendingOrders: await ids(
         `SELECT o.id FROM ${orders} o WHERE o.origin = 'checkout' AND o.status = 'PENDING'`,
       ),
+      // Orders nobody will pay: PENDING, payments never heard of them, and storefront owes no charge request.
+      ordersWithoutPayment: await ids(
+        `SELECT o.id FROM ${orders} o
+          WHERE o.origin = 'checkout' AND o.status = 'PENDING'
+            AND NOT EXISTS (SELECT 1 FROM ${db('payments')}.payments p WHERE p.order_id = o.id)
+            AND NOT EXISTS (SELECT 1 FROM ${db('storefront')}.payment_requests r
+                             WHERE r.order_id = o.id AND r.state = 'OPEN')`,
+      ),
       unaccountedPayments: [],
       // Intent, not rows: a purchase is what one customer asked for under one Idempotency-Key.
       purchasesChargedTwice: await ids(

@@ -7,7 +7,7 @@ export const checkHelp = `lab check [--json]
   Audits the shop against the provider ledgers (the customer's truth) and the queues: double
   charges, orders PAID without a charge, charges whose order is not PAID, completed payments
   without an invoice (and those of them no parked message accounts for), events waiting unconsumed,
-  dead-lettered messages, orders still PENDING; and what the customer meant: purchases (one
+  dead-lettered messages, orders still PENDING, orders payments never heard of; and what the customer meant: purchases (one
   Idempotency-Key) charged twice or made into two orders, orphan payments, idempotency keys stuck
   in flight, orders answered 202 PENDING that ended FAILED. With the ids behind each.
   Exit status 1 when it finds anything.`;

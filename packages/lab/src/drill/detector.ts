@@ -118,6 +118,21 @@ export function detect(baseline: Observation, before: Observation, now: Observat
       cause: 'bad-release',
       signal: `${invoiced} invoices for ${completed} completed payments`,
     });
+  // Storefront's hand-off: orders created that never reached payments. Payments' requests under way
+  // count as reached, so a slow provider is no gap; a checkout or two between the two scrapes is noise.
+  const orders = increase(before, now, 'storefront', 'shop_orders_created_total');
+  const reached =
+    increase(before, now, 'payments', 'http_server_request_duration_count', {
+      http_request_method: 'POST',
+      http_route: '/payments',
+    }) + increase(before, now, 'payments', 'http_server_active_requests', { http_request_method: 'POST' });
+  if (orders - reached >= 3 && orders - reached > 0.05 * orders)
+    findings.push({
+      service: 'storefront',
+      atCause: true,
+      cause: 'bad-release',
+      signal: `${orders - reached} of ${orders} orders never reached payments`,
+    });
   // The reconciler's job.
   const failedRuns = increase(before, now, 'reconciler', 'shop_job_runs_total', { outcome: 'failed' });
   if (failedRuns > 0)

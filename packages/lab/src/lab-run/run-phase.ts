@@ -15,6 +15,7 @@ import { grafanaDashboardUrl, traceUrl } from '../report/links';
 import type { PhaseName, PhaseReport } from '../report/report';
 import type { LabOptions } from '../settings/lab-options';
 import { labServices } from '../settings/services';
+import { abandonedPaymentsPass } from '../settling/abandoned-payments-pass';
 import { drainQueues } from '../settling/drain-queues';
 import { cancelLeftoverQueries } from '../settling/leftover-queries';
 import { waitForIdle } from '../settling/wait-for-idle';
@@ -94,6 +95,9 @@ export async function runPhase(
   say(`load done: ${results.length} requests measured; draining queues…`);
   await untilIdle();
   if (!(await drainQueues(lab))) say('queues still busy after 30 s; auditing anyway');
+  const abandoned = await abandonedPaymentsPass(services);
+  if (abandoned.length > 0)
+    say(`abandoned-payments: ${abandoned.length} order(s) without a payment failed and counted`);
   const { repair, alerts } = await afterLoad(lab, scenario, settings, phase, services);
   const after = await scrapeCounters(services);
   const findings = await audit(lab);

@@ -7,6 +7,7 @@ import type { StorefrontFlags } from '../flags';
 import { paymentsTimeoutMs } from '../lessons/http-timeouts';
 import { type CheckoutKeys, checkoutKeys } from '../lessons/idempotency-keys';
 import type { StorefrontMetrics } from '../metrics';
+import { handoffLost } from './handoff-fault';
 import {
   findOrder,
   insertPendingOrder,
@@ -87,16 +88,29 @@ export async function checkout(
   const result =
     resumed && resumed.status !== 'PENDING'
       ? resultOf(resumed)
-      : await chargeOrder(
-          deps,
-          purchase,
-          resumed
-            ? { orderId: resumed.id, totalCents: resumed.totalCents }
-            : await createOrder(deps, purchase, request, progress, keys),
-          keys,
-        );
+      : resumed
+        ? await chargeOrder(deps, purchase, { orderId: resumed.id, totalCents: resumed.totalCents }, keys)
+        : await chargeNewOrder(
+            deps,
+            purchase,
+            await createOrder(deps, purchase, request, progress, keys),
+            keys,
+          );
   await recordAnswer(deps.db, result.orderId, result.status);
   return result;
+}
+
+/** A new order goes to payments, unless the `checkout-handoff-lost` fault loses it on the way. */
+async function chargeNewOrder(
+  deps: CheckoutDeps,
+  purchase: Purchase,
+  order: { orderId: string; totalCents: number },
+  keys: CheckoutKeys,
+): Promise<CheckoutResult> {
+  if (handoffLost(deps.flags['checkout-handoff-lost'], purchase.customer)) {
+    return { ...order, status: 'PENDING' };
+  }
+  return chargeOrder(deps, purchase, order, keys);
 }
 
 async function chargeOrder(

@@ -75,3 +75,16 @@ export async function requestCharge(
   }
   return outcome;
 }
+
+/** The payments payments holds for an order (none: it never heard of it). Throws when payments cannot say. */
+export async function paymentsOfOrder(payments: PaymentsApi, orderId: string): Promise<unknown[]> {
+  const url = new URL('/payments', payments.url);
+  url.searchParams.set('orderId', orderId);
+  const response = await fetch(url, {
+    headers: internalAuth(payments.internalToken),
+    signal: AbortSignal.timeout(2_000),
+  });
+  if (!response.ok)
+    throw new Error(`payments answered ${response.status} for the payments of order ${orderId}`);
+  return ((await response.json()) as { payments: unknown[] }).payments;
+}

@@ -1,0 +1,54 @@
+import type { FlagReader } from '@incident-lab/flags';
+import { type Poller, poll, validate } from '@incident-lab/service-kit';
+import type { Logger } from '@incident-lab/telemetry';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { ShopDb } from '../db/shop-db';
+import type { STOREFRONT_FLAGS } from '../flags';
+import { onAbandonedOrders } from '../lessons/abandoned-payments';
+import type { StorefrontMetrics } from '../metrics';
+import type { PaymentsApi } from './payments-client';
+
+export interface AbandonedJobDeps {
+  db: ShopDb;
+  flags: FlagReader<typeof STOREFRONT_FLAGS>;
+  payments: PaymentsApi;
+  logger: Logger;
+  metrics: StorefrontMetrics;
+  /** An order with no payment this long after it was placed counts as abandoned (PAYMENT_ABANDON_AFTER_S). */
+  abandonAfterS: number;
+}
+
+const EVERY_MS = 5_000;
+
+/** One run, under one flag snapshot (a run is the job's unit of work); returns the orders it abandoned. */
+export function runAbandonedPayments(deps: AbandonedJobDeps, afterS = deps.abandonAfterS): Promise<string[]> {
+  return deps.flags.run((flags) => onAbandonedOrders(flags['abandoned-payments'])({ ...deps, afterS }));
+}
+
+/** Looks for abandoned orders every 5 s (what it does with them: lessons/abandoned-payments.ts). */
+export function startAbandonedPayments(deps: AbandonedJobDeps): Poller {
+  return poll(
+    () => runAbandonedPayments(deps),
+    EVERY_MS,
+    (error) => deps.logger.warn({ err: error }, 'could not look for abandoned orders; will try again'),
+    EVERY_MS,
+  );
+}
+
+/**
+ * For the lab, behind the internal token: the job's next run brought forward, as `lab run` does after
+ * the load (`?afterS=0`: every order without a payment is overdue once the shop has gone quiet).
+ */
+export function abandonedPaymentsRoutes(deps: AbandonedJobDeps): Router {
+  const router = Router();
+  router.post('/jobs/abandoned-payments', async (request, response) => {
+    const { afterS } = validate(
+      z.object({ afterS: z.coerce.number().int().min(0).max(86_400).optional() }),
+      request.query,
+      'query',
+    );
+    response.json({ abandoned: await runAbandonedPayments(deps, afterS) });
+  });
+  return router;
+}
