@@ -38,6 +38,7 @@ describe('lab run smoke, on the running test lab', () => {
         unconsumedEvents: 0,
         deadLettered: 0,
         pendingOrders: 0,
+        ordersWithoutPayment: 0,
         unaccountedPayments: 0,
         purchasesChargedTwice: 0,
         duplicateOrders: 0,

@@ -4,7 +4,11 @@ import type { PaymentsServices } from './charges/charge.service';
 import { chargeRoutes } from './charges/charges.routes';
 
 /** What payments needs; `internalToken` is what storefront, the reconciler and the lab CLI show it. */
-export type PaymentsDeps = PaymentsServices & { internalToken: string };
+export type PaymentsDeps = PaymentsServices & {
+  internalToken: string;
+  /** How long a charge's Idempotency-Key answers retries (default 24 h). */
+  idempotencyKeyTtlS?: number;
+};
 
 export function createApp(deps: PaymentsDeps): Express {
   return createServiceApp({

@@ -11,6 +11,12 @@ export const configSchema = commonEnv.extend({
    * the reconciler's resolve, until this long after the payment was made; then it is failed.
    */
   CHARGE_DEADLINE_S: z.coerce.number().int().min(1).default(600),
+  /** How long an Idempotency-Key answers its retries before it expires and is deleted. */
+  IDEMPOTENCY_KEY_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 3_600),
   /** A published outbox row is deleted this long after the broker confirmed it (src/retention.ts). */
   OUTBOX_RETENTION_S: z.coerce.number().int().min(60).default(3_600),
   /** A processed message's id is kept this long: longer than a parked message waits for its replay. */

@@ -43,6 +43,7 @@ async function main() {
     ),
     internalToken: config.INTERNAL_TOKEN,
     chargeDeadlineS: config.CHARGE_DEADLINE_S,
+    idempotencyKeyTtlS: config.IDEMPOTENCY_KEY_TTL_S,
   };
   await startChargeWorker(deps);
   const relay = new OutboxRelay(pool, broker, flags, logger);

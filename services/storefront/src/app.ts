@@ -26,6 +26,8 @@ export interface StorefrontDeps {
   paymentRequestDeadlineS: number;
   /** A checkout order with no payment this long after it was placed counts as abandoned. */
   abandonAfterS: number;
+  /** How long a checkout's Idempotency-Key answers retries (default 24 h). */
+  idempotencyKeyTtlS?: number;
 }
 
 export function createApp(deps: StorefrontDeps): Express {

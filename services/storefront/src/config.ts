@@ -19,6 +19,12 @@ export const configSchema = commonEnv.extend({
    * `abandoned-payments`). The lab's clock is fast: a real shop gives a customer 15 to 30 minutes.
    */
   PAYMENT_ABANDON_AFTER_S: z.coerce.number().int().min(1).default(20),
+  /** How long an Idempotency-Key answers its retries before it expires and is deleted. */
+  IDEMPOTENCY_KEY_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 3_600),
   /** A closed charge request (answered or expired) is deleted this long after it closed (src/retention.ts). */
   PAYMENT_REQUESTS_RETENTION_S: z.coerce
     .number()

@@ -55,6 +55,7 @@ async function main() {
     internalToken: config.INTERNAL_TOKEN,
     paymentRequestDeadlineS: config.PAYMENT_REQUEST_DEADLINE_S,
     abandonAfterS: config.PAYMENT_ABANDON_AFTER_S,
+    idempotencyKeyTtlS: config.IDEMPOTENCY_KEY_TTL_S,
   });
   const relay = new PaymentRequestRelay({
     db,

@@ -63,6 +63,11 @@ beforeAll(async () => {
       return { status: 201, body: { id, name, resumedFrom: progress.point } };
     }),
   );
+  // A route whose keys live two minutes instead of a day (a service's IDEMPOTENCY_KEY_TTL_S).
+  routes.post(
+    '/short-lived',
+    idempotent({ sql, enabled: () => true, ttlS: 120 }, async () => ({ status: 201, body: { ok: true } })),
+  );
   server = await listen(createServiceApp({ logger: silent, publicRoutes: routes, readiness: {} }));
 });
 
@@ -110,6 +115,32 @@ describe('idempotent() on the real MySQL', () => {
     const third = await post(key, { name: 'unstored' });
     expect(third.response.headers.get('idempotent-replayed')).toBe('true');
     expect(third.body.id).toBe(first.body.id);
+  });
+
+  it('keeps a key for 24 hours, or for the time its route asks', async () => {
+    const lifeOf = async (key: string) =>
+      Number(
+        (
+          (
+            await pool.query(
+              'SELECT TIMESTAMPDIFF(SECOND, NOW(3), expires_at) AS s FROM idempotency_keys WHERE idem_key = ?',
+              [`:${key}`],
+            )
+          )[0] as Array<{ s: number }>
+        )[0]?.s,
+      );
+    const daily = randomUUID();
+    await post(daily, { name: 'daily' });
+    expect(await lifeOf(daily)).toBeGreaterThan(86_390);
+    const brief = randomUUID();
+    const response = await fetch(`${server.url}/short-lived`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': brief },
+      body: '{}',
+    });
+    expect(response.status).toBe(201);
+    expect(await lifeOf(brief)).toBeGreaterThan(110);
+    expect(await lifeOf(brief)).toBeLessThanOrEqual(120);
   });
 
   it('runs once per key and replays the answer, marked as a replay', async () => {

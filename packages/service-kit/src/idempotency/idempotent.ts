@@ -98,6 +98,8 @@ export interface IdempotentOptions {
   scope?: (request: Request) => string | Promise<string>;
   /** How long a request holds its key before a retry may take it over (default `KEY_LEASE_S`). */
   leaseS?: number;
+  /** How long a key answers its retries before it expires and is deleted (default `KEY_TTL_S`, 24 h). */
+  ttlS?: number;
 }
 
 /** Wraps a POST handler so it runs at most once per key, resuming where a failed attempt stopped. */
@@ -105,7 +107,7 @@ export function idempotent(
   options: IdempotentOptions,
   handler: (request: Request, progress: KeyProgress, response: Response) => Promise<StoredAnswer>,
 ): RequestHandler {
-  const keys = new KeyStore(options.sql, options.leaseS ?? KEY_LEASE_S, KEY_TTL_S);
+  const keys = new KeyStore(options.sql, options.leaseS ?? KEY_LEASE_S, options.ttlS ?? KEY_TTL_S);
   let lastPurge = 0;
   return async (request, response) => {
     const span = trace.getActiveSpan();

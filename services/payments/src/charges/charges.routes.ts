@@ -20,7 +20,7 @@ const paymentId = z.object({ id: z.uuid() });
  * its outcome is not known yet (PENDING), and a 402 problem (naming the payment) when it failed. With `idempotency-keys` on it needs an
  * `Idempotency-Key` header and runs once per key (see service-kit's idempotency.ts).
  */
-export function chargeRoutes(deps: PaymentsServices): Router {
+export function chargeRoutes(deps: PaymentsServices & { idempotencyKeyTtlS?: number }): Router {
   const router = Router();
   const sql = async (statement: string, params: unknown[]) => (await deps.pool.query(statement, params))[0];
 
@@ -30,6 +30,7 @@ export function chargeRoutes(deps: PaymentsServices): Router {
       {
         sql,
         enabled: (response) => chargeIdentity(paymentsFlagsOf(response)['idempotency-keys']).requireKey,
+        ttlS: deps.idempotencyKeyTtlS,
       },
       async (request, progress, response) => {
         const work = { ...deps, flags: paymentsFlagsOf(response) };

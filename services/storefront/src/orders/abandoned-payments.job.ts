@@ -5,9 +5,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { ShopDb } from '../db/shop-db';
 import type { STOREFRONT_FLAGS } from '../flags';
-import { onAbandonedOrders } from '../lessons/abandoned-payments';
+import { type AbandonedRun, onAbandonedOrders } from '../lessons/abandoned-payments';
 import type { StorefrontMetrics } from '../metrics';
-import type { PaymentsApi } from './payments-client';
+import { settleOrder } from './orders.repo';
+import { type PaymentsApi, paymentsOfOrder } from './payments-client';
 
 export interface AbandonedJobDeps {
   db: ShopDb;
@@ -20,10 +21,41 @@ export interface AbandonedJobDeps {
 }
 
 const EVERY_MS = 5_000;
+/** Orders looked at per run: a backlog is worked off over a few runs, never in one long transaction. */
+const BATCH = 100;
+
+/** What the lesson acts through: storefront's orders, payments' answer, the counter, the log. */
+function abandonedRun(deps: AbandonedJobDeps, afterS: number): AbandonedRun {
+  return {
+    afterS,
+    overdueOrders: async (olderThanS) =>
+      (
+        await deps.db.query<Array<{ id: string }>>(
+          `SELECT id FROM orders o
+            WHERE origin = 'checkout' AND status = 'PENDING' AND created_at < NOW(3) - INTERVAL ? SECOND
+              AND NOT EXISTS (SELECT 1 FROM payment_requests r WHERE r.order_id = o.id AND r.state = 'OPEN')
+            ORDER BY created_at LIMIT ${BATCH}`,
+          [olderThanS],
+        )
+      ).map((row) => row.id),
+    paymentExists: async (orderId) => (await paymentsOfOrder(deps.payments, orderId)).length > 0,
+    failOrder: (orderId, reason) =>
+      deps.db.transaction((connection) =>
+        settleOrder(connection, orderId, 'FAILED', { failureReason: reason }, { unlessRequestOpen: true }),
+      ),
+    countAbandoned: () => {
+      deps.metrics.paymentsAbandoned.add(1);
+      deps.metrics.ordersSettled.add(1, { status: 'FAILED', by: 'abandoned' });
+    },
+    logger: deps.logger,
+  };
+}
 
 /** One run, under one flag snapshot (a run is the job's unit of work); returns the orders it abandoned. */
 export function runAbandonedPayments(deps: AbandonedJobDeps, afterS = deps.abandonAfterS): Promise<string[]> {
-  return deps.flags.run((flags) => onAbandonedOrders(flags['abandoned-payments'])({ ...deps, afterS }));
+  return deps.flags.run((flags) =>
+    onAbandonedOrders(flags['abandoned-payments'])(abandonedRun(deps, afterS)),
+  );
 }
 
 /** Looks for abandoned orders every 5 s (what it does with them: lessons/abandoned-payments.ts). */

@@ -27,7 +27,9 @@ const settleBody = z.object({
  * `POST /api/orders` answers 201 when the order is paid, 202 while its charge is queued, and a 402
  * problem (with the order id) when the charge failed; the order exists in every case.
  */
-export function orderRoutes(deps: Omit<CheckoutDeps, 'flags'> & { secret: string }): Router {
+export function orderRoutes(
+  deps: Omit<CheckoutDeps, 'flags'> & { secret: string; idempotencyKeyTtlS?: number },
+): Router {
   const router = Router();
 
   const idempotency = {
@@ -35,6 +37,7 @@ export function orderRoutes(deps: Omit<CheckoutDeps, 'flags'> & { secret: string
     enabled: (response: Response) => checkoutKeys(storefrontFlagsOf(response)['idempotency-keys']).requireKey,
     // Keys are per user: two users may pick the same key without meeting.
     scope: async (request: Request) => String((await requireUser(request, deps.secret)).userId),
+    ttlS: deps.idempotencyKeyTtlS,
   };
 
   router.post(
