@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
 import { dropDatabase, type RowDataPacket } from '@incident-lab/db';
 import { copyShippedFlagFile, SHIPPED_FLAG_FILE } from '@incident-lab/flags';
-import { Broker, deleteTopology, envelope, queueDepths } from '@incident-lab/messaging';
+import { Broker, deleteTopology, envelope, purgeQueues, queueDepths } from '@incident-lab/messaging';
 import { createLogger } from '@incident-lab/telemetry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labOptions } from './settings/lab-options';
@@ -225,6 +225,8 @@ describe('lab CLI', () => {
       expect(await depth(`${namespace}.unroutable`)).toBe(1);
     } finally {
       await broker.close();
+      // The next tests count the queues from empty.
+      await purgeQueues(options.amqpUrl, namespace);
     }
   });
 
