@@ -37,12 +37,10 @@ export async function expireRows(sql: RunSql, rule: RetentionRule): Promise<numb
   return deleted;
 }
 
-/** Applies each rule now and then every `everyMs` (a minute by default) until stopped. */
-export function startRetention(
-  sql: RunSql,
-  rules: RetentionRule[],
-  { logger, everyMs = 60_000 }: { logger: Logger; everyMs?: number },
-): Poller {
+const EVERY_MS = 60_000;
+
+/** Applies each rule now and then every minute until stopped. */
+export function startRetention(sql: RunSql, rules: RetentionRule[], { logger }: { logger: Logger }): Poller {
   for (const rule of rules) expiredRows.add(0, { table: rule.table });
   return poll(
     async () => {
@@ -52,7 +50,7 @@ export function startRetention(
           logger.info({ table: rule.table, deleted, keepS: rule.keepS }, 'expired rows deleted');
       }
     },
-    everyMs,
+    EVERY_MS,
     (error) => logger.warn({ err: error }, 'could not delete expired rows; will try again'),
   );
 }

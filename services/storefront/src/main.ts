@@ -57,10 +57,11 @@ async function main() {
     abandonAfterS: config.PAYMENT_ABANDON_AFTER_S,
     idempotencyKeyTtlS: config.IDEMPOTENCY_KEY_TTL_S,
   });
+  const payments = { url: config.PAYMENTS_URL, internalToken: config.INTERNAL_TOKEN };
   const relay = new PaymentRequestRelay({
     db,
     flags,
-    payments: { url: config.PAYMENTS_URL, internalToken: config.INTERNAL_TOKEN },
+    payments,
     logger,
     metrics,
   });
@@ -68,7 +69,7 @@ async function main() {
   const abandoned = startAbandonedPayments({
     db,
     flags,
-    payments: { url: config.PAYMENTS_URL, internalToken: config.INTERNAL_TOKEN },
+    payments,
     logger,
     metrics,
     abandonAfterS: config.PAYMENT_ABANDON_AFTER_S,

@@ -11,7 +11,7 @@ export interface AbandonedRun {
   /** An order with no payment this long after it was placed counts as abandoned. */
   afterS: number;
   /** Checkout orders PENDING for longer than `afterS`, whose charge storefront is not still asking for. */
-  overdueOrders(afterS: number): Promise<string[]>;
+  overdueOrders(): Promise<string[]>;
   /** Whether payments holds a payment for the order (throws when payments cannot say). */
   paymentExists(orderId: string): Promise<boolean>;
   /** Fails the order with the reason, if it is still PENDING; whether it moved. */
@@ -37,7 +37,7 @@ export async function leavePending(_run: AbandonedRun): Promise<string[]> {
  */
 export async function expireAbandoned(run: AbandonedRun): Promise<string[]> {
   const abandoned: string[] = [];
-  for (const orderId of await run.overdueOrders(run.afterS)) {
+  for (const orderId of await run.overdueOrders()) {
     if (await run.paymentExists(orderId)) continue;
     const reason = `payment abandoned: no payment was started within ${run.afterS} s; nothing was charged`;
     if (!(await run.failOrder(orderId, reason))) continue;

@@ -7,7 +7,7 @@ import type { ShopDb } from '../db/shop-db';
 import type { STOREFRONT_FLAGS } from '../flags';
 import { type AbandonedRun, onAbandonedOrders } from '../lessons/abandoned-payments';
 import type { StorefrontMetrics } from '../metrics';
-import { settleOrder } from './orders.repo';
+import { overduePendingOrders, settleOrder } from './orders.repo';
 import { type PaymentsApi, paymentsOfOrder } from './payments-client';
 
 export interface AbandonedJobDeps {
@@ -28,16 +28,7 @@ const BATCH = 100;
 function abandonedRun(deps: AbandonedJobDeps, afterS: number): AbandonedRun {
   return {
     afterS,
-    overdueOrders: async (olderThanS) =>
-      (
-        await deps.db.query<Array<{ id: string }>>(
-          `SELECT id FROM orders o
-            WHERE origin = 'checkout' AND status = 'PENDING' AND created_at < NOW(3) - INTERVAL ? SECOND
-              AND NOT EXISTS (SELECT 1 FROM payment_requests r WHERE r.order_id = o.id AND r.state = 'OPEN')
-            ORDER BY created_at LIMIT ${BATCH}`,
-          [olderThanS],
-        )
-      ).map((row) => row.id),
+    overdueOrders: () => overduePendingOrders(deps.db, afterS, BATCH),
     paymentExists: async (orderId) => (await paymentsOfOrder(deps.payments, orderId)).length > 0,
     failOrder: (orderId, reason) =>
       deps.db.transaction((connection) =>

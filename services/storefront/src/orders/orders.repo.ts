@@ -65,6 +65,21 @@ export async function settleOrder(
   return result.affectedRows === 1;
 }
 
+/**
+ * Checkout orders PENDING for longer than `olderThanS` whose charge storefront is not still asking
+ * payments for (no open charge request), oldest first.
+ */
+export async function overduePendingOrders(db: ShopDb, olderThanS: number, limit: number): Promise<string[]> {
+  const rows = await db.query<Array<{ id: string }>>(
+    `SELECT id FROM orders o
+      WHERE origin = 'checkout' AND status = 'PENDING' AND created_at < NOW(3) - INTERVAL ? SECOND
+        AND NOT EXISTS (SELECT 1 FROM payment_requests r WHERE r.order_id = o.id AND r.state = 'OPEN')
+      ORDER BY created_at LIMIT ${Number(limit)}`,
+    [olderThanS],
+  );
+  return rows.map((row) => row.id);
+}
+
 /** Records what checkout told the customer, the first time only: the promise the audit holds it to. */
 export async function recordAnswer(db: ShopDb, id: string, answered: OrderStatus): Promise<void> {
   await db.query('UPDATE orders SET answered = COALESCE(answered, ?) WHERE id = ?', [answered, id]);
