@@ -21,6 +21,8 @@ export function storefrontMetrics() {
   // Each outcome starts at 0: "no relay attempt yet" is a series, not an absence.
   for (const outcome of ['answered', 'no-answer', 'expired']) metrics.paymentRequests.add(0, { outcome });
   metrics.paymentsAbandoned.add(0);
+  // Orders are compared with payments by increase(): the series must exist before the first order.
+  metrics.ordersCreated.add(0);
   return metrics;
 }
 

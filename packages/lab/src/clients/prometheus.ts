@@ -121,9 +121,27 @@ export async function startPrometheus(
       (response) => response.ok,
       () => false,
     );
-    if (ready) return { url, stop };
+    if (ready) {
+      // Then, briefly, for the first scrape of every service; one not up yet is scraped later.
+      const scrapedBy = Date.now() + 15_000;
+      while (Date.now() < scrapedBy && !(await everyTargetScraped(url))) await sleep(200);
+      return { url, stop };
+    }
     await sleep(200);
   }
   await stop();
   throw new Error(`prometheus did not become ready at ${url}:\n${output.join('').slice(-1500)}`);
+}
+
+/**
+ * Whether Prometheus has scraped every service once. Ready is not enough: a counter first seen after
+ * the load began carries what happened before in its first sample, which `increase()` never counts
+ * (orders lost in the first seconds would not show in OrdersOutpacePayments).
+ */
+async function everyTargetScraped(url: string): Promise<boolean> {
+  const body = await fetch(`${url}/api/v1/targets?state=active`)
+    .then((response) => response.json() as Promise<{ data?: { activeTargets?: Array<{ health: string }> } }>)
+    .catch(() => undefined);
+  const targets = body?.data?.activeTargets ?? [];
+  return targets.length > 0 && targets.every((target) => target.health === 'up');
 }
