@@ -45,6 +45,7 @@ describe('lab run smoke, on the running test lab', () => {
         orphanPayments: 0,
         stuckKeys: 0,
         acceptedThenFailed: 0,
+        staleOrderPrices: 0,
       });
       expect(result.traces.slowest[0]).toMatch(/^[0-9a-f]{32}$/);
       // No Jaeger answers: the links open in the lab console (LAB_PORT_BASE + 80).

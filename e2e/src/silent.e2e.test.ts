@@ -11,11 +11,13 @@ type Counts = Record<
   | 'unaccountedPayments'
   | 'deadLettered'
   | 'unconsumedEvents'
-  | 'ordersWithoutPayment',
+  | 'ordersWithoutPayment'
+  | 'staleOrderPrices',
   number
 >;
 interface Phase {
   invariants: Counts;
+  server: Record<string, Record<string, number>>;
   endpoints: Record<string, { errorRate: number; requests: number }>;
   alerts: { firing: string[]; resolvedByRepair?: string[]; note?: string };
   repair?: { invariantsBefore: Counts; actions: Record<string, number> };
@@ -81,6 +83,22 @@ describe('lab run silent (short, with Prometheus), broken against fixed', () => 
         'PaymentEventsNotConsumed',
       ]),
     );
+  });
+
+  it("broken: staff raise prices, Redis refuses the cache writes, and paid orders carry yesterday's price with every request a success", () => {
+    const { invariants, endpoints, alerts } = report.phases.broken;
+    expect(endpoints['stale-price:reprice']?.requests).toBeGreaterThan(0);
+    expect(endpoints['stale-price:reprice']?.errorRate).toBe(0);
+    expect(endpoints['stale-price:checkout']?.errorRate).toBe(0);
+    expect(invariants.staleOrderPrices).toBeGreaterThan(0);
+    expect(alerts.firing).toContain('OrdersChargedStalePrice');
+  });
+
+  it('fixed: no order is charged an old price, and every refused cache write is counted and alerted', () => {
+    const { invariants, alerts, server } = report.phases.fixed;
+    expect(invariants.staleOrderPrices).toBe(0);
+    expect(server.storefront?.shop_cache_write_failures_total).toBeGreaterThan(0);
+    expect(alerts.firing).toContain('CacheWritesFailing');
   });
 
   it('fixed: each missing invoice is parked with its reason and alerted; after the replay and the backfill nothing is left and the alert resolves', () => {

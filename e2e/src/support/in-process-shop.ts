@@ -30,6 +30,8 @@ import {
 import { MIGRATIONS as RECONCILER_MIGRATIONS } from '@incident-lab/reconciler/migrations';
 import { type Listening, listen } from '@incident-lab/service-kit';
 import {
+  Catalogue,
+  CatalogueCache,
   createApp as createStorefront,
   ShopDb,
   STOREFRONT_FLAGS,
@@ -55,7 +57,7 @@ export interface ShopService {
  * was written by a request. Flags live in memory, one set for all six services.
  */
 export async function startInProcessShop(name: string) {
-  const { mysqlUrl, amqpUrl } = serverUrls();
+  const { mysqlUrl, amqpUrl, redisUrl } = serverUrls();
   const namespace = `${name}_${process.pid}`;
   const logger = createLogger(`${name}-test`);
   logger.level = 'silent';
@@ -128,19 +130,24 @@ export async function startInProcessShop(name: string) {
     connectionLimit: 2,
   });
   pools.push(reportsPool);
+  const storefrontDb = new ShopDb(
+    { shared: storefrontPool, sharedSize: 10, reports: reportsPool, reportsSize: 2 },
+    flagSets.storefront.flags,
+    await serverFlavour(storefrontPool),
+  );
+  const storefrontMetricsOf = storefrontMetrics();
+  // The catalogue cache under the shop's namespace, like its schemas and queues.
+  const cache = CatalogueCache.start(redisUrl, namespace, logger);
   const storefrontUrl = await add({
     name: 'storefront',
     schema: databaseName(namespace, 'storefront'),
     app: createStorefront({
-      db: new ShopDb(
-        { shared: storefrontPool, sharedSize: 10, reports: reportsPool, reportsSize: 2 },
-        flagSets.storefront.flags,
-        await serverFlavour(storefrontPool),
-      ),
+      db: storefrontDb,
+      catalogue: new Catalogue({ db: storefrontDb, cache, metrics: storefrontMetricsOf, logger, ttlS: 30 }),
       flags: flagSets.storefront.flags,
       broker,
       logger,
-      metrics: storefrontMetrics(),
+      metrics: storefrontMetricsOf,
       paymentsUrl,
       sessionSecret: randomBytes(32).toString('hex'),
       internalToken,
@@ -197,6 +204,11 @@ export async function startInProcessShop(name: string) {
     },
     async stop() {
       for (const server of servers) await server.close();
+      await cache
+        .forLesson('fill', false)
+        .remove()
+        .catch(() => undefined);
+      await cache.stop();
       await broker.close();
       for (const pool of pools) await pool.end();
       for (const owner of SCHEMA_OWNERS) await dropDatabase(mysqlUrl, databaseName(namespace, owner));

@@ -5,6 +5,7 @@ export {
   DEFAULT_MYSQL_URL,
   DEFAULT_NAMESPACE,
   DEFAULT_PORTS,
+  DEFAULT_REDIS_URL,
   databaseName,
   SCHEMA_OWNERS,
   type SchemaOwner,

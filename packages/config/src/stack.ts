@@ -26,10 +26,20 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
 export const DEFAULT_NAMESPACE = 'lab';
 export const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306';
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+/** Storefront's catalogue cache; a namespace's keys start with `<namespace>:`. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
-/** The MySQL and RabbitMQ servers from MYSQL_URL and AMQP_URL, defaulting to the local ones. */
-export function serverUrls(env: NodeJS.ProcessEnv = process.env): { mysqlUrl: string; amqpUrl: string } {
-  return { mysqlUrl: env.MYSQL_URL ?? DEFAULT_MYSQL_URL, amqpUrl: env.AMQP_URL ?? DEFAULT_AMQP_URL };
+/** The MySQL, RabbitMQ and Redis servers from MYSQL_URL, AMQP_URL and REDIS_URL, defaulting to the local ones. */
+export function serverUrls(env: NodeJS.ProcessEnv = process.env): {
+  mysqlUrl: string;
+  amqpUrl: string;
+  redisUrl: string;
+} {
+  return {
+    mysqlUrl: env.MYSQL_URL ?? DEFAULT_MYSQL_URL,
+    amqpUrl: env.AMQP_URL ?? DEFAULT_AMQP_URL,
+    redisUrl: env.REDIS_URL ?? DEFAULT_REDIS_URL,
+  };
 }
 
 /** Who owns a schema: each service has its own, and each provider instance keeps its own ledger. */

@@ -10,7 +10,9 @@ import { databaseName, SCHEMA_OWNERS } from '@incident-lab/config';
 import { dropDatabase, type RowDataPacket } from '@incident-lab/db';
 import { copyShippedFlagFile, SHIPPED_FLAG_FILE } from '@incident-lab/flags';
 import { Broker, deleteTopology, envelope, purgeQueues, queueDepths } from '@incident-lab/messaging';
+import { catalogueCacheKey } from '@incident-lab/storefront/cache-key';
 import { createLogger } from '@incident-lab/telemetry';
+import { createClient } from '@redis/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labOptions } from './settings/lab-options';
 import { withPool } from './shop-data/data';
@@ -66,6 +68,7 @@ describe('lab CLI', () => {
       'lab chaos',
       'lab backfill invoices',
       'lab replay',
+      'lab repair stale-prices',
       'lab secrets',
     ]) {
       expect(stdout).toContain(command);
@@ -230,6 +233,25 @@ describe('lab CLI', () => {
     }
   });
 
+  it('names what is wrong with a repair: an unknown one, a lab that is not up', async () => {
+    const unknown = await lab(['repair', 'prices']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('name what to repair: stale-prices (not "prices")');
+    expect(unknown.stderr).toContain('lab repair stale-prices [--dry-run] [--json]');
+    const down = await lab(['repair', 'stale-prices', '--dry-run']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain(
+      'storefront does not answer at http://127.0.0.1:4700 (is the lab up? npx lab up)',
+    );
+  });
+
+  it('will not start a lab without Redis, and says which URL it tried', async () => {
+    const { code, stderr } = await lab(['up', '--no-console'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('Redis is not reachable at redis://127.0.0.1:1 (REDIS_URL)');
+    expect(stderr).toContain('docker compose up -d mysql rabbitmq redis');
+  });
+
   it('reports services that are not running as not ready, with exit status 1', async () => {
     const { code, stdout } = await lab(['status', '--json']);
     expect(code).toBe(1);
@@ -289,8 +311,28 @@ describe('lab CLI', () => {
     await broker.publishEvent(envelope('payment.completed', { paymentId: 'x' }));
     await broker.close();
 
+    // Staff changed a price, and the catalogue cache holds it.
+    await withPool(options, 'storefront', async (pool) => {
+      await pool.query('UPDATE products SET price_cents = 12345, price_version = 2 WHERE id = 1');
+      await pool.query('UPDATE price_history SET valid_until = NOW(3) WHERE product_id = 1');
+      await pool.query(
+        'INSERT INTO price_history (product_id, version, price_cents, valid_from) VALUES (1, 2, 12345, NOW(3))',
+      );
+    });
+    const redis = createClient({ url: options.redisUrl });
+    await redis.connect();
+    await redis.hSet(
+      catalogueCacheKey(namespace),
+      '1',
+      JSON.stringify({ id: 1, priceCents: 12345, version: 2 }),
+    );
+
     const { code, stdout } = await lab(['reset']);
     expect(code).toBe(0);
+    expect(await redis.exists(catalogueCacheKey(namespace))).toBe(0);
+    redis.destroy();
+    expect(await count('storefront', 'SELECT price_cents AS n FROM products WHERE id = 1')).toBe(1400);
+    expect(await count('storefront', 'SELECT COUNT(*) AS n FROM price_history WHERE product_id = 1')).toBe(1);
     expect(stdout).toContain(`${namespace}.invoicing.payment-completed: 1`);
     expect(await count('storefront', "SELECT COUNT(*) AS n FROM orders WHERE origin = 'checkout'")).toBe(0);
     expect(await count('storefront', "SELECT COUNT(*) AS n FROM orders WHERE origin = 'history'")).toBe(300);

@@ -7,6 +7,7 @@ import { consoleCommand, consoleHelp } from './commands/console';
 import { drillCommand, drillHelp } from './commands/drill';
 import { flagsCommand, flagsHelp } from './commands/flags';
 import { migrateCommand, migrateHelp } from './commands/migrate';
+import { repairCommand, repairHelp } from './commands/repair';
 import { replayCommand, replayHelp } from './commands/replay';
 import { resetCommand, resetHelp } from './commands/reset';
 import { runCommand, runHelp } from './commands/run';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise
   drill: { help: drillHelp, run: (words) => drillCommand(words, labOptions()) },
   backfill: { help: backfillHelp, run: (words) => backfillCommand(words, labOptions()) },
   replay: { help: replayHelp, run: (words) => replayCommand(words, labOptions()) },
+  repair: { help: repairHelp, run: (words) => repairCommand(words, labOptions()) },
   secrets: { help: secretsHelp, run: (words) => secretsCommand(words, labOptions()) },
 };
 
@@ -41,7 +43,7 @@ ${Object.values(COMMANDS)
   .map((command) => command.help)
   .join('\n\n')}
 
-Environment: MYSQL_URL, AMQP_URL (default the local servers), LAB_NAMESPACE (default "lab"),
+Environment: MYSQL_URL, AMQP_URL, REDIS_URL (default the local servers), LAB_NAMESPACE (default "lab"),
 LAB_PORT_BASE (default 3000), FLAGD_OFFLINE_FLAG_SOURCE_PATH (default .lab/<namespace>/flags.json,
 a copy of the shipped infra/flagd/flags.json).`;
 

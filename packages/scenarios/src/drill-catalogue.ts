@@ -179,6 +179,25 @@ export const DRILL_FAULTS: DrillFault[] = [
     ],
   },
   {
+    id: 'cache-write-refused',
+    title:
+      "A credentials rotation took write permission from the Redis user storefront's price changes go as: the catalogue cache kept the old prices, and checkout charged them",
+    service: 'storefront',
+    cause: 'config-changed',
+    hidden: { 'cache-write-refused': 'on' },
+    // The staff changing prices, as every shop's back office does now and then.
+    extraLoad: { reprice: 0.2 },
+    // With cache-write-checks, checkout charges MySQL's price and the cache is deleted or bypassed.
+    mitigations: { fixes: [{ 'cache-write-checks': 'on' }], rollback: 'storefront' },
+    hypothesis: [auditProbe('no order charged a price the catalogue no longer had', 'staleOrderPrices')],
+    alerts: ['OrdersChargedStalePrice'],
+    hints: [
+      'Every request succeeds, and orders are paid. Are they paid the right amount?',
+      "Compare what recent orders were charged with the catalogue's prices when they were placed.",
+      "Storefront's Redis calls: which ones fail, and what does the code do with the failure?",
+    ],
+  },
+  {
     id: 'event-renamed',
     title: 'A release of payments published completed payments under a new name nobody listens to',
     service: 'payments',
@@ -271,4 +290,5 @@ export const FIX_OWNER: Record<string, ShopProcess> = {
   'invoicing-dead-letter': 'invoicing',
   'unroutable-guard': 'payments',
   'abandoned-payments': 'storefront',
+  'cache-write-checks': 'storefront',
 };

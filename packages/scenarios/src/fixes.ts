@@ -23,6 +23,7 @@ export const SILENT_FIXES = {
   'invoicing-dead-letter': 'on',
   'unroutable-guard': 'on',
   'abandoned-payments': 'on',
+  'cache-write-checks': 'on',
 };
 
 /** Every fix of every lab, on: the shop as it should run (`lab chaos`'s fixed phase). */

@@ -117,7 +117,9 @@ export type InvariantName =
   /** Idempotency keys still IN_FLIGHT though nobody holds them: the lease passed or was released. */
   | 'stuckKeys'
   /** Orders checkout answered 202 PENDING (a promise) that ended FAILED: accepted, then lost. */
-  | 'acceptedThenFailed';
+  | 'acceptedThenFailed'
+  /** Paid orders charged at a price the catalogue no longer had when they were placed, with no decision recorded. */
+  | 'staleOrderPrices';
 
 export interface Scenario {
   name: string;

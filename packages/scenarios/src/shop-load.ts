@@ -1,9 +1,18 @@
 // The load's side of the shop, in one file both load generators import: `lab run` (Node) and the k6
 // scripts (k6 loads this file as it is, so it imports no values from other files).
 
-/** The endpoints a scenario drives, in the order their seeded sequences are made. */
-export type EndpointGroup = 'login' | 'products' | 'checkout' | 'report';
-export const ENDPOINT_GROUPS: readonly EndpointGroup[] = ['login', 'products', 'checkout', 'report'];
+/**
+ * The endpoints a scenario drives, in the order their seeded sequences are made (a new one goes last,
+ * so the others keep their sequences). `reprice` is the staff changing a product's price.
+ */
+export type EndpointGroup = 'login' | 'products' | 'checkout' | 'report' | 'reprice';
+export const ENDPOINT_GROUPS: readonly EndpointGroup[] = [
+  'login',
+  'products',
+  'checkout',
+  'report',
+  'reprice',
+];
 
 /** The seeded accounts (storefront's seed makes them) and the catalogue's size. */
 export const SHOP_ACCOUNTS = {
@@ -89,7 +98,7 @@ export function scaleRates(
 
 /** One request of the load, before a client sends it with its own HTTP library. */
 export interface ShopRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   path: string;
   body?: unknown;
   /** Whose session it carries (a logged-in account's e-mail), if any. */
@@ -113,6 +122,15 @@ export function shopRequest(endpoint: EndpointGroup, pick: number, key: string):
       return { method: 'GET', path: '/api/products' };
     case 'report':
       return { method: 'GET', path: '/api/reports/sales', as: SHOP_ACCOUNTS.staff };
+    case 'reprice':
+      // Every new price is above every seeded one (at most 89.00): a change that never reached the
+      // cache leaves the customers charged less than the catalogue says.
+      return {
+        method: 'PUT',
+        path: `/api/staff/products/${(pick % SHOP_PRODUCTS) + 1}/price`,
+        body: { priceCents: 10_000 + (pick % 10_000) },
+        as: SHOP_ACCOUNTS.staff,
+      };
     case 'checkout':
       return {
         method: 'POST',

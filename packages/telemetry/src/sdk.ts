@@ -20,6 +20,7 @@ import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrum
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import {
@@ -55,8 +56,8 @@ export function startTelemetry(): void {
   const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
   if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
 
-  // Only what the shop uses: its HTTP server and clients, Express, mysql2, RabbitMQ, pino, and the
-  // runtime's event-loop and heap metrics the dashboards show.
+  // Only what the shop uses: its HTTP server and clients, Express, mysql2, RabbitMQ, Redis (node-redis),
+  // pino, and the runtime's event-loop and heap metrics the dashboards show.
   const instrumentations = [
     new HttpInstrumentation({
       // Health probes and scrapes every few seconds would bury the traces a learner looks for.
@@ -75,6 +76,8 @@ export function startTelemetry(): void {
     }),
     new MySQL2Instrumentation(),
     new AmqplibInstrumentation(),
+    // The catalogue cache's commands (node-redis's @redis/client), a failed write with its error.
+    new RedisInstrumentation({ requireParentSpan: true }),
     // A retried call's CLIENT span says which resend it is (`asResend`), as semconv asks.
     new UndiciInstrumentation({ startSpanHook: resendAttributes }),
     // Log lines leave as OTLP log records beside the traces; the trace ids in the JSON lines come

@@ -23,6 +23,8 @@ import { createApp as createProvider, PROVIDER_FLAGS, providerMetrics } from '@i
 import { MIGRATIONS as PROVIDER_MIGRATIONS } from '@incident-lab/provider/migrations';
 import { type Listening, listen } from '@incident-lab/service-kit';
 import {
+  Catalogue,
+  CatalogueCache,
   createApp as createStorefront,
   ShopDb,
   STOREFRONT_FLAGS,
@@ -42,7 +44,7 @@ import { MIGRATIONS } from './migrations';
  * each repair (complete, fail, refund, refund-duplicate), report-only mode, and runs that repeat or
  * overlap.
  */
-const { mysqlUrl, amqpUrl } = serverUrls();
+const { mysqlUrl, amqpUrl, redisUrl } = serverUrls();
 const namespace = `rectest_${process.pid}`;
 const db = (owner: Parameters<typeof databaseName>[1]) => `\`${databaseName(namespace, owner)}\``;
 const logger = createLogger('reconciler-test');
@@ -51,6 +53,7 @@ logger.level = 'silent';
 let pool: Pool;
 let servers: Listening[] = [];
 let broker: Broker;
+let catalogueCache: CatalogueCache;
 let server: Listening;
 let deps: ReconcileDeps;
 let flags: InMemoryFlags<typeof RECONCILER_FLAGS>;
@@ -107,17 +110,27 @@ beforeAll(async () => {
   );
   const storefrontPool = createPool({ url: mysqlUrl, database: databaseName(namespace, 'storefront') });
   const storefrontFlags = await startFlagsInMemory('rec-storefront', STOREFRONT_FLAGS);
+  const storefrontDb = new ShopDb(
+    { shared: storefrontPool, sharedSize: 10, reports: storefrontPool, reportsSize: 10 },
+    storefrontFlags.flags,
+    await serverFlavour(storefrontPool),
+  );
+  const storefrontMetricsOf = storefrontMetrics();
+  catalogueCache = CatalogueCache.start(redisUrl, namespace, logger);
   const storefront = await listen(
     createStorefront({
-      db: new ShopDb(
-        { shared: storefrontPool, sharedSize: 10, reports: storefrontPool, reportsSize: 10 },
-        storefrontFlags.flags,
-        await serverFlavour(storefrontPool),
-      ),
+      db: storefrontDb,
+      catalogue: new Catalogue({
+        db: storefrontDb,
+        cache: catalogueCache,
+        metrics: storefrontMetricsOf,
+        logger,
+        ttlS: 30,
+      }),
       flags: storefrontFlags.flags,
       broker,
       logger,
-      metrics: storefrontMetrics(),
+      metrics: storefrontMetricsOf,
       paymentsUrl: payments.url,
       sessionSecret: randomBytes(32).toString('hex'),
       internalToken: INTERNAL_TOKEN,
@@ -155,6 +168,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const each of [...servers, server]) await each?.close();
+  await catalogueCache
+    ?.forLesson('fill', false)
+    .remove()
+    .catch(() => undefined);
+  await catalogueCache?.stop();
   await broker?.close();
   await pool?.end();
   for (const owner of [

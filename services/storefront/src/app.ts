@@ -4,16 +4,20 @@ import { createServiceApp } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
 import { type Express, Router } from 'express';
 import { authRoutes } from './auth/auth.routes';
+import type { Catalogue } from './catalogue/catalogue';
+import { catalogueRoutes } from './catalogue/catalogue.routes';
+import { priceAuditRoutes } from './catalogue/price-audit.job';
 import type { ShopDb } from './db/shop-db';
 import type { STOREFRONT_FLAGS } from './flags';
 import type { StorefrontMetrics } from './metrics';
 import { abandonedPaymentsRoutes } from './orders/abandoned-payments.job';
 import { orderRoutes, settleRoutes } from './orders/orders.routes';
-import { productRoutes } from './products/products.routes';
 import { reportRoutes } from './reports/sales-report';
 
 export interface StorefrontDeps {
   db: ShopDb;
+  /** Products and prices, through the Redis cache. */
+  catalogue: Catalogue;
   flags: FlagReader<typeof STOREFRONT_FLAGS>;
   broker: Broker;
   logger: Logger;
@@ -34,7 +38,7 @@ export function createApp(deps: StorefrontDeps): Express {
   const payments = { url: deps.paymentsUrl, internalToken: deps.internalToken };
   const routes = Router();
   routes.use(authRoutes(deps.db, deps.sessionSecret));
-  routes.use(productRoutes(deps.db));
+  routes.use(catalogueRoutes(deps.catalogue, deps.sessionSecret));
   routes.use(orderRoutes({ ...deps, payments, secret: deps.sessionSecret }));
   routes.use(reportRoutes(deps.db, deps.sessionSecret));
   return createServiceApp({
@@ -43,7 +47,11 @@ export function createApp(deps: StorefrontDeps): Express {
     publicRoutes: routes,
     internal: {
       token: deps.internalToken,
-      routes: Router().use(settleRoutes(deps), abandonedPaymentsRoutes({ ...deps, payments })),
+      routes: Router().use(
+        settleRoutes(deps),
+        abandonedPaymentsRoutes({ ...deps, payments }),
+        priceAuditRoutes(deps),
+      ),
       path: '/internal',
     },
     readiness: {
@@ -53,6 +61,8 @@ export function createApp(deps: StorefrontDeps): Express {
   });
 }
 
+export { Catalogue } from './catalogue/catalogue';
+export { CatalogueCache } from './catalogue/redis-cache';
 export { ShopDb } from './db/shop-db';
 export { STOREFRONT_FLAGS } from './flags';
 export { storefrontMetrics } from './metrics';

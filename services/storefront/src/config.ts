@@ -1,9 +1,13 @@
-import { commonEnv, DEFAULT_PORTS, labSecret, parseEnv } from '@incident-lab/config';
+import { commonEnv, DEFAULT_PORTS, DEFAULT_REDIS_URL, labSecret, parseEnv } from '@incident-lab/config';
 import { z } from 'zod';
 
 export const configSchema = commonEnv.extend({
   PORT: z.coerce.number().int().min(1).max(65535).default(DEFAULT_PORTS.storefront),
   PAYMENTS_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.payments}`),
+  /** The catalogue cache. The shop sells without it (slower); lab 3 teaches what a failed write does. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default(DEFAULT_REDIS_URL),
+  /** With `cache-write-checks`: how long a cached catalogue lives before it is read from MySQL again. */
+  CATALOGUE_CACHE_TTL_S: z.coerce.number().int().min(1).max(86_400).default(30),
   /** Signs login tokens (HS256). No default: a committed secret would let anyone sign any session. */
   SESSION_SECRET: labSecret('SESSION_SECRET'),
   /** The pool that login, products, checkout (and, without the bulkhead, reports) share. */

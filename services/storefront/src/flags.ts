@@ -6,7 +6,8 @@ import type { Response } from 'express';
  * The switches storefront applies, all off by default: the broken shop of the cascading lab
  * (no query timeout, an unbounded pool queue, one pool for everything, no HTTP timeout) and of the
  * partial-failure lab (checkout ignores Idempotency-Key and fails an order when payments is silent),
- * and of the silent lab (orders that never reach payments stay PENDING, uncounted).
+ * and of the silent lab (orders that never reach payments stay PENDING, uncounted; a cache write
+ * refused after a price change leaves the old price cached, and charged).
  */
 export const STOREFRONT_FLAGS = {
   'db-query-timeout': false,
@@ -16,6 +17,8 @@ export const STOREFRONT_FLAGS = {
   'idempotency-keys': false,
   'checkout-handoff-lost': false,
   'abandoned-payments': false,
+  'cache-write-refused': false,
+  'cache-write-checks': false,
 } satisfies FlagDefaults;
 
 /** Storefront's flags at one moment: what one request, message or run goes by. */

@@ -5,6 +5,9 @@ import { Broker } from '@incident-lab/messaging';
 import { runMain, serve, startKeyCompleter, startRetention } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
+import { Catalogue } from './catalogue/catalogue';
+import { startPriceAudit } from './catalogue/price-audit.job';
+import { CatalogueCache } from './catalogue/redis-cache';
 import { loadConfig } from './config';
 import { ShopDb } from './db/shop-db';
 import { STOREFRONT_FLAGS } from './flags';
@@ -43,9 +46,12 @@ async function main() {
   });
   const metrics = storefrontMetrics();
   await consumeSettlements({ broker, db, flags, logger, metrics });
+  const cache = CatalogueCache.start(config.REDIS_URL, config.LAB_NAMESPACE, logger);
+  const catalogue = new Catalogue({ db, cache, metrics, logger, ttlS: config.CATALOGUE_CACHE_TTL_S });
 
   const app = createApp({
     db,
+    catalogue,
     flags,
     broker,
     logger,
@@ -74,6 +80,7 @@ async function main() {
     metrics,
     abandonAfterS: config.PAYMENT_ABANDON_AFTER_S,
   });
+  const priceAudit = startPriceAudit({ db, logger, metrics });
   // Keys of checkouts that died after making their order, finished once the order is settled.
   const completer = startKeyCompleter({
     sql: (statement, params) => db.query(statement, params),
@@ -101,6 +108,8 @@ async function main() {
       () => completer.stop(),
       () => retention.stop(),
       () => abandoned.stop(),
+      () => priceAudit.stop(),
+      () => cache.stop(),
       () => broker.drain(),
       () => db.end(),
       () => stopFlags(),

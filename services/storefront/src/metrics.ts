@@ -13,6 +13,18 @@ export function storefrontMetrics() {
       description:
         "Checkout orders failed because no payment was started before the deadline (the article's abandoned_payments_total).",
     }),
+    cacheReads: meter.createCounter('shop_cache_reads', {
+      description:
+        'Catalogue cache reads, by result: hit, miss (read MySQL and filled), error (Redis failed; read MySQL), bypass (distrusted after a failed correction).',
+    }),
+    cacheWriteFailures: meter.createCounter('shop_cache_write_failures', {
+      description:
+        'Catalogue cache writes that failed after their retries (operation set), and deletes that failed too (operation delete). Counted with cache-write-checks.',
+    }),
+    ordersMispriced: meter.createCounter('shop_orders_mispriced', {
+      description:
+        'Paid orders the price audit found charged at a price the catalogue no longer had, by direction: under or over the catalogue price.',
+    }),
     paymentRequests: meter.createCounter('shop_payment_requests', {
       description:
         'Attempts of the relay that asks payments again for charges checkout got no answer to, by outcome: answered, no-answer, expired.',
@@ -21,6 +33,8 @@ export function storefrontMetrics() {
   // Each outcome starts at 0: "no relay attempt yet" is a series, not an absence.
   for (const outcome of ['answered', 'no-answer', 'expired']) metrics.paymentRequests.add(0, { outcome });
   metrics.paymentsAbandoned.add(0);
+  for (const operation of ['set', 'delete']) metrics.cacheWriteFailures.add(0, { operation });
+  for (const direction of ['under', 'over']) metrics.ordersMispriced.add(0, { direction });
   // Orders are compared with payments by increase(): the series must exist before the first order.
   metrics.ordersCreated.add(0);
   return metrics;

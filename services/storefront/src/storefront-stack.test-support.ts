@@ -7,6 +7,8 @@ import { Broker, deleteTopology } from '@incident-lab/messaging';
 import { listen } from '@incident-lab/service-kit';
 import { createLogger } from '@incident-lab/telemetry';
 import { createApp } from './app';
+import { Catalogue } from './catalogue/catalogue';
+import { CatalogueCache } from './catalogue/redis-cache';
 import { ShopDb } from './db/shop-db';
 import { STOREFRONT_FLAGS } from './flags';
 import { storefrontMetrics } from './metrics';
@@ -26,6 +28,10 @@ export interface StorefrontStackOptions {
   paymentRequestDeadlineS?: number;
   /** The internal token payments (when there is one) expects; a random one by default. */
   internalToken?: string;
+  /** Where the catalogue cache is; REDIS_URL (the local Redis) by default. */
+  redisUrl?: string;
+  /** How long a cached catalogue lives with `cache-write-checks` (default 30 s). */
+  cacheTtlS?: number;
 }
 
 /**
@@ -33,7 +39,7 @@ export interface StorefrontStackOptions {
  * integration tests. Flags live in memory so a test can flip them.
  */
 export async function startStorefrontStack(name: string, options: StorefrontStackOptions = {}) {
-  const { mysqlUrl, amqpUrl } = serverUrls();
+  const { mysqlUrl, amqpUrl, redisUrl } = serverUrls();
   const namespace = `${name}_${process.pid}`;
   const database = databaseName(namespace, 'storefront');
   const logger = createLogger(`${name}-test`);
@@ -54,10 +60,14 @@ export async function startStorefrontStack(name: string, options: StorefrontStac
   );
   const broker = await Broker.connect({ url: amqpUrl, namespace, logger });
   const metrics = storefrontMetrics();
+  // The namespace is the key prefix too: each test's cache is its own, like its schema.
+  const cache = CatalogueCache.start(options.redisUrl ?? redisUrl, namespace, logger);
+  const catalogue = new Catalogue({ db, cache, metrics, logger, ttlS: options.cacheTtlS ?? 30 });
   const paymentsUrl = options.paymentsUrl ?? 'http://127.0.0.1:9';
   const internalToken = options.internalToken ?? randomBytes(24).toString('hex');
   const deps = {
     db,
+    catalogue,
     flags: flags.flags,
     broker,
     logger,
@@ -74,6 +84,7 @@ export async function startStorefrontStack(name: string, options: StorefrontStac
     deps,
     pool,
     db,
+    cache,
     flags,
     url: server.url,
     /** The headers the reconciler sends to `/internal` routes. */
@@ -92,6 +103,11 @@ export async function startStorefrontStack(name: string, options: StorefrontStac
       await server.close();
       await broker.close();
       await db.end();
+      await cache
+        .forLesson('fill', false)
+        .remove()
+        .catch(() => {});
+      await cache.stop();
       await dropDatabase(mysqlUrl, database);
       await deleteTopology(amqpUrl, namespace);
     },

@@ -221,6 +221,46 @@ export const LAB_CHARTS: Record<string, ChartSpec[]> = {
       ],
     },
     {
+      // The catalogue cache: Redis refusing storefront's writes shows on /metrics whatever the code
+      // does with the refusal (the broken shop swallows it).
+      id: 'cache-writes',
+      title: "Storefront's Redis calls, and those that failed",
+      unit: 'per second',
+      series: [
+        {
+          label: 'Redis calls',
+          metric: 'db_client_operation_duration_count',
+          read: 'rate',
+          labels: { db_system_name: 'redis' },
+          service: 'storefront',
+          tone: 'neutral',
+        },
+        {
+          label: 'failed',
+          metric: 'db_client_operation_duration_count',
+          read: 'rate',
+          labels: { db_system_name: 'redis', error_type: '*' },
+          service: 'storefront',
+          tone: 'bad',
+        },
+      ],
+    },
+    {
+      // What it cost: paid orders the price audit found charged a price the catalogue no longer had.
+      id: 'stale-prices',
+      title: 'Orders charged an old price',
+      unit: 'per second',
+      series: [
+        {
+          label: 'orders charged an old price',
+          metric: 'shop_orders_mispriced_total',
+          read: 'rate',
+          service: 'storefront',
+          tone: 'bad',
+        },
+      ],
+    },
+    {
       id: 'parked',
       title: 'Dead-lettered and unroutable',
       unit: 'messages',

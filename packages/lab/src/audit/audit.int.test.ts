@@ -24,6 +24,7 @@ const ids = {
   firstOfPurchase: '00000000-0000-4000-8000-0000000000a1',
   secondOfPurchase: '00000000-0000-4000-8000-0000000000a2',
   promisedThenFailed: '00000000-0000-4000-8000-0000000000a3',
+  stalePrice: '00000000-0000-4000-8000-0000000000b1',
 };
 
 async function labCheck() {
@@ -81,6 +82,18 @@ describe('lab check', () => {
            (?, 7, 'FAILED', 100, '7:promised', 'PENDING')`,
         [ids.firstOfPurchase, ids.secondOfPurchase, ids.promisedThenFailed],
       );
+      // Product 1 cost 5.00 until an hour ago, 9.00 since; this paid order was charged 5.00 just now.
+      await pool.query(
+        `INSERT INTO price_history (product_id, version, price_cents, valid_from, valid_until) VALUES
+           (1, 1, 500, '2000-01-01', NOW(3) - INTERVAL 1 HOUR), (1, 2, 900, NOW(3) - INTERVAL 1 HOUR, NULL)`,
+      );
+      await pool.query(`INSERT INTO orders (id, user_id, status, total_cents) VALUES (?, 2, 'PAID', 500)`, [
+        ids.stalePrice,
+      ]);
+      await pool.query(
+        `INSERT INTO order_items (order_id, product_id, quantity, price_cents) VALUES (?, 1, 1, 500)`,
+        [ids.stalePrice],
+      );
       await pool.query(
         `INSERT INTO idempotency_keys (idem_key, request_hash, state, recovery_point, progress, lease_token, locked_until, expires_at)
          VALUES ('7:abandoned', 'h', 'IN_FLIGHT', 'order-created', '{}', NULL, NULL, NOW() + INTERVAL 1 DAY),
@@ -96,6 +109,7 @@ describe('lab check', () => {
           charge(ids.failedButCharged),
           charge(ids.healthy),
           charge(ids.secondOfPurchase),
+          charge(ids.stalePrice),
         ],
       ]),
     );
@@ -139,6 +153,7 @@ describe('lab check', () => {
       orphanPayments: [ids.orphanPayment],
       stuckKeys: ['storefront:7:abandoned'],
       acceptedThenFailed: [ids.promisedThenFailed],
+      staleOrderPrices: [ids.stalePrice],
     });
     expect(audit.counts).toMatchObject({ doubleCharges: 1, paymentsWithoutInvoice: 1 });
   });

@@ -3,6 +3,7 @@ import { createPool, type RowDataPacket } from '@incident-lab/db';
 import { parkedMessages, queueDepths, topology } from '@incident-lab/messaging';
 import type { InvariantName } from '@incident-lab/scenarios';
 import { type TimeWindow, uninvoicedPayments } from '@incident-lab/shop-audit';
+import { mispricedOrdersSql } from '@incident-lab/storefront/price-audit';
 import type { LabOptions } from '../settings/lab-options';
 
 export interface Audit {
@@ -91,6 +92,15 @@ export async function audit(options: LabOptions, window?: TimeWindow): Promise<A
       stuckKeys: await ids(`${stuckKeys('storefront')} UNION ALL ${stuckKeys('payments')}`),
       acceptedThenFailed: await ids(
         `SELECT o.id FROM ${orders} o WHERE o.origin = 'checkout' AND o.answered = 'PENDING' AND o.status = 'FAILED'`,
+      ),
+      // Storefront's question, asked of its tables here: the auditor does not wait for the shop's own audit.
+      staleOrderPrices: await ids(
+        `SELECT orderId AS id FROM (${mispricedOrdersSql({
+          orders,
+          orderItems: `${db('storefront')}.order_items`,
+          priceHistory: `${db('storefront')}.price_history`,
+          mispriced: `${db('storefront')}.mispriced_orders`,
+        })}) stale`,
       ),
     };
     // A payment without an invoice is accounted for when its event waits, with a reason, in a parked queue.

@@ -1,4 +1,5 @@
 import { createPool } from '@incident-lab/db';
+import { createClient } from '@redis/client';
 import amqp from 'amqplib';
 import type { LabOptions } from '../settings/lab-options';
 
@@ -32,9 +33,25 @@ export async function checkInfrastructure(options: LabOptions): Promise<void> {
       `RabbitMQ is not reachable at ${redact(options.amqpUrl)} (AMQP_URL): ${(error as Error).message}`,
     );
   }
+  // One try, no reconnecting: a missing Redis is said once, not retried in the background.
+  const redis = createClient({
+    url: options.redisUrl,
+    socket: { connectTimeout: 2_000, reconnectStrategy: false },
+  });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    problems.push(
+      `Redis is not reachable at ${redact(options.redisUrl)} (REDIS_URL): ${(error as Error).message}`,
+    );
+  } finally {
+    if (redis.isOpen) redis.destroy();
+  }
   if (problems.length > 0) {
     throw new Error(
-      `${problems.join('\n')}\nStart them with \`docker compose up -d mysql rabbitmq\`, or point MYSQL_URL / AMQP_URL at running servers.`,
+      `${problems.join('\n')}\nStart them with \`docker compose up -d mysql rabbitmq redis\`, or point MYSQL_URL / AMQP_URL / REDIS_URL at running servers.`,
     );
   }
 }

@@ -1,3 +1,5 @@
+import { parseArgs } from 'node:util';
+
 /** A mistake in how the CLI was called; the CLI prints the message and the command's usage. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -20,6 +22,29 @@ function plainUsageMessage(message: string): string {
   const ambiguous = /^Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
   if (ambiguous) return `${ambiguous[1]} was given a value starting with "-": it takes a number ≥ 0`;
   return message.split('\n')[0] as string;
+}
+
+/**
+ * The words of a repair of history (`lab backfill invoices`, `lab repair stale-prices`): the one thing
+ * it repairs, named, then `--dry-run` (list, change nothing) and `--json`.
+ */
+export function repairWords(
+  words: string[],
+  verb: string,
+  subject: string,
+): { dryRun: boolean; json: boolean } {
+  const { values, positionals } = usage(() =>
+    parseArgs({
+      args: words,
+      options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  if (positionals[0] !== subject || positionals.length > 1) {
+    throw new UsageError(`name what to ${verb}: ${subject} (not "${positionals.join(' ') || 'nothing'}")`);
+  }
+  return { dryRun: values['dry-run'] ?? false, json: values.json ?? false };
 }
 
 export function positiveInteger(value: string | undefined, name: string, fallback: number): number {

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import type { LabOptions } from '../settings/lab-options';
 import { backfillInvoices } from '../shop-data/backfill-invoices';
-import { UsageError, usage } from './args';
+import { repairWords } from './args';
 
 export const backfillHelp = `lab backfill invoices [--dry-run] [--json]
   Repairs history after a silent failure: writes the missing invoice of every completed payment
@@ -10,21 +9,10 @@ export const backfillHelp = `lab backfill invoices [--dry-run] [--json]
   payments. Prints each payment it repaired; exit 1 when some could not be invoiced.`;
 
 export async function backfillCommand(words: string[], options: LabOptions): Promise<number> {
-  const { values, positionals } = usage(() =>
-    parseArgs({
-      args: words,
-      options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
-    }),
-  );
-  if (positionals[0] !== 'invoices' || positionals.length > 1) {
-    throw new UsageError(`name what to backfill: invoices (not "${positionals.join(' ') || 'nothing'}")`);
-  }
-  const dryRun = values['dry-run'] ?? false;
-  const say = values.json ? () => undefined : (line: string) => console.log(line);
+  const { dryRun, json } = repairWords(words, 'backfill', 'invoices');
+  const say = json ? () => undefined : (line: string) => console.log(line);
   const result = await backfillInvoices(options, { dryRun, onProgress: say });
-  if (values.json) {
+  if (json) {
     console.log(JSON.stringify(result, null, 2));
   } else if (dryRun) {
     for (const payment of result.missing)

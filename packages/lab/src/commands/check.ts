@@ -9,7 +9,9 @@ export const checkHelp = `lab check [--json]
   without an invoice (and those of them no parked message accounts for), events waiting unconsumed,
   dead-lettered messages, orders still PENDING, orders payments never heard of; and what the customer meant: purchases (one
   Idempotency-Key) charged twice or made into two orders, orphan payments, idempotency keys stuck
-  in flight, orders answered 202 PENDING that ended FAILED. With the ids behind each.
+  in flight, orders answered 202 PENDING that ended FAILED; and paid orders charged a price the
+  catalogue no longer had (staleOrderPrices; lab repair stale-prices decides about them). With the
+  ids behind each.
   Exit status 1 when it finds anything.`;
 
 export async function checkCommand(words: string[], options: LabOptions): Promise<number> {

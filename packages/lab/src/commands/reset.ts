@@ -11,5 +11,5 @@ export async function resetCommand(words: string[], options: LabOptions): Promis
   usage(() => parseArgs({ args: words, options: {}, allowPositionals: false, strict: true }));
   const { queues } = await reset(options);
   const purged = Object.entries(queues).map(([queue, count]) => `${queue}: ${count}`);
-  console.log(`Reset the lab's tables; purged queues (${purged.join(', ')}).`);
+  console.log(`Reset the lab's tables and catalogue cache; purged queues (${purged.join(', ')}).`);
 }

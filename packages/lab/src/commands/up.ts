@@ -17,7 +17,7 @@ export const upHelp = `lab up [--observe [--prometheus-port N]] [--no-console]
   --observe also starts the machine's Prometheus (apt install prometheus) on port N (default 9090),
   scraping every service every 2 s and evaluating the lab's alert rules: alerts without Docker
   (set LAB_PROMETHEUS_URL=http://127.0.0.1:N for lab run).
-  Needs MySQL and RabbitMQ (MYSQL_URL, AMQP_URL; default the local servers).`;
+  Needs MySQL, RabbitMQ and Redis (MYSQL_URL, AMQP_URL, REDIS_URL; default the local servers).`;
 
 export async function up(words: string[], options: LabOptions): Promise<void> {
   const { values } = usage(() =>

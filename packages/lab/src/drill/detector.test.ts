@@ -44,3 +44,48 @@ describe("the learner's rule for a lost hand-off", () => {
     expect(storefrontFindings(observation(0, 100, 100, 0), observation(20_000, 140, 138, 0))).toEqual([]);
   });
 });
+
+describe("the learner's rule for a catalogue cache that cannot be written", () => {
+  const cache = (atMs: number, refused: number, mispriced: number): Observation => ({
+    atMs,
+    requests: [],
+    metrics: new Map<string, Sample[]>([
+      [
+        'storefront',
+        [
+          {
+            name: 'db_client_operation_duration_count',
+            labels: { db_system_name: 'redis', db_operation_name: 'HGETALL' },
+            value: 500,
+          },
+          {
+            name: 'db_client_operation_duration_count',
+            labels: { db_system_name: 'redis', db_operation_name: 'EVAL', error_type: 'ERR' },
+            value: refused,
+          },
+          { name: 'shop_orders_mispriced_total', labels: { direction: 'under' }, value: mispriced },
+        ],
+      ],
+    ]),
+  });
+
+  it("names storefront's changed setting from its failed Redis calls, and the orders they cost", () => {
+    expect(storefrontFindings(cache(0, 0, 0), cache(20_000, 3, 7))).toEqual([
+      {
+        service: 'storefront',
+        atCause: true,
+        cause: 'config-changed',
+        signal: "3 of storefront's Redis calls failed (ERR)",
+      },
+      {
+        service: 'storefront',
+        atCause: false,
+        signal: '7 paid orders charged a price the catalogue no longer had',
+      },
+    ]);
+  });
+
+  it('stays quiet while Redis answers every call and prices are right', () => {
+    expect(storefrontFindings(cache(0, 2, 1), cache(20_000, 2, 1))).toEqual([]);
+  });
+});

@@ -133,6 +133,27 @@ export function detect(baseline: Observation, before: Observation, now: Observat
       cause: 'bad-release',
       signal: `${orders - reached} of ${orders} orders never reached payments`,
     });
+  // Storefront's catalogue cache: Redis calls that failed, on /metrics whatever the code made of them
+  // (the broken shop swallows them). A permission or a setting changed under it, most likely.
+  for (const errorType of values(now, 'storefront', 'db_client_operation_duration_count', 'error_type')) {
+    const labels = { db_system_name: 'redis', error_type: errorType };
+    const failed = increase(before, now, 'storefront', 'db_client_operation_duration_count', labels);
+    if (failed >= 1)
+      findings.push({
+        service: 'storefront',
+        atCause: true,
+        cause: 'config-changed',
+        signal: `${failed} of storefront's Redis calls failed (${errorType})`,
+      });
+  }
+  // What it cost: paid orders storefront's price audit found charged an old price.
+  const mispriced = increase(before, now, 'storefront', 'shop_orders_mispriced_total');
+  if (mispriced >= 1)
+    findings.push({
+      service: 'storefront',
+      atCause: false,
+      signal: `${mispriced} paid orders charged a price the catalogue no longer had`,
+    });
   // The reconciler's job.
   const failedRuns = increase(before, now, 'reconciler', 'shop_job_runs_total', { outcome: 'failed' });
   if (failedRuns > 0)

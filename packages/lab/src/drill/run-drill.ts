@@ -9,9 +9,11 @@ import {
   writeOverlay,
 } from '@incident-lab/flags';
 import { DRILL_LOAD } from '@incident-lab/scenarios';
+import { catalogueCacheKey } from '@incident-lab/storefront/cache-key';
 import { countHistory } from '@incident-lab/storefront/seed';
 import { audit } from '../audit/invariants';
 import { alertStates } from '../clients/prometheus-alerts';
+import { deleteKeys } from '../clients/redis';
 import { scrapeEach } from '../clients/scrape';
 import { waitForFlags } from '../clients/wait-for-flags';
 import { ShopClient } from '../load/shop-client';
@@ -70,6 +72,9 @@ async function restoreFlags(options: LabOptions, files: DrillFiles): Promise<voi
   await removeOverlay({ file: files.overlay, secret: options.secrets.internalToken });
   const before = await readFile(files.flagsBefore, 'utf8').catch(() => undefined);
   if (before !== undefined) await writeFile(options.flagFile, before);
+  // A refused cache write leaves old prices in the broken shop's catalogue cache for ever: the lab is
+  // handed back without them (the next read refills the cache from MySQL).
+  await deleteKeys(options.redisUrl, [catalogueCacheKey(options.namespace)]).catch(() => undefined);
 }
 
 /** A drill refused before it changed anything: the lab is not up, another drill runs. */

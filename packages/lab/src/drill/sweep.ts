@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeOverlay, setFlags, shippedVariants, writeOverlay } from '@incident-lab/flags';
 import { DRILL_LOAD, type DrillFault } from '@incident-lab/scenarios';
+import { catalogueCacheKey } from '@incident-lab/storefront/cache-key';
 import { countHistory } from '@incident-lab/storefront/seed';
+import { deleteKeys } from '../clients/redis';
 import { scrapeEach } from '../clients/scrape';
 import { waitForFlags } from '../clients/wait-for-flags';
 import { ShopClient } from '../load/shop-client';
@@ -109,6 +111,10 @@ export async function sweepFaults(
       detections.push(detection);
       await removeOverlay(overlay);
       traffic.remove();
+      // A fault's damage can outlive it: the broken shop keeps the prices a refused write left in its
+      // catalogue cache for ever. The cache is emptied, as that runbook's first step does, so each
+      // fault starts from a healthy shop (the next read refills it from MySQL).
+      await deleteKeys(options.redisUrl, [catalogueCacheKey(options.namespace)]);
       // Recovered when a fresh window of the learner's rules finds nothing again (before the next fault).
       const lifted = Date.now();
       while (index < faults.length - 1 && Date.now() - lifted < 90_000) {

@@ -9,6 +9,7 @@ import type { LabOptions } from '../settings/lab-options';
 import type { ServiceProcess } from '../settings/services';
 import { drainQueues } from '../settling/drain-queues';
 import { reconcilerPass, runReconciler } from '../settling/reconciler-pass';
+import { repairStalePrices } from '../settling/storefront-jobs';
 import { waitForIdle } from '../settling/wait-for-idle';
 import { backfillInvoices } from '../shop-data/backfill-invoices';
 import type { RunSettings } from './run-settings';
@@ -76,6 +77,9 @@ export async function afterLoad(
     `backfill: ${backfill.invoiced.length} invoice(s) written, ${backfill.failed.length} failed, ` +
       `${backfill.parked.removed} parked message(s) cleared`,
   );
+  // Orders charged a price only the cache still had: the lower price is honoured, on the record.
+  const prices = await repairStalePrices(services, false);
+  say(`stale prices: ${prices.honoured.length} order(s) honoured, ${prices.refundOwed.length} owed a refund`);
   await waitForIdle(services, say);
   await drainQueues(lab);
   await runReconciler(services).catch(() => undefined);
@@ -93,6 +97,7 @@ export async function afterLoad(
         'messages replayed': replay.counts.replayed,
         'invoices backfilled': backfill.invoiced.length,
         'parked messages cleared': backfill.parked.removed,
+        'stale prices honoured': prices.honoured.length,
       },
     },
     alerts: {

@@ -15,9 +15,9 @@ import { grafanaDashboardUrl, traceUrl } from '../report/links';
 import type { PhaseName, PhaseReport } from '../report/report';
 import type { LabOptions } from '../settings/lab-options';
 import { labServices } from '../settings/services';
-import { abandonedPaymentsPass } from '../settling/abandoned-payments-pass';
 import { drainQueues } from '../settling/drain-queues';
 import { cancelLeftoverQueries } from '../settling/leftover-queries';
+import { abandonedPaymentsPass, priceAuditPass } from '../settling/storefront-jobs';
 import { waitForIdle } from '../settling/wait-for-idle';
 import { reset } from '../shop-data/data';
 import { afterLoad } from './after-load';
@@ -98,6 +98,9 @@ export async function runPhase(
   const abandoned = await abandonedPaymentsPass(services);
   if (abandoned.length > 0)
     say(`abandoned-payments: ${abandoned.length} order(s) without a payment failed and counted`);
+  const mispriced = await priceAuditPass(services);
+  if (mispriced.length > 0)
+    say(`price audit: ${mispriced.length} order(s) charged a price the catalogue no longer had`);
   const { repair, alerts } = await afterLoad(lab, scenario, settings, phase, services);
   const after = await scrapeCounters(services);
   const findings = await audit(lab);

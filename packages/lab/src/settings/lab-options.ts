@@ -8,6 +8,8 @@ import { type LabSecrets, labSecrets } from './lab-secrets';
 export interface LabOptions {
   mysqlUrl: string;
   amqpUrl: string;
+  /** Storefront's catalogue cache (REDIS_URL). */
+  redisUrl: string;
   namespace: string;
   /** storefront's port; the other services take the next five. */
   portBase: number;

@@ -28,6 +28,7 @@ export function labServices(options: LabOptions): ServiceProcess[] {
   const shared = {
     MYSQL_URL: options.mysqlUrl,
     AMQP_URL: options.amqpUrl,
+    REDIS_URL: options.redisUrl,
     LAB_NAMESPACE: options.namespace,
     HOST: options.host,
     FLAGD_OFFLINE_FLAG_SOURCE_PATH: options.flagFile,

@@ -5,8 +5,10 @@ import { purgeQueues } from '@incident-lab/messaging';
 import { MIGRATIONS as paymentsMigrations } from '@incident-lab/payments/migrations';
 import { MIGRATIONS as providerMigrations } from '@incident-lab/provider/migrations';
 import { MIGRATIONS as reconcilerMigrations } from '@incident-lab/reconciler/migrations';
+import { catalogueCacheKey } from '@incident-lab/storefront/cache-key';
 import { MIGRATIONS as storefrontMigrations } from '@incident-lab/storefront/migrations';
 import { countHistory, SEED_PASSWORD, seedCatalog, setHistory } from '@incident-lab/storefront/seed';
+import { deleteKeys } from '../clients/redis';
 import type { LabOptions } from '../settings/lab-options';
 
 /** Which service's migrations build each schema: both provider ledgers come from one service. */
@@ -29,6 +31,12 @@ const RESET_STATEMENTS: Record<SchemaOwner, string[]> = {
     "DELETE FROM orders WHERE origin = 'checkout'",
     'DELETE FROM payment_requests',
     'DELETE FROM idempotency_keys',
+    // Prices back to the catalogue's first ones (a lab's staff changed them), with their history.
+    `UPDATE products p JOIN price_history h ON h.product_id = p.id AND h.version = 1
+        SET p.price_cents = h.price_cents, p.price_version = 1`,
+    'DELETE FROM price_history WHERE version > 1',
+    'UPDATE price_history SET valid_until = NULL',
+    'DELETE FROM mispriced_orders',
   ],
   payments: [
     'DELETE FROM payments',
@@ -89,12 +97,14 @@ export async function seed(options: LabOptions, history?: number, onProgress?: (
   });
 }
 
-/** Empties what the shop wrote and every lab queue; flags are left as they are. */
+/** Empties what the shop wrote, every lab queue and storefront's catalogue cache; flags are left as they are. */
 export async function reset(options: LabOptions): Promise<{ queues: Record<string, number> }> {
   for (const owner of Object.keys(RESET_STATEMENTS) as SchemaOwner[]) {
     await withPool(options, owner, async (pool) => {
       for (const statement of RESET_STATEMENTS[owner]) await pool.query(statement);
     });
   }
+  // The cache still holds the prices the tables no longer have: it goes too, and is refilled on the next read.
+  await deleteKeys(options.redisUrl, [catalogueCacheKey(options.namespace)]);
   return { queues: await purgeQueues(options.amqpUrl, options.namespace) };
 }

@@ -2,26 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { AppError, type KeyProgress } from '@incident-lab/service-kit';
 import type { Logger } from '@incident-lab/telemetry';
 import { trace } from '@opentelemetry/api';
+import type { Catalogue } from '../catalogue/catalogue';
 import type { ShopDb } from '../db/shop-db';
 import type { StorefrontFlags } from '../flags';
 import { paymentsTimeoutMs } from '../lessons/http-timeouts';
 import { type CheckoutKeys, checkoutKeys } from '../lessons/idempotency-keys';
 import type { StorefrontMetrics } from '../metrics';
 import { handoffLost } from './handoff-fault';
-import {
-  findOrder,
-  insertPendingOrder,
-  type Order,
-  priceProducts,
-  recordAnswer,
-  settleOrder,
-} from './orders.repo';
+import { findOrder, insertPendingOrder, type Order, recordAnswer, settleOrder } from './orders.repo';
 import type { CheckoutRequest } from './orders.schema';
 import { closePaymentRequest, openPaymentRequest, retryPaymentRequest } from './payment-requests.repo';
 import { type ChargeOutcome, type PaymentsApi, requestCharge } from './payments-client';
 
 export interface CheckoutDeps {
   db: ShopDb;
+  /** Where checkout takes its prices (lessons/cache-write-checks.ts says from which store). */
+  catalogue: Catalogue;
   payments: PaymentsApi;
   logger: Logger;
   metrics: StorefrontMetrics;
@@ -141,7 +137,7 @@ async function createOrder(
   keys: CheckoutKeys,
 ) {
   const productIds = [...new Set(request.items.map((item) => item.productId))];
-  const prices = await priceProducts(deps.db, productIds);
+  const prices = await deps.catalogue.checkoutPrices(productIds, deps.flags);
   const unknown = request.items.flatMap((item, index) => (prices.has(item.productId) ? [] : [index]));
   if (unknown.length > 0) {
     throw new AppError({

@@ -22,11 +22,6 @@ export interface NewOrder {
   purchaseKey: string | null;
 }
 
-export async function priceProducts(db: ShopDb, ids: number[]): Promise<Map<number, number>> {
-  const rows = await db.query<RowDataPacket[]>('SELECT id, price_cents FROM products WHERE id IN (?)', [ids]);
-  return new Map(rows.map((row) => [row.id as number, row.price_cents as number]));
-}
-
 /** Writes the order and its items inside the caller's transaction. */
 export async function insertPendingOrder(connection: PoolConnection, order: NewOrder): Promise<void> {
   await connection.query(

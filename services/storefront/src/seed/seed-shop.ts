@@ -43,6 +43,12 @@ export async function seedCatalog(pool: Pool): Promise<{ users: number; products
   await pool.query('INSERT INTO products (sku, name, price_cents) VALUES ? ON DUPLICATE KEY UPDATE id = id', [
     PRODUCTS,
   ]);
+  // Each product's first price, in force since long before any order: the price audit's baseline.
+  await pool.query(
+    `INSERT INTO price_history (product_id, version, price_cents, valid_from)
+     SELECT p.id, p.price_version, p.price_cents, '2000-01-01' FROM products p
+      WHERE NOT EXISTS (SELECT 1 FROM price_history h WHERE h.product_id = p.id)`,
+  );
   const [existing] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM users');
   if (Number(existing[0]?.n) < SEED_USERS + 1) {
     const people: Array<[email: string, name: string, role: 'customer' | 'staff']> = [
