@@ -180,6 +180,7 @@ const SEMCONV_UNITS: Record<string, string> = {
   db_client_connection_pending_requests: '{request}',
   db_client_connection_wait_time: 's',
   db_client_connection_timeouts_total: '{timeout}',
+  db_client_operation_duration: 's',
 };
 /** The runtime instrumentation's and the SDK's own namespaces (semconv's `otel.sdk.*`), and the exporter's resource series. */
 const INSTRUMENTATION = /^(nodejs_|v8js_|otel_sdk_|target_info$)/;

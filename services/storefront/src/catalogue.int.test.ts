@@ -148,11 +148,18 @@ describe('the catalogue cache on a real Redis', () => {
     const changed = await setPrice(stack, 3, before + 700);
     expect(changed.status).toBe(200);
     expect(await metric(stack, /^shop_cache_write_failures_total\{operation="set"/)).toBe(failures + 1);
-    // The delete went as the same refused user: this process reads MySQL until the entries expire.
+    // The delete went as the same refused user: this process reads MySQL until a later write deletes it.
     expect(await metric(stack, /^shop_cache_write_failures_total\{operation="delete"/)).toBeGreaterThan(0);
     expect(await priceOf(stack, 3)).toBe(before + 700);
     expect((await buy(stack, 3)).totalCents).toBe(before + 700);
     expect(await metric(stack, /^shop_cache_reads_total\{result="bypass"/)).toBeGreaterThan(0);
+    // Once a later write can delete what it could not correct, reads use the cache again.
+    stack.flags.set({ 'cache-write-refused': 'off', 'cache-write-checks': 'on' });
+    expect((await setPrice(stack, 3, before + 800)).status).toBe(200);
+    const bypassed = await metric(stack, /^shop_cache_reads_total\{result="bypass"/);
+    expect(await priceOf(stack, 3)).toBe(before + 800);
+    expect(await priceOf(stack, 3)).toBe(before + 800);
+    expect(await metric(stack, /^shop_cache_reads_total\{result="bypass"/)).toBe(bypassed);
   });
 
   it('fixed: an older version never overwrites a newer one, a change never makes a catalogue of one, and entries expire', async () => {

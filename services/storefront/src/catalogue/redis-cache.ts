@@ -37,7 +37,8 @@ function errorType(error: unknown): string {
  */
 export class CatalogueCache {
   readonly key: string;
-  private distrustedUntil = 0;
+  /** Set by the fixed lesson when it could neither correct nor delete the cache; process-wide. */
+  private distrust = false;
   private readonly duration = getMeter('storefront').createHistogram('db.client.operation.duration', {
     description:
       'Redis calls of the catalogue cache, by operation, with error.type when Redis or the connection failed them.',
@@ -89,7 +90,7 @@ export class CatalogueCache {
 
   /** Whether reads skip the cache for now (the fixed lesson distrusts it after a failed correction). */
   distrusted(): boolean {
-    return Date.now() < this.distrustedUntil;
+    return this.distrust;
   }
 
   /** Every cached product; undefined on a miss (no catalogue cached). Throws when Redis fails. */
@@ -139,8 +140,12 @@ export class CatalogueCache {
         const client = await this.writer(kind, faulty);
         await this.timed('DEL', () => client.del(this.key));
       },
-      distrust: (forS) => {
-        this.distrustedUntil = Math.max(this.distrustedUntil, Date.now() + forS * 1000);
+      distrust: () => {
+        this.distrust = true;
+      },
+      distrusted: () => this.distrust,
+      trust: () => {
+        this.distrust = false;
       },
     };
   }

@@ -24,8 +24,12 @@ export interface PriceCache {
   write(products: CachedProduct[], options: { ttlS?: number; ifNewer: boolean }): Promise<void>;
   /** Deletes the whole cached catalogue; throws what Redis answered. */
   remove(): Promise<void>;
-  /** Reads go to MySQL for `forS` seconds: the cache may hold a price the shop could not correct. */
-  distrust(forS: number): void;
+  /** Reads go to MySQL from now on: the cache may hold a price the shop could not correct. */
+  distrust(): void;
+  /** Whether reads go to MySQL because of an earlier `distrust`. */
+  distrusted(): boolean;
+  /** Reads may use the cache again: what it held is gone. */
+  trust(): void;
 }
 
 export interface CacheWrite {
@@ -57,10 +61,23 @@ const RETRY_BACKOFF_MS = [50, 200];
  * Fixed: the write carries the price's version (an older value never overwrites a newer one) and an
  * expiry, and it is retried twice. When it still fails, the failure is counted and logged and the
  * cached catalogue is deleted, so the next read fills it from MySQL; when even the delete fails, this
- * process stops reading the cache until the entries it could not correct have expired. Checkout
- * charges MySQL's price in any case (`checkoutPricesFrom`).
+ * process reads MySQL instead of the cache until a later write manages to delete what it could not
+ * correct (entries written before the fix may have no expiry). Checkout charges MySQL's price in any
+ * case (`checkoutPricesFrom`).
  */
 export async function writeOrEvict(write: CacheWrite): Promise<void> {
+  const products = write.products.map((product) => product.id);
+  if (write.cache.distrusted()) {
+    try {
+      await write.cache.remove();
+      write.cache.trust();
+      write.logger.info({ products }, 'catalogue cache deleted at last: reading it again');
+    } catch (error) {
+      write.countFailure('delete');
+      write.logger.error({ err: error, products }, 'catalogue cache still cannot be deleted: reading MySQL');
+      return;
+    }
+  }
   let failure: unknown;
   for (const backoffMs of [0, ...RETRY_BACKOFF_MS]) {
     if (backoffMs > 0) await sleep(backoffMs);
@@ -72,7 +89,6 @@ export async function writeOrEvict(write: CacheWrite): Promise<void> {
     }
   }
   write.countFailure('set');
-  const products = write.products.map((product) => product.id);
   try {
     await write.cache.remove();
     write.logger.warn(
@@ -81,10 +97,10 @@ export async function writeOrEvict(write: CacheWrite): Promise<void> {
     );
   } catch (error) {
     write.countFailure('delete');
-    write.cache.distrust(write.ttlS);
+    write.cache.distrust();
     write.logger.error(
-      { err: error, writeError: failure, products, distrustS: write.ttlS },
-      'catalogue cache write and delete both failed: reading MySQL until the cached entries expire',
+      { err: error, writeError: failure, products },
+      'catalogue cache write and delete both failed: reading MySQL until a later write can delete it',
     );
   }
 }
