@@ -1,7 +1,7 @@
 import { createPool } from '@incident-lab/db';
-import { createClient } from '@redis/client';
 import amqp from 'amqplib';
 import type { LabOptions } from '../settings/lab-options';
+import { withRedis } from './redis';
 
 function redact(url: string): string {
   const parsed = new URL(url);
@@ -34,20 +34,12 @@ export async function checkInfrastructure(options: LabOptions): Promise<void> {
     );
   }
   // One try, no reconnecting: a missing Redis is said once, not retried in the background.
-  const redis = createClient({
-    url: options.redisUrl,
-    socket: { connectTimeout: 2_000, reconnectStrategy: false },
-  });
-  redis.on('error', () => {});
   try {
-    await redis.connect();
-    await redis.ping();
+    await withRedis(options.redisUrl, (redis) => redis.ping());
   } catch (error) {
     problems.push(
       `Redis is not reachable at ${redact(options.redisUrl)} (REDIS_URL): ${(error as Error).message}`,
     );
-  } finally {
-    if (redis.isOpen) redis.destroy();
   }
   if (problems.length > 0) {
     throw new Error(

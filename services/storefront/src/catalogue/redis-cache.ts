@@ -150,14 +150,6 @@ export class CatalogueCache {
     };
   }
 
-  /** Whether Redis answers now (for tests and start-up logs; readiness does not need it). */
-  async ping(): Promise<boolean> {
-    return this.client
-      .ping()
-      .then(() => true)
-      .catch(() => false);
-  }
-
   async stop(): Promise<void> {
     await this.rotated.stop();
     if (this.client.isOpen) this.client.destroy();
