@@ -162,6 +162,23 @@ describe('the catalogue cache on a real Redis', () => {
     expect(await metric(stack, /^shop_cache_reads_total\{result="bypass"/)).toBe(bypassed);
   });
 
+  it("the fixed shop's distrust does not carry into the broken one: with the fix off again, refused writes leave the old price cached", async () => {
+    // A fixed phase that could neither correct nor delete the cache leaves this process distrusting it.
+    stack.flags.set({ 'cache-write-checks': 'on' });
+    const before = (await priceOf(stack, 4)) as number;
+    stack.flags.set({ 'cache-write-refused': 'on', 'cache-write-checks': 'on' });
+    await setPrice(stack, 4, before + 300);
+    expect(await priceOf(stack, 4)).toBe(before + 300);
+    // The next run's broken phase on the same process: the refused write is swallowed, the old price served.
+    stack.flags.set({ 'cache-write-refused': 'off', 'cache-write-checks': 'off' });
+    await stack.cache.forLesson('fill', false).remove();
+    const cached = (await priceOf(stack, 4)) as number; // fills the cache
+    stack.flags.set({ 'cache-write-refused': 'on', 'cache-write-checks': 'off' });
+    await setPrice(stack, 4, cached + 300);
+    expect(await priceOf(stack, 4)).toBe(cached);
+    expect((await buy(stack, 4)).totalCents).toBe(cached);
+  });
+
   it('fixed: an older version never overwrites a newer one, a change never makes a catalogue of one, and entries expire', async () => {
     const product = { id: 4, sku: 'X', name: 'X', priceCents: 1, version: 1_000 };
     const change = stack.cache.forLesson('price-change', false);

@@ -2,7 +2,7 @@ import type { Logger } from '@incident-lab/telemetry';
 import { trace } from '@opentelemetry/api';
 import type { ShopDb } from '../db/shop-db';
 import type { StorefrontFlags } from '../flags';
-import { checkoutPricesFrom, onCacheWrite } from '../lessons/cache-write-checks';
+import { checkoutPricesFrom, onCacheWrite, readsCache } from '../lessons/cache-write-checks';
 import type { StorefrontMetrics } from '../metrics';
 import { allProducts, changePrice, type Product, productsByIds } from './prices.repo';
 import type { CatalogueCache } from './redis-cache';
@@ -44,9 +44,12 @@ export class Catalogue {
     });
   }
 
-  /** Reads the cache unless it is distrusted; undefined sends the caller to MySQL. */
-  private async cached<T>(read: () => Promise<T | undefined>): Promise<{ value?: T; result: CacheResult }> {
-    if (this.deps.cache.distrusted()) return { result: 'bypass' };
+  /** Reads the cache unless the lesson says not to; undefined sends the caller to MySQL. */
+  private async cached<T>(
+    read: () => Promise<T | undefined>,
+    flags: StorefrontFlags,
+  ): Promise<{ value?: T; result: CacheResult }> {
+    if (!readsCache(flags['cache-write-checks'], this.deps.cache)) return { result: 'bypass' };
     try {
       const value = await read();
       return value === undefined ? { result: 'miss' } : { value, result: 'hit' };
@@ -58,7 +61,7 @@ export class Catalogue {
 
   /** Every product with its price, for the product page. */
   async list(flags: StorefrontFlags): Promise<Product[]> {
-    const { value, result } = await this.cached(() => this.deps.cache.readAll());
+    const { value, result } = await this.cached(() => this.deps.cache.readAll(), flags);
     this.noteRead(result);
     if (value) return value;
     const products = await allProducts(this.deps.db);
@@ -72,7 +75,7 @@ export class Catalogue {
       new Map(products.map((product) => [product.id, product.priceCents]));
     if (checkoutPricesFrom(flags['cache-write-checks']) === 'database')
       return prices(await productsByIds(this.deps.db, ids));
-    const { value, result } = await this.cached(() => this.deps.cache.readSome(ids));
+    const { value, result } = await this.cached(() => this.deps.cache.readSome(ids), flags);
     const found = value ?? new Map<number, Product>();
     const missing = ids.filter((id) => !found.has(id));
     this.noteRead(missing.length === 0 ? 'hit' : result === 'hit' ? 'miss' : result);

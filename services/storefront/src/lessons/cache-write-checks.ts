@@ -105,6 +105,14 @@ export async function writeOrEvict(write: CacheWrite): Promise<void> {
   }
 }
 
+/**
+ * Reads: the broken shop always reads the cache; the fixed one skips it while it distrusts it. The
+ * distrust is the fixed half's own state, so a shop whose fix is turned off again (the next lab run's
+ * broken phase, on the same process) reads the cache as the broken shop does.
+ */
+export const readsCache = (checks: boolean, cache: Pick<PriceCache, 'distrusted'>) =>
+  !(checks && cache.distrusted());
+
 /** The lesson chosen by the `cache-write-checks` flag's value. */
 export const onCacheWrite = (checks: boolean) => (checks ? writeOrEvict : writeAndForget);
 
