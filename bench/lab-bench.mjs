@@ -4,6 +4,7 @@
 //
 //   npm run bench                       # everything, one lab run per lab (about 15 minutes)
 //   npm run bench -- --rounds 3 --lab-runs 5 --only throughput,labs
+//   npm run bench -- --only labs --lab silent --lab-runs 5   # one lab again; the others keep their figures
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,7 +33,8 @@ const express = require('express');
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const LAB_BIN = path.join(ROOT, 'packages/lab/bin/lab.js');
-const PARTS = ['startup', 'throughput', 'labs', 'console'];
+const PARTS = ['startup', 'throughput', 'labs', 'console', 'capacity'];
+const LABS = ['cascading', 'partial', 'silent'];
 
 let values;
 try {
@@ -42,6 +44,7 @@ try {
       'lab-runs': { type: 'string', default: '1' },
       seconds: { type: 'string', default: '8' },
       only: { type: 'string', default: PARTS.join(',') },
+      lab: { type: 'string', default: LABS.join(',') },
       help: { type: 'boolean' },
     },
   }));
@@ -52,21 +55,24 @@ try {
     error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
       ? `unknown option ${option ?? ''}`
       : option
-        ? `${option} takes a value (--only a list of parts, the others a whole number of 1 or more)`
+        ? `${option} takes a value (--only and --lab a list of names, the others a whole number of 1 or more)`
         : error.message.split('\n')[0];
   console.error(`${problem}; see npm run bench -- --help`);
   process.exit(2);
 }
 if (values.help) {
-  console.log(`npm run bench -- [--rounds N] [--lab-runs N] [--seconds S] [--only ${PARTS.join(',')}]
+  console.log(`npm run bench -- [--rounds N] [--lab-runs N] [--seconds S] [--only ${PARTS.join(',')}] [--lab ${LABS.join(',')}]
   The lab's own cost on this machine, written to bench/results.json and bench/results.md:
   startup   start-to-ready and idle memory per process (N rounds)
   throughput  wrk against GET /api/products, POST /api/login and POST /api/orders with telemetry
             exporting to an accepting receiver, to nothing listening, without traces, and off; a bare Express +
             mysql2 server running the same products query (N rounds of S seconds, alternating)
   labs      each lab's \`lab run\` (wall time, margins, memory of every lab process at each phase's
-            peak; silent with --observe, Prometheus on port 5090), --lab-runs times
-  console   the lab console's ingest rate, memory with a full store and search time`);
+            peak; silent with --observe, Prometheus on port 5090), --lab-runs times; --lab picks
+            which labs (the others keep their figures from the last run, each with its date)
+  console   the lab console's ingest rate, memory with a full store and search time
+  capacity  \`lab capacity --phase both\`: the fixed and the broken shop's capacity, goodput at 2× and 4×
+            of it and the time to recover (bench/capacity-curve.svg, bench/capacity-overload.svg)`);
   process.exit(0);
 }
 function positive(name) {
@@ -84,6 +90,12 @@ const only = new Set(values.only.split(','));
 const unknown = [...only].filter((part) => !PARTS.includes(part));
 if (unknown.length) {
   console.error(`--only takes ${PARTS.join(', ')}; not ${unknown.join(', ')}`);
+  process.exit(2);
+}
+const chosenLabs = values.lab.split(',');
+const unknownLabs = chosenLabs.filter((lab) => !LABS.includes(lab));
+if (unknownLabs.length || !chosenLabs.length) {
+  console.error(`--lab takes ${LABS.join(', ')}; not ${unknownLabs.join(', ') || 'nothing'}`);
   process.exit(2);
 }
 const say = (line) => console.log(`[bench] ${line}`);
@@ -118,7 +130,9 @@ const MAX_NON_2XX = 0.01;
 const RESULTS = path.join(ROOT, 'bench/results.json');
 // With --only, the parts not measured keep their figures from the last run (each part says when).
 const earlier =
-  only.size < PARTS.length && existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
+  (only.size < PARTS.length || chosenLabs.length < LABS.length) && existsSync(RESULTS)
+    ? JSON.parse(readFileSync(RESULTS, 'utf8'))
+    : {};
 const results = { ...earlier, settings: { rounds, labRuns, seconds }, machine: await machine() };
 results.measuredAt = { ...(earlier.measuredAt ?? {}) };
 
@@ -404,13 +418,14 @@ function labCommand(args) {
 async function labs() {
   // Each `lab run` sets and restores its phases' flags; it starts from the pinned ones.
   await pinFlags();
+  const measuredAt = new Date().toISOString();
   const up = await labUp();
   const samples = [];
   const sampler = setInterval(() => samples.push({ at: Date.now(), ...up.memory() }), 1_000);
   await new Promise((resolve) => setTimeout(resolve, 5_000));
   const idle = samples.at(-1);
   const runs = {};
-  for (const lab of ['cascading', 'partial', 'silent']) {
+  for (const lab of chosenLabs) {
     for (let run = 1; run <= labRuns; run++) {
       const json = path.join(work, `${lab}-${run}.json`);
       const started = performance.now();
@@ -464,6 +479,7 @@ async function labs() {
   const summary = {};
   for (const [lab, list] of Object.entries(runs)) {
     summary[lab] = {
+      measuredAt,
       wallS: spread(list.map((each) => each.wallS)),
       fixedHolds: `${list.filter((each) => each.phases.fixed?.passed).length} of ${list.length}`,
       brokenFails: `${list.filter((each) => each.phases.broken && !each.phases.broken.passed).length} of ${list.length}`,
@@ -487,7 +503,17 @@ async function labs() {
       ),
     };
   }
-  results.labs = { idleRssMb: idle, summary, runs, peakByName };
+  // Labs not chosen this time keep their figures from the last run (each says when it was measured).
+  const before = earlier.labs ?? {};
+  for (const each of Object.values(before.summary ?? {})) each.measuredAt ??= earlier.measuredAt?.labs;
+  for (const [name, mb] of Object.entries(before.peakByName ?? {}))
+    peakByName[name] = Math.max(peakByName[name] ?? 0, mb);
+  results.labs = {
+    idleRssMb: idle,
+    summary: { ...before.summary, ...summary },
+    runs: { ...before.runs, ...runs },
+    peakByName,
+  };
 }
 
 async function consoleBench() {
@@ -511,7 +537,47 @@ async function write() {
   );
 }
 
-const steps = { startup, throughput, labs, console: consoleBench };
+/** `lab capacity` on the bench's lab, both phases (about 12 minutes): the figures and the two charts. */
+async function capacityBench() {
+  const json = path.join(work, 'capacity.json');
+  const up = await labUp();
+  const child = labCommand(['capacity', '--phase', 'both', '--seed', '1', '--out', work, '--json', json]);
+  // The run's own lines (each step, the capacity, the recovery) as it goes: it is long.
+  child.stdout.on('data', (chunk) => {
+    for (const line of String(chunk).split('\n'))
+      if (line.trim() && !line.startsWith('[capacity')) say(`  ${line.trim()}`);
+  });
+  child.stderr.resume();
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  await up.stop();
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  const { capacityCurveSvg, capacityOverloadSvg } = require('@incident-lab/lab');
+  writeFileSync(path.join(ROOT, 'bench/capacity-curve.svg'), `${capacityCurveSvg(report)}\n`);
+  writeFileSync(path.join(ROOT, 'bench/capacity-overload.svg'), `${capacityOverloadSvg(report)}\n`);
+  results.capacity = {
+    command: 'npm run bench -- --only capacity',
+    exitCode: code,
+    seed: report.seed,
+    settings: report.settings,
+    notes: report.notes,
+    phases: Object.fromEntries(
+      Object.entries(report.phases).map(([name, phase]) => [
+        name,
+        {
+          capacityPerS: phase.capacityPerS,
+          overloadBasePerS: phase.overloadBasePerS,
+          search: phase.search,
+          overload: phase.overload,
+          recoveryS: phase.recoveryS,
+          claims: phase.claims,
+          passed: phase.passed,
+        },
+      ]),
+    ),
+  };
+}
+
+const steps = { startup, throughput, labs, console: consoleBench, capacity: capacityBench };
 for (const part of PARTS) {
   if (!only.has(part)) continue;
   say(`${part}…`);

@@ -19,7 +19,7 @@ export function renderResults(results, history) {
   const parts = [
     "# incident-lab: the lab's own cost",
     '',
-    `Measured by \`npm run bench\` (${settings.rounds} rounds of ${settings.seconds} s per throughput figure, ${settings.labRuns} \`lab run\` per lab; each part says when). Medians with min–max over the rounds.`,
+    `Measured by \`npm run bench\` (${settings.rounds} rounds of ${settings.seconds} s per throughput figure, \`lab run\` per lab as many times as each row's n; each part says when). Medians with min–max over the rounds.`,
     '',
     table(
       ['machine', ''],
@@ -128,13 +128,14 @@ export function renderResults(results, history) {
       '',
       '## `lab run`: time, margins and memory at the peak',
       '',
-      when(results, 'labs'),
+      `${when(results, 'labs')} Each lab's row says when its runs began.`,
       '',
       `Every lab process (the seven services and \`lab up\` with its console) idle: **${idleRssMb?.total ?? '—'} MB**.`,
       '',
       table(
         [
           'lab',
+          'measured',
           'wall time',
           'fixed holds',
           'broken fails',
@@ -144,6 +145,7 @@ export function renderResults(results, history) {
         ],
         Object.entries(summary).map(([lab, each]) => [
           lab,
+          each.measuredAt?.slice(0, 16).replace('T', ' ') ?? results.measuredAt?.labs ?? '—',
           range(each.wallS, ' s'),
           each.fixedHolds,
           each.brokenFails,
@@ -197,6 +199,55 @@ export function renderResults(results, history) {
           ],
         ],
       ),
+    );
+  }
+  if (results.capacity) {
+    const c = results.capacity;
+    const phases = Object.entries(c.phases);
+    const { objective, overload } = c.settings;
+    parts.push(
+      '',
+      '## Capacity and overload (`lab capacity`)',
+      '',
+      `${when(results, 'capacity')} \`${c.command}\`, seed ${c.seed}. Served means 2xx within ${objective.latencyMs} ms; the capacity is the last step of the search with p99 ≤ ${objective.latencyMs} ms, errors < ${objective.maxErrorShare * 100} % and shed < ${objective.maxShedShare * 100} %; then ${overload.factors.join('× and ')}× of the fixed shop's capacity for ${overload.stepS} s each and ${overload.afterFactor}× for ${overload.afterS} s.`,
+      '',
+      table(
+        ['', ...phases.map(([name]) => name)],
+        [
+          [
+            'capacity',
+            ...phases.map(([, phase]) =>
+              phase.capacityPerS === undefined ? '—' : `${phase.capacityPerS} req/s`,
+            ),
+          ],
+          ...(phases[0]?.[1].claims ?? []).map((claim, i) => [
+            `${claim.name} (${claim.limit})`,
+            ...phases.map(([, phase]) => `${phase.claims[i]?.passed ? '✓' : '✗'} ${phase.claims[i]?.value}`),
+          ]),
+        ],
+      ),
+      '',
+      table(
+        ['phase', 'step', 'offered /s', 'served /s', 'p50 ms', 'p99 ms', 'shed', 'timed out', 'failed'],
+        phases.flatMap(([name, phase]) =>
+          phase.overload.map((step) => [
+            name,
+            step.name,
+            step.offeredPerS,
+            step.goodputPerS,
+            step.p50Ms,
+            step.p99Ms,
+            step.shed,
+            step.timeouts,
+            step.errors,
+          ]),
+        ),
+      ),
+      '',
+      '![Goodput against offered load](capacity-curve.svg)',
+      '',
+      '![Served per second through the overload](capacity-overload.svg)',
+      ...(c.notes ?? []).flatMap((note) => ['', `_${note}_`]),
     );
   }
   if (history) parts.push('', history.trim());

@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLabCli, startTestLab, type TestLab } from './support/test-lab';
+import { labCli, runLabCli, startTestLab, type TestLab } from './support/test-lab';
 
 let lab: TestLab;
 let reportDir: string;
@@ -18,6 +19,21 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => lab?.stop());
+
+function headlessChromium() {
+  // Chromium comes from the distribution (apt install chromium); .ci/run installs it.
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
 
 describe('lab run smoke, on the running test lab', () => {
   it('writes report.json with real figures for both phases, and the hypothesis holds in both', async () => {
@@ -77,18 +93,7 @@ describe('lab run smoke, on the running test lab', () => {
   });
 
   it('renders report.html offline in Chromium with its charts', async () => {
-    // Chromium comes from the distribution (apt install chromium); .ci/run installs it.
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await headlessChromium();
     try {
       const page = await browser.newPage();
       const requests: string[] = [];
@@ -114,6 +119,83 @@ describe('lab run smoke, on the running test lab', () => {
       const box = await page.locator('svg.chart').first().boundingBox();
       expect(box?.width).toBeGreaterThan(100);
       expect(requests.filter((url) => !url.startsWith('file://'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+/**
+ * `lab capacity`, a short slice of the real thing (the full run is `npm run bench -- --only capacity`):
+ * two small steps of the search, a few seconds at 2× and 4× and after, on the fixed shop.
+ */
+describe('lab capacity (short), on the running test lab', () => {
+  let report: {
+    phases: Record<string, Record<string, unknown> & { search: Step[]; overload: Step[] }>;
+  };
+  type Step = {
+    name: string;
+    offeredPerS: number;
+    sentPerS: number;
+    goodputPerS: number;
+    withinObjective: boolean;
+  };
+  let dir: string;
+  let run: { code: number; stdout: string };
+
+  beforeAll(async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'lab-capacity-'));
+    const args = [
+      '--phase',
+      'fixed',
+      '--start',
+      '4',
+      '--max-rate',
+      '6',
+      '--step-s',
+      '3',
+      '--overload-s',
+      '5',
+    ];
+    run = await labCli(lab, ['capacity', ...args, '--seed', '2', '--out', out], 150_000);
+    dir = path.join(out, (await readdir(out))[0] as string);
+    report = JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8'));
+  }, 180_000);
+
+  it('finds the capacity at a load the shop holds, then offers 2× and 4× of it and half after', () => {
+    const fixed = report.phases.fixed as (typeof report.phases)[string];
+    // 4/s and 5.2/s (the next, 6.8/s, is past --max-rate): both kept the objective.
+    expect(fixed.search.map((step) => [step.offeredPerS, step.withinObjective])).toEqual([
+      [4, true],
+      [5.2, true],
+    ]);
+    expect(fixed.capacityPerS).toBe(5.2);
+    expect(fixed.overload.map((step) => [step.name, step.offeredPerS])).toEqual([
+      ['2×', 10.4],
+      ['4×', 20.8],
+      ['0.5× after', 2.6],
+    ]);
+    // What was sent is what was planned (Poisson arrivals, seeded: at least half), and the shop served it.
+    for (const step of [...fixed.search, ...fixed.overload]) {
+      expect(step.sentPerS).toBeGreaterThan(step.offeredPerS * 0.5);
+      expect(step.goodputPerS).toBeGreaterThan(0);
+    }
+    expect(fixed.invariants).toMatchObject({ doubleCharges: 0, purchasesChargedTwice: 0 });
+    expect(run.stdout).toContain('capacity: 5.2 req/s');
+    expect(run.stdout).toMatch(/fixed {3}capacity 5\.2 req\/s; (HOLDS|FAILS)/);
+  });
+
+  it('draws goodput against offered load, and the overload second by second, in Chromium', async () => {
+    const browser = await headlessChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${path.join(dir, 'report.html')}`);
+      const curve = page.locator('svg[aria-label="goodput against offered load"]');
+      expect(await curve.locator('polyline.series[data-series="fixed"]').count()).toBe(1);
+      expect(await curve.locator('polyline.series[data-series="served = offered"]').count()).toBe(1);
+      const overload = page.locator('svg[aria-label="served per second through the overload"]');
+      expect(await overload.locator('g.marker').count()).toBe(3);
+      expect(await page.locator('section.phase[data-phase="fixed"] tbody tr').count()).toBe(5);
     } finally {
       await browser.close();
     }

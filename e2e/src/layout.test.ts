@@ -70,7 +70,7 @@ describe('each service', () => {
 describe('the lab CLI (packages/lab/src)', () => {
   const folders = folderGraph(importGraph(path.join(ROOT, 'packages/lab/src')));
   /** The experiments a command runs; nothing but the commands (and the package's entry, `cli.ts` and `index.ts`) starts one. */
-  const EXPERIMENTS = ['lab-run', 'chaos', 'drill'];
+  const EXPERIMENTS = ['lab-run', 'chaos', 'drill', 'capacity'];
 
   it('has no import loop between its folders', () => {
     expect(loops(folders)).toEqual([]);

@@ -66,6 +66,7 @@ describe('lab CLI', () => {
       'lab run',
       'lab check',
       'lab chaos',
+      'lab capacity',
       'lab backfill invoices',
       'lab replay',
       'lab repair stale-prices',
@@ -168,6 +169,22 @@ describe('lab CLI', () => {
     const ladderAndPhase = await lab(['run', 'partial', '--ladder', '--phase', 'fixed']);
     expect(ladderAndPhase.code).toBe(2);
     expect(ladderAndPhase.stderr).toContain('--ladder runs its own phases: leave out --phase and --flags');
+  });
+
+  it('refuses a capacity run it cannot carry out, naming the option and the range', async () => {
+    const negative = await lab(['capacity', '--start=-5']);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain('--start must be requests per second, above 0 and at most 1000');
+    expect(negative.stderr).toContain('lab capacity [--phase broken|fixed|both]');
+    const tooMuch = await lab(['capacity', '--max-rate', '5000']);
+    expect(tooMuch.stderr).toContain('more than one load generator on this machine can send), got "5000"');
+    const inverted = await lab(['capacity', '--start', '50', '--max-rate', '20']);
+    expect(inverted.stderr).toContain('--max-rate (20) must be at least --start (50)');
+    const shortStep = await lab(['capacity', '--step-s', '1']);
+    expect(shortStep.stderr).toContain('--step-s must be whole seconds from 3 to 300, got "1"');
+    const phase = await lab(['capacity', '--phase', 'half']);
+    expect(phase.stderr).toContain('--phase must be broken, fixed or both, got "half"');
+    for (const refused of [tooMuch, inverted, shortStep, phase]) expect(refused.code).toBe(2);
   });
 
   it('says in its own words what is wrong with a negative number, a stray word or a trailing comma', async () => {

@@ -1,6 +1,7 @@
 import { FlagError } from '@incident-lab/flags';
 import { UsageError } from './commands/args';
 import { backfillCommand, backfillHelp } from './commands/backfill';
+import { capacityCommand, capacityHelp } from './commands/capacity';
 import { chaosCommand, chaosHelp } from './commands/chaos';
 import { checkCommand, checkHelp } from './commands/check';
 import { consoleCommand, consoleHelp } from './commands/console';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, { help: string; run: (words: string[]) => Promise
   run: { help: runHelp, run: (words) => runCommand(words, labOptions()) },
   check: { help: checkHelp, run: (words) => checkCommand(words, labOptions()) },
   chaos: { help: chaosHelp, run: (words) => chaosCommand(words, labOptions()) },
+  capacity: { help: capacityHelp, run: (words) => capacityCommand(words, labOptions()) },
   drill: { help: drillHelp, run: (words) => drillCommand(words, labOptions()) },
   backfill: { help: backfillHelp, run: (words) => backfillCommand(words, labOptions()) },
   replay: { help: replayHelp, run: (words) => replayCommand(words, labOptions()) },

@@ -1,3 +1,4 @@
+export { capacityCurveSvg, capacityOverloadSvg } from './capacity/render-capacity';
 export { checkInfrastructure } from './clients/infrastructure';
 export {
   ALERT_RULES,

@@ -241,7 +241,7 @@ export class Broker {
       if (this.options.isTransient?.(error)) {
         logger.warn(
           { ...ids, err: error },
-          'message failed on something that comes back (a lost connection); requeued',
+          'message failed on something that comes back (a lost connection, a shed one); requeued',
         );
         await sleep(TRANSIENT_PAUSE_MS);
         channel.nack(message, false, true);

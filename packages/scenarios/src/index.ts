@@ -1,3 +1,4 @@
+export { type CapacityExperiment, capacity } from './capacity';
 export {
   type CarefulClient,
   type ChaosExperiment,

@@ -1,5 +1,5 @@
 import { databaseName, flagSource } from '@incident-lab/config';
-import { createPool, isTransientDbError, migrate, serverFlavour } from '@incident-lab/db';
+import { createPool, migrate, serverFlavour } from '@incident-lab/db';
 import { startFlags, stopFlags } from '@incident-lab/flags';
 import { Broker } from '@incident-lab/messaging';
 import { runMain, serve, startKeyCompleter, startRetention } from '@incident-lab/service-kit';
@@ -9,7 +9,7 @@ import { Catalogue } from './catalogue/catalogue';
 import { startPriceAudit } from './catalogue/price-audit.job';
 import { CatalogueCache } from './catalogue/redis-cache';
 import { loadConfig } from './config';
-import { ShopDb } from './db/shop-db';
+import { isTransientFailure, ShopDb } from './db/shop-db';
 import { STOREFRONT_FLAGS } from './flags';
 import { storefrontMetrics } from './metrics';
 import { MIGRATIONS } from './migrations';
@@ -42,7 +42,7 @@ async function main() {
     namespace: config.LAB_NAMESPACE,
     logger,
     name: 'storefront',
-    isTransient: isTransientDbError,
+    isTransient: isTransientFailure,
   });
   const metrics = storefrontMetrics();
   await consumeSettlements({ broker, db, flags, logger, metrics });

@@ -7,6 +7,7 @@ import { runChaos } from '../chaos/run-chaos';
 import { chooseTraceViewer } from '../clients/trace-viewer';
 import { consoleUrl, type LabOptions } from '../settings/lab-options';
 import { positiveInteger, UsageError, usage } from './args';
+import { liveOutput } from './live-output';
 
 export const chaosHelp = `lab chaos [--phase broken|fixed|both] [--checkouts N] [--rate R] [--seed S]
           [--broker-restart] [--out DIR] [--json FILE]
@@ -51,8 +52,6 @@ export async function chaosCommand(words: string[], options: LabOptions): Promis
     throw new UsageError(
       `--rate must be checkouts per second, above 0 and at most 100, got "${values.rate}"`,
     );
-  const tty = process.stdout.isTTY;
-  let lastProgress = 0;
   const report = await runChaos(options, chaos, {
     phases: phase === 'both' ? ['broken', 'fixed'] : [phase as ChaosPhaseName],
     checkouts,
@@ -61,17 +60,7 @@ export async function chaosCommand(words: string[], options: LabOptions): Promis
     brokerRestart: values['broker-restart'] ?? false,
     traces: await chooseTraceViewer(options.observability.jaegerUrl, consoleUrl(options)),
     grafanaUrl: options.observability.grafanaUrl,
-    log: (line) => {
-      if (tty) process.stdout.write('\r\x1b[2K');
-      console.log(line);
-    },
-    progress: (line) => {
-      if (tty) process.stdout.write(`\r\x1b[2K${line}`);
-      else if (line && Date.now() - lastProgress >= 5_000) {
-        lastProgress = Date.now();
-        console.log(line);
-      }
-    },
+    ...liveOutput(),
   });
   const dir = await writeChaosReport(report, path.resolve(values.out ?? 'reports'), values.json);
   console.log('');

@@ -22,6 +22,8 @@ export async function driveLoad(options: {
   totalMs: number;
   behaviour: ClientBehaviour;
   onProgress?: (progress: LoadProgress, results: RequestResult[]) => void;
+  /** Each request as it goes out: how late against its arrival time (a busy machine sends late). */
+  onSent?: (arrival: Arrival, lateMs: number) => void;
 }): Promise<RequestResult[]> {
   const results: RequestResult[] = [];
   const pending = new Set<Promise<void>>();
@@ -44,6 +46,7 @@ export async function driveLoad(options: {
   for (const arrival of options.arrivals) {
     const wait = arrival.atMs - (performance.now() - started);
     if (wait > 0) await sleep(wait);
+    options.onSent?.(arrival, performance.now() - started - arrival.atMs);
     const startMs = arrival.atMs - options.warmupMs;
     const request = options.client
       .call(arrival.endpoint, arrival.pick, options.behaviour, startMs)

@@ -45,6 +45,8 @@ beforeAll(async () => {
     '/things',
     idempotent({ sql, enabled: () => true, leaseS: LEASE_S }, async (request, progress) => {
       const { name } = validate(z.object({ name: z.string().min(1).max(20) }), request.body);
+      // Shed before doing anything, as a pool with no free connection refuses a request.
+      if (name === 'shed') throw new AppError({ status: 503, code: 'overloaded', title: 'Busy' });
       let id = progress.ids.thingId;
       if (!id) {
         const fresh = randomUUID();
@@ -152,6 +154,15 @@ describe('idempotent() on the real MySQL', () => {
     expect(again.response.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
     expect(await thingsNamed('once')).toBe(1);
+  });
+
+  it('forgets a key whose request failed before doing anything (shed under load): nothing is left to finish', async () => {
+    const key = randomUUID();
+    expect((await post(key, { name: 'shed' })).response.status).toBe(503);
+    const [rows] = (await pool.query('SELECT idem_key FROM idempotency_keys WHERE idem_key LIKE ?', [
+      `%${key}`,
+    ])) as unknown as [unknown[]];
+    expect(rows).toEqual([]);
   });
 
   it('after a 5xx that followed the side effect, the retry resumes with the same id instead of starting over', async () => {

@@ -190,8 +190,18 @@ export class KeyStore {
     return result.affectedRows === 1;
   }
 
-  /** Gives the key up after a failure, keeping its progress: the next retry resumes at once. */
+  /**
+   * Gives the key up after a failure, keeping its progress: the next retry resumes at once. A key
+   * whose request failed before its first recovery point (shed under load, say) is deleted instead: a
+   * retry would start afresh anyway, and an overload would otherwise leave thousands of keys for the
+   * completer to remove 50 at a time.
+   */
   async release(key: string, token: string): Promise<void> {
+    const forgotten = (await this.sql(
+      "DELETE FROM idempotency_keys WHERE idem_key = ? AND lease_token = ? AND state = 'IN_FLIGHT' AND recovery_point = 'started'",
+      [key, token],
+    )) as ResultSetHeader;
+    if (forgotten.affectedRows === 1) return;
     await this.sql(
       'UPDATE idempotency_keys SET lease_token = NULL, locked_until = NULL WHERE idem_key = ? AND lease_token = ?',
       [key, token],

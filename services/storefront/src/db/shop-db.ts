@@ -2,6 +2,7 @@ import {
   type AdmissionRules,
   GatedPool,
   isStatementTimeout,
+  isTransientDbError,
   type Pool,
   type PoolConnection,
   type RefusalReason,
@@ -23,6 +24,16 @@ function overloaded(reason: RefusalReason, pool: string): AppError {
     detail: `No database connection was free in the ${pool} pool (${reason}).`,
     headers: { 'retry-after': '1' },
   });
+}
+
+/**
+ * What a consumer should put back rather than count towards the dead-letter queue: the database out
+ * of reach just now, or no connection free because the shared pool is shedding load. A settlement
+ * shed during a storm is work for later, not a poison message (`lab capacity` found 519 parked after
+ * an overload before this).
+ */
+export function isTransientFailure(error: unknown): boolean {
+  return isTransientDbError(error) || (error instanceof AppError && error.code === 'overloaded');
 }
 
 /**
