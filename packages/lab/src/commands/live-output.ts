@@ -3,7 +3,10 @@
  * line in place on a terminal, and elsewhere (CI, a pipe) prints it at most every `everyMs`, so a log
  * file shows progress without a line per tick. `progress('')` ends the status line.
  */
-export function liveOutput(everyMs = 5_000): { log: (line: string) => void; progress: (line: string) => void } {
+export function liveOutput(everyMs = 5_000): {
+  log: (line: string) => void;
+  progress: (line: string) => void;
+} {
   const tty = process.stdout.isTTY;
   let lastProgress = 0;
   return {
